@@ -1,0 +1,27 @@
+"""Reads for stratas, memberships and the audit log, scoped to the caller."""
+
+from django.db.models import QuerySet
+
+from accounts.models import AuditLog, Strata, StrataMembership
+from accounts.permissions import Right, scope_to_stratas
+
+
+def stratas_visible_to(user) -> QuerySet[Strata]:
+    """Non-archived stratas where the user has any staff role (all of them for superusers)."""
+    return scope_to_stratas(
+        Strata.objects.filter(archived_at__isnull=True), user, Right.VIEW_REGISTER, via="pk"
+    )
+
+
+def memberships_visible_to(user) -> QuerySet[StrataMembership]:
+    return scope_to_stratas(
+        StrataMembership.objects.select_related("user", "strata"),
+        user,
+        Right.MANAGE_MEMBERSHIPS,
+    )
+
+
+def audit_log_visible_to(user) -> QuerySet[AuditLog]:
+    return scope_to_stratas(
+        AuditLog.objects.select_related("strata", "actor"), user, Right.READ_AUDIT
+    )

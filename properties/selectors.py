@@ -1,0 +1,89 @@
+"""Reads of the register, scoped to the caller: staff by membership, residents by occupancy.
+
+Everything that picks recipients or grants access uses *current* occupancies only.
+"""
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from accounts.permissions import Right, scope_to_stratas
+from accounts.selectors import stratas_visible_to
+from properties.models import BikeLocker, Occupancy, ParkingSpot, Person, StorageLocker, Unit
+
+
+def current_occupancy_q(prefix: str = "") -> Q:
+    """Occupancies that have started and not ended (``prefix`` reaches them from elsewhere)."""
+    today = timezone.localdate()
+    return Q(**{f"{prefix}starts_on__lte": today}) & (
+        Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": today})
+    )
+
+
+def current_occupancies() -> QuerySet[Occupancy]:
+    return Occupancy.objects.filter(current_occupancy_q())
+
+
+def units_visible_to(user) -> QuerySet[Unit]:
+    """Staff: the units of their stratas. Residents: units they currently occupy or own."""
+    staff_units = scope_to_stratas(Unit.objects.all(), user, Right.VIEW_REGISTER)
+    own = Q(
+        pk__in=current_occupancies()
+        .filter(person__user=user, person__archived_at__isnull=True)
+        .values("unit_id")
+    )
+    if not getattr(user, "is_authenticated", False):
+        return Unit.objects.none()
+    return Unit.objects.filter(Q(pk__in=staff_units.values("pk")) | own).filter(
+        archived_at__isnull=True
+    )
+
+
+def persons_visible_to(user) -> QuerySet[Person]:
+    """Staff: the persons of their stratas. Residents: their own person records."""
+    if not getattr(user, "is_authenticated", False):
+        return Person.objects.none()
+    staff_persons = scope_to_stratas(Person.objects.all(), user, Right.VIEW_REGISTER)
+    return Person.objects.filter(Q(pk__in=staff_persons.values("pk")) | Q(user=user)).filter(
+        archived_at__isnull=True
+    )
+
+
+def register_counts_for(user) -> list[dict]:
+    """Per strata the user works in: units, persons, current owners and tenants, facilities.
+
+    A fixed number of grouped queries, whatever the number of stratas.
+    """
+    stratas = list(stratas_visible_to(user).values("id", "uuid", "name", "plan_number"))
+    ids = [s["id"] for s in stratas]
+
+    def grouped(queryset, via="strata_id", **extra) -> dict:
+        rows = queryset.filter(**{f"{via}__in": ids}).values(via).annotate(n=Count("pk"), **extra)
+        return {row[via]: row for row in rows}
+
+    units = grouped(Unit.objects.filter(archived_at__isnull=True))
+    persons = grouped(Person.objects.filter(archived_at__isnull=True))
+    occupancies = grouped(
+        current_occupancies(),
+        via="unit__strata_id",
+        owners=Count("pk", filter=Q(role=Occupancy.Role.OWNER)),
+        tenants=Count("pk", filter=Q(role=Occupancy.Role.TENANT)),
+    )
+    facilities = {
+        label: grouped(model.objects.all())
+        for label, model in (
+            ("parking", ParkingSpot),
+            ("storage", StorageLocker),
+            ("bike", BikeLocker),
+        )
+    }
+    for strata in stratas:
+        sid = strata["id"]
+        occ = occupancies.get(sid, {})
+        strata.update(
+            units=units.get(sid, {}).get("n", 0),
+            persons=persons.get(sid, {}).get("n", 0),
+            owners=occ.get("owners", 0),
+            tenants=occ.get("tenants", 0),
+            **{label: rows.get(sid, {}).get("n", 0) for label, rows in facilities.items()},
+        )
+    return stratas
