@@ -157,9 +157,7 @@ class Strata(TimeStamped):
         if self.hearing_deadline_days is not None and not (
             1 <= self.hearing_deadline_days <= MAX_HEARING_DEADLINE_DAYS
         ):
-            errors["hearing_deadline_days"] = _(
-                "SPA s.34.1 requires a hearing within 28 days."
-            )
+            errors["hearing_deadline_days"] = _("SPA s.34.1 requires a hearing within 28 days.")
         if self.decision_deadline_days is not None and not (
             1 <= self.decision_deadline_days <= MAX_DECISION_DEADLINE_DAYS
         ):

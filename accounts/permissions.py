@@ -106,4 +106,3 @@ def scope_to_stratas(
 def roles_in(user, strata) -> frozenset[str]:
     strata_id = strata if isinstance(strata, int) else strata.pk
     return staff_roles(user).get(strata_id, frozenset())
-

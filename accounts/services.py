@@ -115,8 +115,10 @@ def membership_invite(
             user=user, strata=strata, role=role, ends_on__isnull=True
         ).exists():
             raise ValidationError(
-                {"email": _("%(email)s already has this role in %(strata)s.")
-                 % {"email": email, "strata": strata.name}}
+                {
+                    "email": _("%(email)s already has this role in %(strata)s.")
+                    % {"email": email, "strata": strata.name}
+                }
             )
         membership = StrataMembership(
             user=user, strata=strata, role=role, starts_on=starts_on or timezone.localdate()
@@ -152,12 +154,15 @@ def membership_end(
     with transaction.atomic():
         locked = StrataMembership.objects.select_for_update().get(pk=membership.pk)
         if locked.ends_on is not None:
-            raise ValidationError(_("This membership already ended on %(date)s.")
-                                  % {"date": locked.ends_on})
+            raise ValidationError(
+                _("This membership already ended on %(date)s.") % {"date": locked.ends_on}
+            )
         if ends_on < locked.starts_on:
             raise ValidationError(
-                {"ends_on": _("A membership cannot end before it starts (%(date)s).")
-                 % {"date": locked.starts_on}}
+                {
+                    "ends_on": _("A membership cannot end before it starts (%(date)s).")
+                    % {"date": locked.starts_on}
+                }
             )
         locked.ends_on = ends_on
         locked.save(update_fields=["ends_on", "updated_at"])

@@ -1,3 +1,295 @@
-from django.contrib import admin
+"""Staff admin for the register: units (with occupancies and facilities inline), persons,
+occupancies, stalls and lockers, with CSV/XLSX import and export."""
 
-# Register your models here.
+from django.contrib import admin
+from django.db.models import Count, Prefetch, Q
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+
+from accounts.admin_base import StrataScopedAdmin, StrataScopedInline
+from accounts.request_meta import AuditContext
+from properties import register_io
+from properties.models import BikeLocker, Occupancy, ParkingSpot, Person, StorageLocker, Unit
+from properties.selectors import current_occupancy_q
+from properties.services import register_record_archive, register_record_save
+
+
+class RegisterAdmin(ImportExportMixin, StrataScopedAdmin):
+    """A register admin: saves through the register service, imports and exports CSV/XLSX."""
+
+    formats = [CSV, XLSX]
+
+    def save_record(self, request, record, changed_fields, before):
+        register_record_save(
+            record=record,
+            actor=request.user,
+            changed_fields=changed_fields,
+            before=before,
+            context=AuditContext.from_request(request),
+        )
+
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        return {"user": request.user, "context": AuditContext.from_request(request)}
+
+    @admin.action(description=_("Archive selected records"))
+    def archive_selected(self, request, queryset):
+        archived = 0
+        for record in queryset:
+            if self.run_service(request, register_record_archive, record=record):
+                archived += 1
+        if archived:
+            self.message_user(request, _("Archived %(n)d records.") % {"n": archived})
+
+
+class CurrentFilter(admin.SimpleListFilter):
+    title = _("current")
+    parameter_name = "current"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Current")), ("no", _("Ended or not started"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(current_occupancy_q())
+        if self.value() == "no":
+            return queryset.exclude(current_occupancy_q())
+        return queryset
+
+
+class ArchivedFilter(admin.SimpleListFilter):
+    title = _("archived")
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("Active")), ("yes", _("Archived"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(archived_at__isnull=True)
+        return queryset
+
+
+class OccupancyInline(StrataScopedInline):
+    model = Occupancy
+    fk_name = "unit"
+    parent_strata_path = "strata"
+    fields = (
+        "person",
+        "role",
+        "starts_on",
+        "ends_on",
+        "landlord",
+        "form_k_received_on",
+        "is_primary_contact",
+        "receives_newsletters",
+    )
+    autocomplete_fields = ("person", "landlord")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person", "landlord")
+
+
+class FacilityInline(StrataScopedInline):
+    fields = ("identifier", "notes")
+
+
+class ParkingInline(FacilityInline):
+    model = ParkingSpot
+
+
+class StorageInline(FacilityInline):
+    model = StorageLocker
+
+
+class BikeInline(FacilityInline):
+    model = BikeLocker
+
+
+@admin.register(Unit)
+class UnitAdmin(RegisterAdmin):
+    resource_classes = [register_io.UnitResource]
+    list_display = (
+        "unit_number",
+        "strata_lot_number",
+        "floor",
+        "is_townhouse",
+        "strata_name",
+        "current_occupants",
+    )
+    list_select_related = ("strata",)
+    list_filter = (ArchivedFilter, "is_townhouse", "strata")
+    search_fields = ("unit_number", "strata__plan_number", "occupancies__person__full_name")
+    autocomplete_fields = ("strata",)
+    fields = (
+        "strata",
+        "unit_number",
+        "strata_lot_number",
+        "floor",
+        "is_townhouse",
+        "phone",
+        "notes",
+        "archived_at",
+    )
+    readonly_fields = ("archived_at",)
+    inlines = (OccupancyInline, ParkingInline, StorageInline, BikeInline)
+    actions = ("archive_selected",)
+    ordering = ("strata__name", "unit_number")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                occupant_count=Count("occupancies", filter=current_occupancy_q("occupancies__"))
+            )
+        )
+
+    @admin.display(description=_("strata"), ordering="strata__name")
+    def strata_name(self, unit):
+        return unit.strata.name
+
+    @admin.display(description=_("current occupancies"), ordering="occupant_count")
+    def current_occupants(self, unit):
+        return unit.occupant_count
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            # Facilities added inline belong to the unit's strata.
+            if hasattr(inline_form.instance, "identifier") and not inline_form.instance.strata_id:
+                inline_form.instance.strata = form.instance.strata
+        super().save_formset(request, form, formset, change)
+
+
+class PersonOccupancyInline(StrataScopedInline):
+    """A person's units, read here and edited on the unit page."""
+
+    model = Occupancy
+    fk_name = "person"
+    fields = ("unit", "role", "starts_on", "ends_on", "is_primary_contact")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("unit")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Person)
+class PersonAdmin(RegisterAdmin):
+    resource_classes = [register_io.PersonOccupancyResource]
+    list_display = ("full_name", "email", "phone", "notice_by_email", "unit_numbers", "strata_name")
+    list_select_related = ("strata",)
+    list_filter = (ArchivedFilter, "strata")
+    search_fields = ("full_name", "email", "phone", "occupancies__unit__unit_number")
+    autocomplete_fields = ("strata", "user")
+    fields = (
+        "strata",
+        "full_name",
+        "email",
+        "phone",
+        "postal_address",
+        "email_for_notices",
+        "email_for_notices_given_on",
+        "pets",
+        "user",
+        "archived_at",
+    )
+    readonly_fields = ("archived_at",)
+    inlines = (PersonOccupancyInline,)
+    actions = ("archive_selected",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch(
+                    "occupancies",
+                    queryset=Occupancy.objects.filter(current_occupancy_q()).select_related("unit"),
+                    to_attr="current_occupancies",
+                )
+            )
+        )
+
+    def get_export_queryset(self, request):
+        return (
+            register_io.PersonOccupancyResource(user=request.user)
+            .get_queryset()
+            .filter(person__in=super().get_export_queryset(request).values("pk"))
+        )
+
+    @admin.display(description=_("strata"), ordering="strata__name")
+    def strata_name(self, person):
+        return person.strata.name
+
+    @admin.display(description=_("notices by email"), boolean=True)
+    def notice_by_email(self, person):
+        return bool(person.email_for_notices)
+
+    @admin.display(description=_("current units"))
+    def unit_numbers(self, person):
+        return ", ".join(
+            f"{o.unit.unit_number} ({o.get_role_display()})" for o in person.current_occupancies
+        )
+
+
+@admin.register(Occupancy)
+class OccupancyAdmin(RegisterAdmin):
+    strata_path = "unit__strata"
+    resource_classes = [register_io.PersonOccupancyResource]
+    list_display = ("person", "unit", "role", "starts_on", "ends_on", "is_primary_contact")
+    list_select_related = ("person", "unit", "unit__strata")
+    list_filter = (CurrentFilter, "role", "unit__strata")
+    search_fields = ("person__full_name", "person__email", "unit__unit_number")
+    autocomplete_fields = ("unit", "person", "landlord")
+    date_hierarchy = "starts_on"
+    fields = (
+        "unit",
+        "person",
+        "role",
+        "starts_on",
+        "ends_on",
+        "landlord",
+        "form_k_received_on",
+        "form_k_file",
+        "is_primary_contact",
+        "receives_newsletters",
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(Q(unit__archived_at__isnull=True))
+
+
+class FacilityAdmin(RegisterAdmin):
+    list_display = ("identifier", "unit", "strata_name", "notes")
+    list_select_related = ("strata", "unit")
+    list_filter = ("strata", ("unit", admin.EmptyFieldListFilter))
+    search_fields = ("identifier", "unit__unit_number", "notes")
+    autocomplete_fields = ("strata", "unit")
+    fields = ("strata", "identifier", "unit", "notes")
+
+    @admin.display(description=_("strata"), ordering="strata__name")
+    def strata_name(self, facility):
+        return facility.strata.name
+
+
+@admin.register(ParkingSpot)
+class ParkingSpotAdmin(FacilityAdmin):
+    resource_classes = [register_io.ParkingSpotResource]
+
+
+@admin.register(StorageLocker)
+class StorageLockerAdmin(FacilityAdmin):
+    resource_classes = [register_io.StorageLockerResource]
+
+
+@admin.register(BikeLocker)
+class BikeLockerAdmin(FacilityAdmin):
+    resource_classes = [register_io.BikeLockerResource]

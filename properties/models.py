@@ -1,5 +1,6 @@
 """The register: units, the people connected to them, and stalls and lockers."""
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -200,6 +201,26 @@ class Occupancy(TimeStamped):
             errors["landlord"] = _("A tenant cannot be their own landlord.")
         if errors:
             raise ValidationError(errors)
+        if self.unit_id and self.person_id and self.starts_on:
+            self._refuse_overlap()
+
+    def _refuse_overlap(self):
+        """History may hold many rows for one unit, person and role, but never overlapping."""
+        end = self.ends_on or dt.date.max
+        overlapping = (
+            Occupancy.objects.filter(unit_id=self.unit_id, person_id=self.person_id, role=self.role)
+            .exclude(pk=self.pk)
+            .filter(starts_on__lte=end)
+            .exclude(ends_on__lt=self.starts_on)
+        )
+        if overlapping.exists():
+            raise ValidationError(
+                _(
+                    "%(person)s already has the role %(role)s on %(unit)s for part of this "
+                    "period. End that occupancy first, or change the dates."
+                )
+                % {"person": self.person, "role": self.get_role_display(), "unit": self.unit}
+            )
 
 
 class Facility(TimeStamped):
@@ -219,9 +240,7 @@ class Facility(TimeStamped):
         return f"{self._meta.verbose_name.capitalize()} {self.identifier}"
 
     def clean(self):
-        errors = same_strata_errors(
-            self.strata_id, unit=self.unit if self.unit_id else None
-        )
+        errors = same_strata_errors(self.strata_id, unit=self.unit if self.unit_id else None)
         if errors:
             raise ValidationError(errors)
 

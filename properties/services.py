@@ -29,29 +29,12 @@ def _require_edit(actor: User, record) -> None:
         raise PermissionDenied(_("Only this strata's managers can change its register."))
 
 
-def _check_occupancy_overlap(occupancy: Occupancy) -> None:
-    """Refuse a second open or overlapping row for the same unit, person and role."""
-    others = Occupancy.objects.filter(
-        unit_id=occupancy.unit_id, person_id=occupancy.person_id, role=occupancy.role
-    ).exclude(pk=occupancy.pk)
-    end = occupancy.ends_on or dt.date.max
-    overlapping = others.filter(starts_on__lte=end).exclude(ends_on__lt=occupancy.starts_on)
-    if overlapping.exists():
-        raise ValidationError(
-            _(
-                "%(person)s already has the role %(role)s on %(unit)s for part of this period. "
-                "End that occupancy first, or change the dates."
-            )
-            % {
-                "person": occupancy.person,
-                "role": occupancy.get_role_display(),
-                "unit": occupancy.unit,
-            }
-        )
-
-
 def register_record_save(
-    *, record, actor: User, changed_fields=(), before: dict | None = None,
+    *,
+    record,
+    actor: User,
+    changed_fields=(),
+    before: dict | None = None,
     context: AuditContext | None = None,
 ):
     """Create or update a unit, person, occupancy, stall or locker, validated and audited."""
@@ -59,8 +42,6 @@ def register_record_save(
     creating = record.pk is None
     with transaction.atomic():
         record.full_clean()
-        if isinstance(record, Occupancy):
-            _check_occupancy_overlap(record)
         record.save()
         audit_log_record(
             actor=actor,
@@ -73,8 +54,9 @@ def register_record_save(
     return record
 
 
-def register_record_archive(*, record: Unit | Person, actor: User,
-                            context: AuditContext | None = None):
+def register_record_archive(
+    *, record: Unit | Person, actor: User, context: AuditContext | None = None
+):
     """Archive a unit or person: it leaves lists and choices, and its history stays."""
     _require_edit(actor, record)
     if record.archived_at is not None:
@@ -99,7 +81,10 @@ def register_record_archive(*, record: Unit | Person, actor: User,
 
 
 def occupancy_end(
-    *, occupancy: Occupancy, actor: User, ends_on: dt.date,
+    *,
+    occupancy: Occupancy,
+    actor: User,
+    ends_on: dt.date,
     context: AuditContext | None = None,
 ) -> Occupancy:
     """End an occupancy on a date; the row stays as history."""
@@ -110,6 +95,9 @@ def occupancy_end(
     before = {"ends_on": None}
     occupancy.ends_on = ends_on
     return register_record_save(
-        record=occupancy, actor=actor, changed_fields=["ends_on"], before=before,
+        record=occupancy,
+        actor=actor,
+        changed_fields=["ends_on"],
+        before=before,
         context=context,
     )

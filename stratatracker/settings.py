@@ -102,9 +102,7 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------
 # PostgreSQL is the reference (DATABASE_URL); SQLite under var/ serves zero-setup development.
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'stratatracker.sqlite3'}"
-    )
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'stratatracker.sqlite3'}")
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))

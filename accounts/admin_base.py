@@ -1,0 +1,142 @@
+"""What every strata-scoped ModelAdmin shares: role rules, strata scoping and audited saves.
+
+Rows, foreign-key choices and autocomplete results are limited to the stratas where the user
+has the admin's rights (accounts.permissions), then narrowed to the strata chosen in the
+switcher. Nothing is deleted from the admin: records are archived or ended by services.
+"""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model
+
+from accounts.middleware import SESSION_STRATA_ID
+from accounts.models import Strata
+from accounts.permissions import Right, can, scope_to_stratas, strata_ids_with
+from accounts.request_meta import AuditContext
+
+
+def strata_id_of(obj: Model, path: str) -> int | None:
+    """Follow ``path`` (``strata`` or ``unit__strata``) from ``obj`` to a strata id."""
+    *hops, last = path.split("__")
+    for hop in hops:
+        obj = getattr(obj, hop, None)
+        if obj is None:
+            return None
+    return getattr(obj, f"{last}_id", None)
+
+
+class StrataScopedAdmin(admin.ModelAdmin):
+    """Base for admins of models that belong to a strata."""
+
+    strata_path = "strata"
+    view_right = Right.VIEW_REGISTER
+    edit_right = Right.EDIT_REGISTER
+    show_full_result_count = False
+
+    # --- rows -----------------------------------------------------------------------------
+    def get_queryset(self, request):
+        queryset = scope_to_stratas(
+            super().get_queryset(request), request.user, self.view_right, via=self.strata_path
+        )
+        current = request.session.get(SESSION_STRATA_ID)
+        if current:
+            queryset = queryset.filter(**{f"{self.strata_path}_id": current})
+        return queryset
+
+    # --- rights ---------------------------------------------------------------------------
+    def _obj_strata(self, obj):
+        return None if obj is None else strata_id_of(obj, self.strata_path)
+
+    def has_module_permission(self, request):
+        return can(request.user, self.view_right)
+
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, self.view_right, self._obj_strata(obj)) or (
+            self.has_change_permission(request, obj)
+        )
+
+    def has_add_permission(self, request):
+        return can(request.user, self.edit_right)
+
+    def has_change_permission(self, request, obj=None):
+        return can(request.user, self.edit_right, self._obj_strata(obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_import_permission(self, request):
+        return can(request.user, Right.IMPORT_REGISTER)
+
+    def has_export_permission(self, request):
+        return can(request.user, self.view_right)
+
+    # --- choices --------------------------------------------------------------------------
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """Offer only records of the stratas where this user may edit."""
+        related = db_field.related_model
+        if related is Strata:
+            ids = strata_ids_with(request.user, self.edit_right)
+            queryset = Strata.objects.filter(archived_at__isnull=True)
+            kwargs["queryset"] = queryset if ids is None else queryset.filter(pk__in=ids)
+        elif any(f.name == "strata" for f in related._meta.get_fields()):
+            queryset = scope_to_stratas(
+                related._default_manager.all(), request.user, self.edit_right
+            )
+            if any(f.name == "archived_at" for f in related._meta.get_fields()):
+                queryset = queryset.filter(archived_at__isnull=True)
+            kwargs["queryset"] = queryset.select_related("strata")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # --- writes go through services -------------------------------------------------------
+    def save_record(self, request, record, changed_fields, before):
+        """Persist one record through the app's service. Subclasses name the service."""
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        before = {name: form.initial.get(name) for name in form.changed_data}
+        self.save_record(request, obj, form.changed_data, before)
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or inline_form in formset.deleted_forms:
+                continue
+            record = inline_form.save(commit=False)
+            before = {name: inline_form.initial.get(name) for name in inline_form.changed_data}
+            self.save_record(request, record, inline_form.changed_data, before)
+            inline_form.save_m2m()
+
+    def audit_context(self, request) -> AuditContext:
+        return AuditContext.from_request(request)
+
+    def run_service(self, request, service, **kwargs):
+        """Call a service for an admin action and report each refusal as a message."""
+        try:
+            return service(actor=request.user, context=self.audit_context(request), **kwargs)
+        except (PermissionDenied, ValidationError) as error:
+            text = "; ".join(getattr(error, "messages", [str(error)]))
+            self.message_user(request, text, level="error")
+            return None
+
+
+class StrataScopedInline(admin.TabularInline):
+    """An inline on a strata-scoped parent: the parent's strata decides the rights."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    parent_strata_path = "strata"
+
+    def _parent_strata(self, obj):
+        return None if obj is None else strata_id_of(obj, self.parent_strata_path)
+
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, Right.VIEW_REGISTER, self._parent_strata(obj))
+
+    def has_add_permission(self, request, obj=None):
+        return can(request.user, Right.EDIT_REGISTER, self._parent_strata(obj))
+
+    def has_change_permission(self, request, obj=None):
+        return can(request.user, Right.EDIT_REGISTER, self._parent_strata(obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return False

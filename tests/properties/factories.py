@@ -1,0 +1,57 @@
+import datetime as dt
+
+import factory
+
+from properties.models import BikeLocker, Occupancy, ParkingSpot, Person, StorageLocker, Unit
+from tests.accounts.factories import StrataFactory
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+
+    strata = factory.SubFactory(StrataFactory)
+    unit_number = factory.Sequence(lambda n: str(100 + n))
+    strata_lot_number = factory.Sequence(lambda n: n + 1)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    strata = factory.SubFactory(StrataFactory)
+    full_name = factory.Sequence(lambda n: f"Resident {n}")
+    email = factory.Sequence(lambda n: f"resident{n}@example.test")
+    phone = "+1 604 555 0100"
+
+
+class OccupancyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Occupancy
+
+    unit = factory.SubFactory(UnitFactory)
+    person = factory.SubFactory(PersonFactory, strata=factory.SelfAttribute("..unit.strata"))
+    role = Occupancy.Role.OWNER
+    starts_on = dt.date(2020, 1, 1)
+
+
+class ParkingSpotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ParkingSpot
+
+    strata = factory.SubFactory(StrataFactory)
+    identifier = factory.Sequence(lambda n: f"P-{n:03d}")
+
+
+class StorageLockerFactory(ParkingSpotFactory):
+    class Meta:
+        model = StorageLocker
+
+    identifier = factory.Sequence(lambda n: f"S-{n:03d}")
+
+
+class BikeLockerFactory(ParkingSpotFactory):
+    class Meta:
+        model = BikeLocker
+
+    identifier = factory.Sequence(lambda n: f"B-{n:03d}")
