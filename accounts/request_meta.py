@@ -42,3 +42,16 @@ class AuditContext:
     @classmethod
     def from_request(cls, request) -> "AuditContext":
         return cls(ip_address=client_ip(request), user_agent=user_agent(request))
+
+
+def login_username(request, credentials: dict | None = None) -> str:
+    """The login name a lockout counts against: the email as typed, lower-cased.
+
+    Django hands the login form's value to backends as ``username`` (our USERNAME_FIELD is
+    ``email``), so both places are read; lower-casing makes ``Jane@`` and ``jane@`` one count.
+    """
+    for source in (credentials or {}, getattr(request, "POST", {})):
+        value = source.get("username") or source.get("email")
+        if value:
+            return str(value).strip().lower()
+    return ""

@@ -7,6 +7,7 @@ their strata, persons by uuid (or, for a new row, by name and email within the s
 are formula-safe on export and unescaped on import (accounts.csv_safety).
 """
 
+import decimal
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -88,8 +89,25 @@ class RegisterResource(resources.ModelResource):
             super().get_queryset(), self.user, Right.VIEW_REGISTER, via=self.strata_path
         )
 
+    def get_instance(self, instance_loader, row):
+        """An unknown strata or unit here is reported by ``import_instance`` as a cell error,
+        beside every other row's errors, rather than as a one-line import failure."""
+        try:
+            return super().get_instance(instance_loader, row)
+        except ValueError:
+            return None
+
     def export_field(self, field, instance, **kwargs):
         return escape_cell(super().export_field(field, instance, **kwargs))
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        try:
+            super().import_field(field, instance, row, is_m2m, **kwargs)
+        except decimal.InvalidOperation as error:
+            # The number widgets parse with Decimal; say which cell is wrong, in words.
+            raise ValueError(
+                _("%(value)s is not a number.") % {"value": row.get(field.column_name)}
+            ) from error
 
     def before_import_row(self, row, **kwargs):
         for key, value in list(row.items()):

@@ -124,6 +124,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
 
 # Number of reverse proxies in front of the app that append to X-Forwarded-For. The client
@@ -137,6 +138,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # One rule for the client IP everywhere (audit log and lockout): see accounts.request_meta.
 AXES_CLIENT_IP_CALLABLE = "accounts.request_meta.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.request_meta.login_username"
 
 # --- Internationalisation and time --------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -253,7 +255,8 @@ SPECTACULAR_SETTINGS = {
 # --- Import and export (django-import-export) ---------------------------------------------
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+# Uploaded files wait for confirmation in private media, which every web process shares.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 
 # --- Security -----------------------------------------------------------------------------
 # A TLS-terminating proxy in front (Coolify, Traefik, nginx) sets X-Forwarded-Proto.
