@@ -2,4 +2,4 @@ from django.apps import AppConfig
 
 
 class CommunicationsConfig(AppConfig):
-    name = 'communications'
+    name = "communications"

@@ -2,4 +2,4 @@ from django.apps import AppConfig
 
 
 class PropertiesConfig(AppConfig):
-    name = 'properties'
+    name = "properties"

@@ -40,6 +40,7 @@ class StaffAdminSite(admin.AdminSite):
     index_title = _("Dashboard")
     login_form = StaffAuthenticationForm
     index_template = "admin/dashboard.html"
+    site_url = None  # there is no public site root; residents arrive by emailed links
 
     def has_permission(self, request):
         return request.user.is_active and is_staff_member(request.user)

@@ -217,12 +217,12 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_U
 # Seconds before Redis hands an unacknowledged message to another worker; task retries and
 # leases stay below it.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
-# A key prefix isolates several deployments (or test runs) sharing one Redis.
+# A key prefix isolates the queues of several deployments (or test runs) sharing one Redis;
+# results need none (their keys are task ids).
 _celery_transport = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 if env.str("CELERY_KEY_PREFIX", default=""):
     _celery_transport["global_keyprefix"] = env.str("CELERY_KEY_PREFIX")
 CELERY_BROKER_TRANSPORT_OPTIONS = _celery_transport
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = _celery_transport
 
 # --- Cache --------------------------------------------------------------------------------
 CACHE_URL = env.str("CACHE_URL", default="")

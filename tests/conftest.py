@@ -117,6 +117,14 @@ def _database_url(settings_dict) -> str:
     return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
 
 
+def _reset_broker_pools(app):
+    """Drop pooled broker connections so new transport options (the key prefix) apply."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def celery_worker(transactional_db, settings):
     """A real Celery worker process on the test database, isolated by a Redis key prefix."""
@@ -138,7 +146,7 @@ def celery_worker(transactional_db, settings):
     }
     app.conf.broker_transport_options = transport
     app.conf.task_always_eager = False
-    app.pool.force_close_all()
+    _reset_broker_pools(app)
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -172,8 +180,8 @@ def celery_worker(transactional_db, settings):
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)
         flush()
-        app.pool.force_close_all()
         app.conf.broker_transport_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        _reset_broker_pools(app)
 
 
 # --- Browser ----------------------------------------------------------------------------------

@@ -2,4 +2,4 @@ from django.apps import AppConfig
 
 
 class ViolationsConfig(AppConfig):
-    name = 'violations'
+    name = "violations"

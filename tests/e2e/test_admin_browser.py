@@ -1,0 +1,22 @@
+"""The staff admin in a real browser: log in, open a unit."""
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_manager_logs_in_and_opens_a_unit(browser, live_server, manager, owner, artifacts_dir):
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "manager@example.test")
+    page.fill("#id_password", "correct horse battery staple")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#register-dashboard")
+    assert "Harbour View" in page.inner_text("#register-dashboard")
+
+    page.goto(f"{live_server.url}/admin/properties/unit/")
+    page.click("text=101")
+    page.wait_for_selector("#occupancies-group")
+    assert page.input_value("#id_unit_number") == "101"
+    assert owner.full_name in page.inner_text("#occupancies-group")
+    page.screenshot(path=str(artifacts_dir / "admin-unit.png"), full_page=True)
