@@ -12,7 +12,8 @@ def _fresh_migration_cache(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_health_reports_the_true_table_count_and_no_pending_migrations(client):
+def test_health_reports_the_true_table_count_and_no_pending_migrations(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     response = client.get("/api/health")
     assert response.status_code == 200
     body = response.json()
