@@ -171,9 +171,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 # --- Email (Django 6.1 MAILERS) -----------------------------------------------------------
-# EMAIL_URL picks the transport: smtp://user:pass@host:587 (STARTTLS, certificates checked),
-# smtps://...:465, or "anymail:<esp>" for a provider through django-anymail. Unset in
-# development: messages are written to files under var/mail/.
+# EMAIL_URL picks the transport: smtp+tls://user:pass@host:587 (STARTTLS; smtps:// is the
+# same), smtp+ssl://user:pass@host:465 (implicit TLS), smtp://host:25 (no encryption: a local
+# relay only), or "anymail:<esp>" for a provider through django-anymail. TLS verifies the
+# server's certificate. Unset in development: messages are written to files under var/mail/.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="StrataTracker <noreply@localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_URL = env.str("EMAIL_URL", default="")
