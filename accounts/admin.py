@@ -139,7 +139,11 @@ class StrataMembershipAdmin(StrataScopedAdmin):
     edit_right = Right.MANAGE_MEMBERSHIPS
     list_display = ("user_email", "user_name", "role", "strata", "starts_on", "ends_on")
     list_select_related = ("user", "strata")
-    list_filter = ("role", "strata", ("ends_on", admin.EmptyFieldListFilter))
+    list_filter = (
+        "role",
+        ("strata", admin.RelatedOnlyFieldListFilter),
+        ("ends_on", admin.EmptyFieldListFilter),
+    )
     search_fields = ("user__email", "user__full_name")
     readonly_fields = ("user", "strata", "role", "starts_on", "ends_on")
     actions = ("end_selected",)
@@ -197,7 +201,7 @@ class AuditLogAdmin(StrataScopedAdmin):
     edit_right = Right.READ_AUDIT
     list_display = ("created_at", "action", "actor_label", "target_label", "strata", "ip_address")
     list_select_related = ("strata",)
-    list_filter = ("action", "strata")
+    list_filter = ("action", ("strata", admin.RelatedOnlyFieldListFilter))
     search_fields = ("action", "actor_label", "target_label", "=target_uuid")
     date_hierarchy = "created_at"
     readonly_fields = (

@@ -11,7 +11,7 @@ from django.db.models import Model
 
 from accounts.middleware import SESSION_STRATA_ID
 from accounts.models import Strata
-from accounts.permissions import Right, can, scope_to_stratas, strata_ids_with
+from accounts.permissions import Right, can, scope_to_stratas
 from accounts.request_meta import AuditContext
 
 
@@ -23,6 +23,20 @@ def strata_id_of(obj: Model, path: str) -> int | None:
         if obj is None:
             return None
     return getattr(obj, f"{last}_id", None)
+
+
+def scope_foreign_key_choices(db_field, user, right: Right, kwargs: dict) -> None:
+    """Offer only stratas, and records of stratas, where ``user`` has ``right``."""
+    related = db_field.related_model
+    if related is Strata:
+        kwargs["queryset"] = scope_to_stratas(
+            Strata.objects.filter(archived_at__isnull=True), user, right, via="pk"
+        )
+    elif any(f.name == "strata" for f in related._meta.get_fields()):
+        queryset = scope_to_stratas(related._default_manager.all(), user, right)
+        if any(f.name == "archived_at" for f in related._meta.get_fields()):
+            queryset = queryset.filter(archived_at__isnull=True)
+        kwargs["queryset"] = queryset.select_related("strata")
 
 
 class StrataScopedAdmin(admin.ModelAdmin):
@@ -72,19 +86,7 @@ class StrataScopedAdmin(admin.ModelAdmin):
 
     # --- choices --------------------------------------------------------------------------
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        """Offer only records of the stratas where this user may edit."""
-        related = db_field.related_model
-        if related is Strata:
-            ids = strata_ids_with(request.user, self.edit_right)
-            queryset = Strata.objects.filter(archived_at__isnull=True)
-            kwargs["queryset"] = queryset if ids is None else queryset.filter(pk__in=ids)
-        elif any(f.name == "strata" for f in related._meta.get_fields()):
-            queryset = scope_to_stratas(
-                related._default_manager.all(), request.user, self.edit_right
-            )
-            if any(f.name == "archived_at" for f in related._meta.get_fields()):
-                queryset = queryset.filter(archived_at__isnull=True)
-            kwargs["queryset"] = queryset.select_related("strata")
+        scope_foreign_key_choices(db_field, request.user, self.edit_right, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # --- writes go through services -------------------------------------------------------
@@ -97,13 +99,20 @@ class StrataScopedAdmin(admin.ModelAdmin):
         self.save_record(request, obj, form.changed_data, before)
 
     def save_formset(self, request, form, formset, change):
+        """Save each changed inline row through the service; nothing is deleted inline."""
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
-            if not inline_form.has_changed() or inline_form in formset.deleted_forms:
+            if not inline_form.has_changed():
                 continue
+            is_new = inline_form.instance.pk is None
             record = inline_form.save(commit=False)
             before = {name: inline_form.initial.get(name) for name in inline_form.changed_data}
             self.save_record(request, record, inline_form.changed_data, before)
             inline_form.save_m2m()
+            if is_new:
+                formset.new_objects.append(record)
+            else:
+                formset.changed_objects.append((record, inline_form.changed_data))
 
     def audit_context(self, request) -> AuditContext:
         return AuditContext.from_request(request)
@@ -140,3 +149,7 @@ class StrataScopedInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        scope_foreign_key_choices(db_field, request.user, Right.EDIT_REGISTER, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

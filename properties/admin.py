@@ -8,6 +8,7 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
 from accounts.admin_base import StrataScopedAdmin, StrataScopedInline
+from accounts.permissions import is_superuser
 from accounts.request_meta import AuditContext
 from properties import register_io
 from properties.models import BikeLocker, Occupancy, ParkingSpot, Person, StorageLocker, Unit
@@ -28,6 +29,10 @@ class RegisterAdmin(ImportExportMixin, StrataScopedAdmin):
             before=before,
             context=AuditContext.from_request(request),
         )
+
+    # ImportExportMixin comes first in the MRO; the role rules must decide, not its defaults.
+    has_import_permission = StrataScopedAdmin.has_import_permission
+    has_export_permission = StrataScopedAdmin.has_export_permission
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {"user": request.user, "context": AuditContext.from_request(request)}
@@ -89,7 +94,7 @@ class OccupancyInline(StrataScopedInline):
     autocomplete_fields = ("person", "landlord")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("person", "landlord")
+        return super().get_queryset(request).select_related("unit", "person", "landlord")
 
 
 class FacilityInline(StrataScopedInline):
@@ -120,7 +125,7 @@ class UnitAdmin(RegisterAdmin):
         "current_occupants",
     )
     list_select_related = ("strata",)
-    list_filter = (ArchivedFilter, "is_townhouse", "strata")
+    list_filter = (ArchivedFilter, "is_townhouse", ("strata", admin.RelatedOnlyFieldListFilter))
     search_fields = ("unit_number", "strata__plan_number", "occupancies__person__full_name")
     autocomplete_fields = ("strata",)
     fields = (
@@ -172,7 +177,7 @@ class PersonOccupancyInline(StrataScopedInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("unit")
+        return super().get_queryset(request).select_related("unit", "person")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -186,7 +191,7 @@ class PersonAdmin(RegisterAdmin):
     resource_classes = [register_io.PersonOccupancyResource]
     list_display = ("full_name", "email", "phone", "notice_by_email", "unit_numbers", "strata_name")
     list_select_related = ("strata",)
-    list_filter = (ArchivedFilter, "strata")
+    list_filter = (ArchivedFilter, ("strata", admin.RelatedOnlyFieldListFilter))
     search_fields = ("full_name", "email", "phone", "occupancies__unit__unit_number")
     autocomplete_fields = ("strata", "user")
     fields = (
@@ -204,6 +209,12 @@ class PersonAdmin(RegisterAdmin):
     readonly_fields = ("archived_at",)
     inlines = (PersonOccupancyInline,)
     actions = ("archive_selected",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Linking a login to a person grants resident access: the firm's administrators only.
+        if is_superuser(request.user):
+            return self.readonly_fields
+        return (*self.readonly_fields, "user")
 
     def get_queryset(self, request):
         return (
@@ -246,7 +257,7 @@ class OccupancyAdmin(RegisterAdmin):
     resource_classes = [register_io.PersonOccupancyResource]
     list_display = ("person", "unit", "role", "starts_on", "ends_on", "is_primary_contact")
     list_select_related = ("person", "unit", "unit__strata")
-    list_filter = (CurrentFilter, "role", "unit__strata")
+    list_filter = (CurrentFilter, "role", ("unit__strata", admin.RelatedOnlyFieldListFilter))
     search_fields = ("person__full_name", "person__email", "unit__unit_number")
     autocomplete_fields = ("unit", "person", "landlord")
     date_hierarchy = "starts_on"
@@ -270,7 +281,10 @@ class OccupancyAdmin(RegisterAdmin):
 class FacilityAdmin(RegisterAdmin):
     list_display = ("identifier", "unit", "strata_name", "notes")
     list_select_related = ("strata", "unit")
-    list_filter = ("strata", ("unit", admin.EmptyFieldListFilter))
+    list_filter = (
+        ("strata", admin.RelatedOnlyFieldListFilter),
+        ("unit", admin.EmptyFieldListFilter),
+    )
     search_fields = ("identifier", "unit__unit_number", "notes")
     autocomplete_fields = ("strata", "unit")
     fields = ("strata", "identifier", "unit", "notes")
