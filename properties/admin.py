@@ -77,24 +77,52 @@ class ArchivedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OccupancyInline(StrataScopedInline):
+OCCUPANCY_INLINE_FIELDS = (
+    "person",
+    "role",
+    "starts_on",
+    "ends_on",
+    "landlord",
+    "form_k_received_on",
+    "is_primary_contact",
+    "receives_newsletters",
+)
+
+
+class CurrentOccupancyInline(StrataScopedInline):
+    """A unit's occupancies, dates and flags editable in place (end one by setting its end).
+
+    Who and in what role are fixed once recorded; a change of landlord is made on the
+    occupancy's own page. Showing them as text keeps the page at a fixed number of queries:
+    each autocomplete widget would fetch its selected person, one query per row.
+    """
+
     model = Occupancy
     fk_name = "unit"
-    parent_strata_path = "strata"
-    fields = (
-        "person",
-        "role",
-        "starts_on",
-        "ends_on",
-        "landlord",
-        "form_k_received_on",
-        "is_primary_contact",
-        "receives_newsletters",
-    )
-    autocomplete_fields = ("person", "landlord")
+    fields = OCCUPANCY_INLINE_FIELDS
+    readonly_fields = ("person", "role", "landlord")
+    verbose_name_plural = _("occupancies")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("unit", "person", "landlord")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OccupancyInline(StrataScopedInline):
+    """Add-only rows for new occupancies of the unit, choosing persons by autocomplete."""
+
+    model = Occupancy
+    fk_name = "unit"
+    fields = OCCUPANCY_INLINE_FIELDS
+    autocomplete_fields = ("person", "landlord")
+    verbose_name = _("new occupancy")
+    verbose_name_plural = _("add occupancies")
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
 
 
 class FacilityInline(StrataScopedInline):
@@ -139,7 +167,7 @@ class UnitAdmin(RegisterAdmin):
         "archived_at",
     )
     readonly_fields = ("archived_at",)
-    inlines = (OccupancyInline, ParkingInline, StorageInline, BikeInline)
+    inlines = (CurrentOccupancyInline, OccupancyInline, ParkingInline, StorageInline, BikeInline)
     actions = ("archive_selected",)
     ordering = ("strata__name", "unit_number")
 

@@ -788,7 +788,13 @@ def test_managers_new_unit_is_saved_and_audited_once(client, manager, strata):
     client.force_login(manager)
     empty_inlines = {
         f"{prefix}-{key}": "0"
-        for prefix in ("occupancies", "parking_spots", "storage_lockers", "bike_lockers")
+        for prefix in (
+            "occupancies",
+            NEW_OCCUPANCY_PREFIX,
+            "parking_spots",
+            "storage_lockers",
+            "bike_lockers",
+        )
         for key in ("TOTAL_FORMS", "INITIAL_FORMS")
     }
 
@@ -832,14 +838,19 @@ def test_manager_cannot_put_an_occupancy_on_a_person_of_another_strata(
     assert not AuditLog.objects.exists()
 
 
+# The unit page lists current occupancies first ("occupancies"), then the add-only inline.
+NEW_OCCUPANCY_PREFIX = "occupancies-2"
+
+
 def add_inline_occupancy(data: dict, **fields) -> dict:
-    """``data`` with one more (new) row in the unit page's occupancy inline."""
-    index = int(data["occupancies-TOTAL_FORMS"])
+    """``data`` with one more (new) row in the unit page's add-only occupancy inline."""
+    prefix = NEW_OCCUPANCY_PREFIX
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
     row = {"role": Occupancy.Role.OCCUPANT, "starts_on": "2025-01-01", **fields}
     return {
         **data,
-        "occupancies-TOTAL_FORMS": str(index + 1),
-        **{f"occupancies-{index}-{name}": str(value) for name, value in row.items()},
+        f"{prefix}-TOTAL_FORMS": str(index + 1),
+        **{f"{prefix}-{index}-{name}": str(value) for name, value in row.items()},
     }
 
 
@@ -855,7 +866,11 @@ def test_manager_cannot_put_an_occupancy_on_a_person_of_another_strata_from_the_
     )
 
     assert response.status_code == 200
-    occupancy_formset = response.context["inline_admin_formsets"][0].formset
+    occupancy_formset = next(
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == NEW_OCCUPANCY_PREFIX
+    )
     assert occupancy_formset.total_error_count() == 1
     assert "person" in occupancy_formset.forms[-1].errors
     assert not Occupancy.objects.filter(person=outsider).exists()

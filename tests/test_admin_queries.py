@@ -239,14 +239,6 @@ def change_page_guard(client, django_assert_num_queries, url, grow):
     return response
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "KNOWN: the unit page's occupancy inline still makes queries per row (15 with 2 "
-        "occupancies, 42 with 20): each AutocompleteSelect (person, landlord) fetches its "
-        "selected option. Planned fix: existing rows read-only, plus an add-only inline."
-    ),
-)
 def test_unit_change_page_queries_do_not_grow_with_occupancies(
     client, strata, manager, django_assert_num_queries
 ):
@@ -283,7 +275,7 @@ def test_unit_change_page_queries_do_not_grow_with_facilities(
     counts = [
         inline.formset.total_form_count() for inline in response.context["inline_admin_formsets"]
     ]
-    assert counts == [2, 20, 20, 20]
+    assert counts == [2, 0, 20, 20, 20]  # current occupancies, new ones, three facilities
 
 
 def test_person_change_page_queries_do_not_grow_with_occupancies(
