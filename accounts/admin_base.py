@@ -114,13 +114,10 @@ class StrataScopedAdmin(admin.ModelAdmin):
             else:
                 formset.changed_objects.append((record, inline_form.changed_data))
 
-    def audit_context(self, request) -> AuditContext:
-        return AuditContext.from_request(request)
-
     def run_service(self, request, service, **kwargs):
         """Call a service for an admin action and report each refusal as a message."""
         try:
-            return service(actor=request.user, context=self.audit_context(request), **kwargs)
+            return service(actor=request.user, context=AuditContext.from_request(request), **kwargs)
         except (PermissionDenied, ValidationError) as error:
             text = "; ".join(getattr(error, "messages", [str(error)]))
             self.message_user(request, text, level="error")

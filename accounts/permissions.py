@@ -101,8 +101,3 @@ def scope_to_stratas(
     if ids is None:
         return queryset
     return queryset.filter(**{f"{via}__in": ids})
-
-
-def roles_in(user, strata) -> frozenset[str]:
-    strata_id = strata if isinstance(strata, int) else strata.pk
-    return staff_roles(user).get(strata_id, frozenset())

@@ -13,7 +13,7 @@ from django.http import JsonResponse
 from django.http.request import split_domain_port
 
 HEALTH_PATHS = ("/api/health", "/api/health/", "/api/health/live", "/api/health/live/")
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}  # as split_domain_port gives them
 
 # Once the database has been seen fully migrated, that stays true for this code version.
 _migrated = False
