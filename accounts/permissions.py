@@ -22,6 +22,8 @@ class Right(StrEnum):
     EDIT_STRATA = "edit_strata"
     MANAGE_MEMBERSHIPS = "manage_memberships"
     READ_AUDIT = "read_audit"
+    MANAGE_OUTBOX = "manage_outbox"
+    EDIT_TEMPLATES = "edit_templates"
 
 
 RIGHTS: dict[Right, frozenset[str]] = {
@@ -31,6 +33,9 @@ RIGHTS: dict[Right, frozenset[str]] = {
     Right.EDIT_STRATA: frozenset({Role.MANAGER}),
     Right.MANAGE_MEMBERSHIPS: frozenset({Role.MANAGER}),
     Right.READ_AUDIT: frozenset({Role.MANAGER}),
+    # The outbox shows every resident's mail: managers read it, retry failures, edit templates.
+    Right.MANAGE_OUTBOX: frozenset({Role.MANAGER}),
+    Right.EDIT_TEMPLATES: frozenset({Role.MANAGER}),
 }
 
 _CACHE_ATTR = "_stratatracker_staff_roles"

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, replace
 from django.contrib.auth.hashers import check_password
 from django.db import transaction
 
+from accounts.audit import audit_log_record
 from accounts.models import AuditLog, Strata, StrataMembership, User
-from accounts.services import audit_log_record
 from accounts.strata_time import strata_today
 from properties.models import BikeLocker, Occupancy, ParkingSpot, Person, StorageLocker, Unit
 

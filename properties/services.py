@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit_log_record, field_changes
 from accounts.models import User
 from accounts.permissions import Right, can
 from accounts.request_meta import AuditContext
-from accounts.services import audit_log_record, field_changes
 from properties.models import Occupancy, Person, Unit
 from properties.selectors import current_occupancies
 

@@ -24,6 +24,9 @@ app.conf.update(
     task_queues=(Queue("default"), Queue("email"), Queue("heavy")),
     task_default_queue="default",
     task_routes={
+        # Exact names win over patterns: the outbox's housekeeping is a short default job.
+        "communications.tasks.sweep_outbox_task": {"queue": "default"},
+        "communications.tasks.purge_outbox_bodies_task": {"queue": "default"},
         "communications.tasks.*": {"queue": "email"},
         "*.tasks.render_*": {"queue": "heavy"},
     },

@@ -8,8 +8,10 @@ in ``.env.example``.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -195,7 +197,8 @@ def _mailer_from_url(url: str) -> dict:
         return {"BACKEND": f"anymail.backends.{esp}.EmailBackend"}
     parsed = environ.Env.email_url_config(url)
     return {
-        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        # Django's SMTP backend, keeping the server's reply (its queue id) for the outbox.
+        "BACKEND": "communications.smtp.EmailBackend",
         "OPTIONS": {
             "host": parsed["EMAIL_HOST"],
             "port": parsed["EMAIL_PORT"],
@@ -210,6 +213,35 @@ def _mailer_from_url(url: str) -> dict:
 
 MAILERS = {"default": _mailer_from_url(EMAIL_URL)}
 ANYMAIL = env.dict("ANYMAIL", default={})
+
+# --- The outbox (DESIGN §7) ---------------------------------------------------------------
+# Every timing is a setting; the tests use seconds. docs/operations.md explains each one.
+OUTBOX_MAILER = env.str("OUTBOX_MAILER", default="default")
+# Rows one send task claims and sends over one connection.
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=50)
+# How long a claimed row belongs to its worker before the sweep may reconcile it.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
+# Transient failures wait base * 2^(attempt-1) seconds, never more than the cap.
+OUTBOX_BACKOFF_BASE_SECONDS = env.int("OUTBOX_BACKOFF_BASE_SECONDS", default=30)
+OUTBOX_BACKOFF_CAP_SECONDS = env.int("OUTBOX_BACKOFF_CAP_SECONDS", default=1800)
+# Non-legal emails with the same address and content inside this window are sent once.
+OUTBOX_WINDOW_SECONDS = env.int("OUTBOX_WINDOW_SECONDS", default=600)
+# Queued rows older than this were lost by the broker: the sweep enqueues them again,
+# at most OUTBOX_RESTORE_LIMIT rows per sweep (the restore throttle).
+OUTBOX_REQUEUE_AFTER_SECONDS = env.int("OUTBOX_REQUEUE_AFTER_SECONDS", default=60)
+OUTBOX_RESTORE_LIMIT = env.int("OUTBOX_RESTORE_LIMIT", default=5000)
+OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=60)
+# Messages per second per worker process; 0 = unlimited.
+OUTBOX_RATE_PER_SECOND = env.float("OUTBOX_RATE_PER_SECOND", default=0)
+# Sent bodies are purged after this many days; metadata and keys stay (DESIGN §7).
+OUTBOX_BODY_RETENTION_DAYS = env.int("OUTBOX_BODY_RETENTION_DAYS", default=90)
+# A header that carries the row's dedup key to providers that honour one
+# (e.g. Resend-Idempotency-Key); blank sends none.
+OUTBOX_IDEMPOTENCY_HEADER = env.str("OUTBOX_IDEMPOTENCY_HEADER", default="")
+OUTBOX_MESSAGE_ID_DOMAIN = env.str(
+    "OUTBOX_MESSAGE_ID_DOMAIN", default=urlsplit(SITE_URL).hostname or "localhost"
+)
 
 # --- Celery -------------------------------------------------------------------------------
 # No broker configured: tasks run eagerly in-process (development, the fresh-machine tests).
@@ -226,6 +258,22 @@ _celery_transport = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 if env.str("CELERY_KEY_PREFIX", default=""):
     _celery_transport["global_keyprefix"] = env.str("CELERY_KEY_PREFIX")
 CELERY_BROKER_TRANSPORT_OPTIONS = _celery_transport
+# One beat per deployment (bin/beat). Cron equivalents: docs/operations.md.
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {
+        "task": "communications.tasks.sweep_outbox_task",
+        "schedule": OUTBOX_SWEEP_SECONDS,
+    },
+    "outbox-purge-bodies": {
+        "task": "communications.tasks.purge_outbox_bodies_task",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}
+if OUTBOX_BACKOFF_CAP_SECONDS >= CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "OUTBOX_BACKOFF_CAP_SECONDS must be below CELERY_VISIBILITY_TIMEOUT, or Redis hands a "
+        "waiting retry to a second worker."
+    )
 
 # --- Cache --------------------------------------------------------------------------------
 CACHE_URL = env.str("CACHE_URL", default="")

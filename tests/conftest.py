@@ -95,7 +95,7 @@ def smtp_sink(settings):
     controller.start()
     settings.MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "BACKEND": "communications.smtp.EmailBackend",
             "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 5},
         }
     }

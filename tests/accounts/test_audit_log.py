@@ -1,8 +1,8 @@
 import pytest
 from django.db import DatabaseError, transaction
 
+from accounts.audit import audit_log_record
 from accounts.models import AuditLog
-from accounts.services import audit_log_record
 
 pytestmark = pytest.mark.django_db
 

@@ -5,12 +5,14 @@ import re
 from email import message_from_bytes
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from accounts.models import AuditLog, StrataMembership, User
 from accounts.permissions import is_staff_member
 from accounts.services import membership_end, membership_invite
+from communications.models import OutboundEmail
 from tests.accounts.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -100,12 +102,32 @@ def test_an_ended_membership_grants_nothing_from_its_end(manager, council_member
         membership_end(membership=membership, actor=manager)
 
 
-def test_password_reset_email_reaches_the_smtp_sink(client, manager, smtp_sink):
-    response = client.post(reverse("password_reset"), {"email": "MANAGER@example.test"})
+def test_password_reset_email_goes_through_the_outbox_to_the_smtp_sink(
+    client, manager, smtp_sink, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": "MANAGER@example.test"})
     assert response.status_code == 302
     [(_sender, recipients, raw)] = smtp_sink.messages
     assert recipients == ["manager@example.test"]
-    assert "/accounts/reset/" in body_of(raw)
+    assert "http://127.0.0.1:8000/accounts/reset/" in body_of(raw)
+    row = OutboundEmail.objects.get()
+    assert (row.kind, row.status, row.template_name) == ("login", "sent", "accounts.password_reset")
+    assert message_from_bytes(raw)["Message-ID"] == row.message_id
+
+
+def test_a_second_password_reset_in_the_same_hour_sends_nothing_new(
+    client, manager, smtp_sink, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(dt.datetime(2026, 11, 25, 10, 5, tzinfo=dt.UTC), tick=False):
+        for _ in range(2):
+            with django_capture_on_commit_callbacks(execute=True):
+                client.post(reverse("password_reset"), {"email": manager.email})
+    with time_machine.travel(dt.datetime(2026, 11, 25, 11, 1, tzinfo=dt.UTC), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("password_reset"), {"email": manager.email})
+    assert OutboundEmail.objects.filter(kind="login", status="sent").count() == 2
+    assert len(smtp_sink.messages) == 2
 
 
 def test_password_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(client, smtp_sink):

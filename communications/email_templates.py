@@ -1,0 +1,104 @@
+"""Email templates: defaults as files in each app, per-strata overrides in the database.
+
+A default lives in ``<app>/emails/<name>/``: ``template.toml`` (label, kind and every variable
+with a sample value), ``subject.txt``, ``body.txt`` and optionally ``body.html``. Its full name
+is ``<app label>.<name>`` (``accounts.invitation``). The outbox finds defaults by this layout,
+so it imports no app that sends email. An ``EmailTemplate`` row overrides a default for one
+strata; the newest active version wins.
+"""
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from django.apps import apps
+
+from communications import template_engine
+from communications.models import EmailKind, EmailTemplate
+
+
+@dataclass(frozen=True)
+class DefaultTemplate:
+    name: str
+    label: str
+    kind: str
+    subject: str
+    body_text: str
+    body_html: str
+    sample: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def variables(self) -> set[str]:
+        return set(self.sample)
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    body_text: str
+    body_html: str
+    template_name: str
+    template_version: int | None  # None: the default file
+
+
+@cache
+def defaults() -> dict[str, DefaultTemplate]:
+    """Every default template of the installed apps, by name."""
+    found = {}
+    for config in apps.get_app_configs():
+        root = Path(config.path) / "emails"
+        for meta_file in sorted(root.glob("*/template.toml")):
+            folder = meta_file.parent
+            meta = tomllib.loads(meta_file.read_text(encoding="utf-8"))
+            html_file = folder / "body.html"
+            template = DefaultTemplate(
+                name=f"{config.label}.{folder.name}",
+                label=meta["label"],
+                kind=EmailKind(meta["kind"]),
+                subject=(folder / "subject.txt").read_text(encoding="utf-8").strip(),
+                body_text=(folder / "body.txt").read_text(encoding="utf-8"),
+                body_html=html_file.read_text(encoding="utf-8") if html_file.exists() else "",
+                sample={key: str(value) for key, value in meta.get("variables", {}).items()},
+            )
+            found[template.name] = template
+    return found
+
+
+def default_for(name: str) -> DefaultTemplate:
+    try:
+        return defaults()[name]
+    except KeyError:
+        raise LookupError(f"No email template named {name!r}.") from None
+
+
+def active_override(name: str, strata) -> EmailTemplate | None:
+    if strata is None:
+        return None
+    return (
+        EmailTemplate.objects.filter(strata=strata, name=name, is_active=True)
+        .order_by("-version")
+        .first()
+    )
+
+
+def render_email(name: str, *, strata, context: dict[str, str]) -> RenderedEmail:
+    """Render a template for a strata: its active override, else the default file."""
+    default = default_for(name)
+    missing = default.variables - set(context)
+    extra = set(context) - default.variables
+    if missing or extra:
+        raise ValueError(
+            f"Template {name!r} takes exactly {sorted(default.variables)}; "
+            f"missing {sorted(missing)}, unexpected {sorted(extra)}."
+        )
+    source = active_override(name, strata) or default
+    return RenderedEmail(
+        subject=" ".join(template_engine.render(source.subject, context, html=False).split()),
+        body_text=template_engine.render(source.body_text, context, html=False),
+        body_html=(
+            template_engine.render(source.body_html, context, html=True) if source.body_html else ""
+        ),
+        template_name=name,
+        template_version=getattr(source, "version", None),
+    )

@@ -1,0 +1,305 @@
+"""Writes for the outbox: queueing email (the one way anything sends mail), retries,
+suppressions and template overrides. DESIGN §7 is the specification."""
+
+import datetime as dt
+import hashlib
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_log_record
+from accounts.models import Strata, User
+from accounts.permissions import Right, can
+from accounts.request_meta import AuditContext
+from communications import template_engine
+from communications.email_templates import default_for, render_email
+from communications.models import (
+    LEGAL_KINDS,
+    NEWSLETTER_KINDS,
+    EmailKind,
+    EmailTemplate,
+    OutboundEmail,
+    Suppression,
+)
+from communications.scheduling import schedule_send
+from properties.models import Person
+
+Status = OutboundEmail.Status
+# Rows that count as "already sent" for the content window.
+_WINDOW_STATUSES = (Status.QUEUED, Status.SENDING, Status.SENT)
+
+
+def normalise_address(address: str) -> str:
+    return address.strip().lower()
+
+
+def content_hash(subject: str, body_text: str, body_html: str) -> str:
+    return hashlib.sha256("\0".join((subject, body_text, body_html)).encode()).hexdigest()
+
+
+def derived_dedup_key(*, kind: str, address: str, subject: str, about, now: dt.datetime) -> str:
+    """The key of an email with no natural one: the same message to the same address in the
+    same clock hour is one email (a second password reset an hour later is a new one)."""
+    bucket = now.astimezone(dt.UTC).strftime("%Y%m%d%H")
+    material = "\0".join((kind, address, subject, str(about or ""), bucket))
+    return f"derived:{kind}:{hashlib.sha256(material.encode()).hexdigest()}"
+
+
+def queue_email(
+    *,
+    kind: str,
+    to: str,
+    strata: Strata | None = None,
+    person: Person | None = None,
+    to_name: str = "",
+    template: str | None = None,
+    context: dict[str, str] | None = None,
+    subject: str = "",
+    body_text: str = "",
+    body_html: str = "",
+    dedup_key: str | None = None,
+    about=None,
+    headers: dict[str, str] | None = None,
+) -> OutboundEmail:
+    """Queue one email to one address, inside the caller's transaction; send after commit.
+
+    Give ``template`` and ``context`` (a flat dictionary of strings), or a rendered
+    ``subject`` and ``body_text``. Legal kinds and per-event emails pass an explicit
+    ``dedup_key`` (``violation:<uuid>:notice:<party uuid>:v1``); queueing the same key again
+    returns the existing row and sends nothing. Never raises on a duplicate, so the caller's
+    transaction carries on. Returns the row, whose status may already be ``duplicate`` or
+    ``suppressed``.
+    """
+    kind = EmailKind(kind)
+    address = normalise_address(to)
+    if not address or "@" not in address:
+        raise ValidationError({"to": _("An email address is needed.")})
+    if kind in LEGAL_KINDS and not dedup_key:
+        raise ValueError("Legal emails need an explicit dedup_key.")
+    if template:
+        rendered = render_email(template, strata=strata, context=context or {})
+        subject, body_text, body_html = rendered.subject, rendered.body_text, rendered.body_html
+        version = rendered.template_version
+    else:
+        version = None
+    if not subject or not body_text:
+        raise ValueError("An email needs a subject and a text body (or a template).")
+    now = timezone.now()
+    row = OutboundEmail(
+        strata=strata,
+        kind=kind,
+        to_address=address,
+        to_name=to_name or (person.full_name if person else ""),
+        person=person,
+        from_email=_sender(strata),
+        reply_to=strata.reply_email if strata else "",
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        headers=headers or {},
+        template_name=template or "",
+        template_version=version,
+        dedup_key=dedup_key
+        or derived_dedup_key(kind=kind, address=address, subject=subject, about=about, now=now),
+        content_hash=content_hash(subject, body_text, body_html),
+        queued_at=now,
+        about=about,
+    )
+    with transaction.atomic(savepoint=False):
+        if kind not in LEGAL_KINDS:
+            _lock_content(address, row.content_hash)
+            if _suppressed(address, kind):
+                row.status = Status.SUPPRESSED
+            else:
+                row.duplicate_of = _recent_same_content(address, row.content_hash, now)
+                if row.duplicate_of is not None:
+                    row.status = Status.DUPLICATE
+        created = _insert_unless_key_exists(row)
+    if not created:
+        return OutboundEmail.objects.get(dedup_key=row.dedup_key)
+    if row.status == Status.QUEUED:
+        schedule_send(row.pk)
+    return row
+
+
+def _sender(strata: Strata | None) -> str:
+    """The strata's sender name on the deployment's address."""
+    if strata is None:
+        return settings.DEFAULT_FROM_EMAIL
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((strata.sender_name or strata.name, address))
+
+
+def _lock_content(address: str, digest: str) -> None:
+    """Serialise the window check per (address, content) until the caller commits, so two
+    racing requests cannot both see "not sent yet". SQLite serialises writers by itself."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{address}\0{digest}"]
+            )
+
+
+def _suppressed(address: str, kind: str) -> bool:
+    scopes = [Suppression.Scope.ALL]
+    if kind in NEWSLETTER_KINDS:
+        scopes.append(Suppression.Scope.NEWSLETTERS)
+    return Suppression.objects.filter(address=address, scope__in=scopes).exists()
+
+
+def _recent_same_content(address: str, digest: str, now: dt.datetime) -> OutboundEmail | None:
+    since = now - dt.timedelta(seconds=settings.OUTBOX_WINDOW_SECONDS)
+    return (
+        OutboundEmail.objects.filter(
+            to_address=address,
+            content_hash=digest,
+            queued_at__gte=since,
+            status__in=_WINDOW_STATUSES,
+        )
+        .order_by("queued_at")
+        .first()
+    )
+
+
+def _insert_unless_key_exists(row: OutboundEmail) -> bool:
+    """INSERT … ON CONFLICT (dedup_key) DO NOTHING: a concurrent or repeated queue of the same
+    key waits for the first to commit, then inserts nothing. Returns whether it inserted."""
+    OutboundEmail.objects.bulk_create([row], ignore_conflicts=True)
+    pk, stored_uuid = (
+        OutboundEmail.objects.filter(dedup_key=row.dedup_key).values_list("pk", "uuid").get()
+    )
+    if stored_uuid != row.uuid:
+        return False
+    row.pk = pk
+    row._state.adding = False
+    return True
+
+
+# --- Staff actions ----------------------------------------------------------------------------
+
+
+def email_retry(*, emails, actor: User, context: AuditContext | None = None) -> int:
+    """Queue failed or unknown emails again (same row, same Message-ID). Returns how many."""
+    retried = 0
+    with transaction.atomic():
+        for email in (
+            OutboundEmail.objects.select_for_update()
+            .filter(pk__in=[e.pk for e in emails])
+            .order_by("pk")
+        ):
+            if email.strata_id is None and not actor.is_superuser:
+                raise PermissionDenied(_("Only administrators can retry emails of no strata."))
+            if email.strata_id is not None and not can(actor, Right.MANAGE_OUTBOX, email.strata_id):
+                raise PermissionDenied(_("You cannot retry emails of this strata."))
+            if email.status not in (Status.FAILED, Status.UNKNOWN):
+                continue
+            if email.body_purged_at is not None:
+                raise ValidationError(
+                    _("%(email)s cannot be retried: its body was purged on %(date)s.")
+                    % {"email": email, "date": email.body_purged_at.date()}
+                )
+            previous = email.status
+            email.status = Status.QUEUED
+            email.attempts = 0
+            email.next_attempt_at = None
+            email.queued_at = timezone.now()
+            email.save(
+                update_fields=["status", "attempts", "next_attempt_at", "queued_at", "updated_at"]
+            )
+            audit_log_record(
+                actor=actor,
+                action="outbox.retried",
+                strata=email.strata,
+                target=email,
+                changes={"status": {"from": previous, "to": Status.QUEUED}},
+                context=context,
+            )
+            schedule_send(email.pk)
+            retried += 1
+    return retried
+
+
+def suppression_add(*, address: str, reason: str, scope: str, note: str = "") -> Suppression:
+    """Stop non-legal email to an address (an unsubscribe, a hard bounce, a complaint)."""
+    suppression, _created = Suppression.objects.update_or_create(
+        address=normalise_address(address),
+        scope=scope,
+        defaults={"reason": reason, "note": note},
+    )
+    return suppression
+
+
+def email_template_save(
+    *,
+    strata: Strata,
+    name: str,
+    subject: str,
+    body_text: str,
+    body_html: str,
+    actor: User,
+    context: AuditContext | None = None,
+) -> EmailTemplate:
+    """Save an override for one strata as a new version; every edit is kept."""
+    if not can(actor, Right.EDIT_TEMPLATES, strata):
+        raise PermissionDenied(_("Only this strata's managers can edit its email templates."))
+    default = default_for(name)
+    errors = {}
+    for field, source in (("subject", subject), ("body_text", body_text), ("body_html", body_html)):
+        try:
+            template_engine.validate(source, allowed=default.variables)
+        except template_engine.TemplateError as error:
+            errors[field] = str(error)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        Strata.objects.select_for_update().get(pk=strata.pk)
+        latest = EmailTemplate.objects.filter(strata=strata, name=name).aggregate(
+            version=Max("version")
+        )["version"]
+        EmailTemplate.objects.filter(strata=strata, name=name, is_active=True).update(
+            is_active=False
+        )
+        template = EmailTemplate.objects.create(
+            strata=strata,
+            name=name,
+            version=(latest or 0) + 1,
+            subject=subject.strip(),
+            body_text=body_text,
+            body_html=body_html,
+            created_by=actor,
+        )
+        audit_log_record(
+            actor=actor,
+            action="email_template.saved",
+            strata=strata,
+            target=template,
+            changes={"name": name, "version": template.version},
+            context=context,
+        )
+    return template
+
+
+def email_template_revert(
+    *, strata: Strata, name: str, actor: User, context: AuditContext | None = None
+) -> int:
+    """Go back to the default file for this strata; the versions stay on record."""
+    if not can(actor, Right.EDIT_TEMPLATES, strata):
+        raise PermissionDenied(_("Only this strata's managers can edit its email templates."))
+    with transaction.atomic():
+        count = EmailTemplate.objects.filter(strata=strata, name=name, is_active=True).update(
+            is_active=False
+        )
+        if count:
+            audit_log_record(
+                actor=actor,
+                action="email_template.reverted",
+                strata=strata,
+                changes={"name": name},
+                context=context,
+            )
+    return count
