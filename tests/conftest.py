@@ -3,8 +3,8 @@
 - ``postgres``/``redis`` markers: skipped when the service is not configured, except under
   ``CI=true``, where a missing service fails the test instead.
 - ``smtp_sink``: a real aiosmtpd server on loopback, with ``MAILERS`` pointed at it.
-- ``celery_worker``: a real worker subprocess (``bin/worker``) on the test database and a
-  per-run Redis key prefix, flushed at start and end.
+- ``celery_worker`` / ``worker_launcher``: real worker subprocesses (``bin/worker``) on the
+  test database and a per-test Redis key prefix, flushed at start and end.
 - ``browser``: Debian's chromium driven by Playwright.
 - The people of DESIGN's STYLE: a strata with a manager, a council member, a caretaker, an
   owner and a tenant, and a manager of another strata.
@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import uuid
+from email import message_from_bytes
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,17 @@ def _plain_storage(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
+@pytest.fixture(autouse=True)
+def _eager_tasks():
+    """Tasks run in-process unless a test starts real workers (``worker_launcher``)."""
+    from stratatracker.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 # --- SMTP -------------------------------------------------------------------------------------
 
 
@@ -75,14 +87,29 @@ def free_port() -> int:
 
 
 class SinkHandler:
-    """Collects every message the sink accepts, as (envelope sender, recipients, bytes)."""
+    """Collects every message the sink accepts, as (envelope sender, recipients, bytes).
+
+    ``script`` makes the sink answer DATA with scripted replies per recipient address, in
+    order (``{"a@x.test": ["451 4.3.0 Try later", "451 4.3.0 Try later"]}``); once a script
+    runs out the sink accepts. Every DATA is also counted per recipient in ``data_attempts``.
+    """
 
     def __init__(self):
         self.messages = []
+        self.script: dict[str, list[str]] = {}
+        self.data_attempts: dict[str, int] = {}
 
     async def handle_DATA(self, server, session, envelope):
+        for address in envelope.rcpt_tos:
+            self.data_attempts[address] = self.data_attempts.get(address, 0) + 1
+        for address in envelope.rcpt_tos:
+            if self.script.get(address):
+                return self.script[address].pop(0)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted for delivery"
+        return "250 2.0.0 Ok: queued as sink-%d" % len(self.messages)
+
+    def message_ids(self) -> list[str]:
+        return [message_from_bytes(raw)["Message-ID"] for _f, _t, raw in self.messages]
 
 
 @pytest.fixture
@@ -93,6 +120,7 @@ def smtp_sink(settings):
     handler = SinkHandler()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
+    handler.url = f"smtp://127.0.0.1:{controller.port}"
     settings.MAILERS = {
         "default": {
             "BACKEND": "communications.smtp.EmailBackend",
@@ -125,9 +153,60 @@ def _reset_broker_pools(app):
     app.amqp._producer_pool = None
 
 
+class WorkerLauncher:
+    """Starts real worker processes (``bin/worker``) on the test database and one Redis key
+    prefix; ``env`` adds settings such as ``EMAIL_URL`` or seconds-scale outbox timings."""
+
+    def __init__(self, settings, prefix: str):
+        self.prefix = prefix
+        self.processes: list[subprocess.Popen] = []
+        self.base_env = {
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "DATABASE_URL": _database_url(connection.settings_dict),
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND or settings.CELERY_BROKER_URL,
+            "CELERY_KEY_PREFIX": prefix,
+            "DJANGO_DEBUG": "True",
+        }
+
+    def start(self, env: dict[str, str] | None = None, *args: str) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [
+                str(REPO / "bin" / "worker"),
+                "--pool=solo",
+                "--queues=default,heavy,email",
+                "--hostname",
+                f"test-{len(self.processes)}-{self.prefix.rstrip(':')}@%h",
+                "--loglevel=WARNING",
+                *args,
+            ],
+            cwd=REPO,
+            env={**self.base_env, **(env or {})},
+            start_new_session=True,
+        )
+        self.processes.append(process)
+        return process
+
+    @staticmethod
+    def kill(process: subprocess.Popen) -> None:
+        """SIGKILL the worker's whole process group: no clean shutdown, no acknowledgements."""
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    self.kill(process)
+
+
 @pytest.fixture
-def celery_worker(transactional_db, settings):
-    """A real Celery worker process on the test database, isolated by a Redis key prefix."""
+def worker_launcher(transactional_db, settings):
+    """Start real Celery workers on demand, isolated by a per-test Redis key prefix."""
     import redis
 
     from stratatracker.celery import app
@@ -140,48 +219,27 @@ def celery_worker(transactional_db, settings):
             client.delete(key)
 
     flush()
-    transport = {
+    app.conf.broker_transport_options = {
         "visibility_timeout": settings.CELERY_VISIBILITY_TIMEOUT,
         "global_keyprefix": prefix,
     }
-    app.conf.broker_transport_options = transport
     app.conf.task_always_eager = False
     _reset_broker_pools(app)
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND or settings.CELERY_BROKER_URL,
-        "CELERY_KEY_PREFIX": prefix,
-        "DJANGO_DEBUG": "True",
-    }
-    process = subprocess.Popen(
-        [
-            str(REPO / "bin" / "worker"),
-            "--pool=solo",
-            "--queues=default,heavy,email",
-            "--hostname",
-            f"test-{prefix.rstrip(':')}@%h",
-            "--loglevel=INFO",
-        ],
-        cwd=REPO,
-        env=env,
-        start_new_session=True,
-    )
+    launcher = WorkerLauncher(settings, prefix)
+    launcher.flush = flush
     try:
-        yield process
+        yield launcher
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+        launcher.stop_all()
         flush()
         app.conf.broker_transport_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
         _reset_broker_pools(app)
+
+
+@pytest.fixture
+def celery_worker(worker_launcher):
+    """One real Celery worker process on the test database."""
+    return worker_launcher.start()
 
 
 # --- Browser ----------------------------------------------------------------------------------
