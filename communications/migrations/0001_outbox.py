@@ -7,166 +7,446 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_auditlog_append_only_trigger'),
-        ('properties', '0001_initial'),
+        ("accounts", "0002_auditlog_append_only_trigger"),
+        ("properties", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OutboundEmail',
+            name="OutboundEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('notice', 'notice'), ('decision', 'decision'), ('hearing_notice', 'hearing notice'), ('reminder', 'reminder'), ('login', 'login link'), ('digest', 'digest'), ('campaign', 'campaign'), ('system', 'system')], max_length=20, verbose_name='kind')),
-                ('to_address', models.EmailField(max_length=254, verbose_name='to')),
-                ('to_name', models.CharField(blank=True, max_length=200, verbose_name='recipient name')),
-                ('from_email', models.CharField(max_length=300, verbose_name='from')),
-                ('reply_to', models.CharField(blank=True, max_length=300, verbose_name='reply to')),
-                ('subject', models.CharField(max_length=300, verbose_name='subject')),
-                ('body_text', models.TextField(blank=True, verbose_name='text body')),
-                ('body_html', models.TextField(blank=True, verbose_name='HTML body')),
-                ('headers', models.JSONField(blank=True, default=dict, verbose_name='extra headers')),
-                ('template_name', models.CharField(blank=True, max_length=100, verbose_name='template')),
-                ('template_version', models.PositiveIntegerField(blank=True, null=True, verbose_name='template version')),
-                ('dedup_key', models.CharField(max_length=255, unique=True, verbose_name='deduplication key')),
-                ('content_hash', models.CharField(max_length=64, verbose_name='content hash')),
-                ('status', models.CharField(choices=[('queued', 'queued'), ('sending', 'sending'), ('sent', 'sent'), ('failed', 'failed'), ('suppressed', 'suppressed'), ('duplicate', 'duplicate'), ('unknown', 'unknown')], default='queued', max_length=20, verbose_name='status')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('lease_until', models.DateTimeField(blank=True, null=True, verbose_name='lease until')),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='next attempt at')),
-                ('provider_message_id', models.CharField(blank=True, max_length=255, verbose_name='provider message id')),
-                ('queued_at', models.DateTimeField(verbose_name='queued at')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('body_purged_at', models.DateTimeField(blank=True, null=True, verbose_name='body purged at')),
-                ('about', models.UUIDField(blank=True, help_text='What it concerns.', null=True, verbose_name='about')),
-                ('duplicate_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='communications.outboundemail')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='outbound_emails', to='properties.person')),
-                ('strata', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='outbound_emails', to='accounts.strata')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("notice", "notice"),
+                            ("decision", "decision"),
+                            ("hearing_notice", "hearing notice"),
+                            ("reminder", "reminder"),
+                            ("login", "login link"),
+                            ("digest", "digest"),
+                            ("campaign", "campaign"),
+                            ("system", "system"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("to_address", models.EmailField(max_length=254, verbose_name="to")),
+                (
+                    "to_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="recipient name"),
+                ),
+                ("from_email", models.CharField(max_length=300, verbose_name="from")),
+                ("reply_to", models.CharField(blank=True, max_length=300, verbose_name="reply to")),
+                ("subject", models.CharField(max_length=300, verbose_name="subject")),
+                ("body_text", models.TextField(blank=True, verbose_name="text body")),
+                ("body_html", models.TextField(blank=True, verbose_name="HTML body")),
+                (
+                    "headers",
+                    models.JSONField(blank=True, default=dict, verbose_name="extra headers"),
+                ),
+                (
+                    "template_name",
+                    models.CharField(blank=True, max_length=100, verbose_name="template"),
+                ),
+                (
+                    "template_version",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="template version"
+                    ),
+                ),
+                (
+                    "dedup_key",
+                    models.CharField(max_length=255, unique=True, verbose_name="deduplication key"),
+                ),
+                ("content_hash", models.CharField(max_length=64, verbose_name="content hash")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "queued"),
+                            ("sending", "sending"),
+                            ("sent", "sent"),
+                            ("failed", "failed"),
+                            ("suppressed", "suppressed"),
+                            ("duplicate", "duplicate"),
+                            ("unknown", "unknown"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                (
+                    "lease_until",
+                    models.DateTimeField(blank=True, null=True, verbose_name="lease until"),
+                ),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="next attempt at"),
+                ),
+                (
+                    "provider_message_id",
+                    models.CharField(
+                        blank=True, max_length=255, verbose_name="provider message id"
+                    ),
+                ),
+                ("queued_at", models.DateTimeField(verbose_name="queued at")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                (
+                    "body_purged_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="body purged at"),
+                ),
+                (
+                    "about",
+                    models.UUIDField(
+                        blank=True, help_text="What it concerns.", null=True, verbose_name="about"
+                    ),
+                ),
+                (
+                    "duplicate_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="communications.outboundemail",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="outbound_emails",
+                        to="properties.person",
+                    ),
+                ),
+                (
+                    "strata",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="outbound_emails",
+                        to="accounts.strata",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'outbound email',
-                'verbose_name_plural': 'outbox',
-                'ordering': ['-queued_at'],
+                "verbose_name": "outbound email",
+                "verbose_name_plural": "outbox",
+                "ordering": ["-queued_at"],
             },
         ),
         migrations.CreateModel(
-            name='DeliveryAttempt',
+            name="DeliveryAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='attempt')),
-                ('started_at', models.DateTimeField(verbose_name='started')),
-                ('finished_at', models.DateTimeField(verbose_name='finished')),
-                ('outcome', models.CharField(choices=[('sent', 'sent'), ('transient', 'transient error, retried'), ('permanent', 'permanent error')], max_length=20, verbose_name='outcome')),
-                ('smtp_code', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='SMTP code')),
-                ('error', models.TextField(blank=True, verbose_name='error')),
-                ('worker', models.CharField(blank=True, max_length=200, verbose_name='worker')),
-                ('email', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attempts_log', to='communications.outboundemail')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="attempt")),
+                ("started_at", models.DateTimeField(verbose_name="started")),
+                ("finished_at", models.DateTimeField(verbose_name="finished")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("sent", "sent"),
+                            ("transient", "transient error, retried"),
+                            ("permanent", "permanent error"),
+                        ],
+                        max_length=20,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "smtp_code",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="SMTP code"
+                    ),
+                ),
+                ("error", models.TextField(blank=True, verbose_name="error")),
+                ("worker", models.CharField(blank=True, max_length=200, verbose_name="worker")),
+                (
+                    "email",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attempts_log",
+                        to="communications.outboundemail",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'delivery attempt',
-                'verbose_name_plural': 'delivery attempts',
-                'ordering': ['email', 'number'],
+                "verbose_name": "delivery attempt",
+                "verbose_name_plural": "delivery attempts",
+                "ordering": ["email", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Suppression',
+            name="Suppression",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('address', models.EmailField(max_length=254, verbose_name='address')),
-                ('reason', models.CharField(choices=[('unsubscribed', 'unsubscribed'), ('bounced', 'bounced'), ('complained', 'complained (marked as spam)')], max_length=20, verbose_name='reason')),
-                ('scope', models.CharField(choices=[('newsletters', 'newsletters and campaigns'), ('all', 'everything except legal notices')], max_length=20, verbose_name='scope')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("address", models.EmailField(max_length=254, verbose_name="address")),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("unsubscribed", "unsubscribed"),
+                            ("bounced", "bounced"),
+                            ("complained", "complained (marked as spam)"),
+                        ],
+                        max_length=20,
+                        verbose_name="reason",
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("newsletters", "newsletters and campaigns"),
+                            ("all", "everything except legal notices"),
+                        ],
+                        max_length=20,
+                        verbose_name="scope",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
             ],
             options={
-                'verbose_name': 'suppression',
-                'verbose_name_plural': 'suppressions',
-                'ordering': ['address'],
-                'constraints': [models.UniqueConstraint(fields=('address', 'scope'), name='suppression_unique'), models.CheckConstraint(condition=models.Q(('reason__in', ['unsubscribed', 'bounced', 'complained'])), name='suppression_reason_valid'), models.CheckConstraint(condition=models.Q(('scope__in', ['newsletters', 'all'])), name='suppression_scope_valid')],
+                "verbose_name": "suppression",
+                "verbose_name_plural": "suppressions",
+                "ordering": ["address"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("address", "scope"), name="suppression_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("reason__in", ["unsubscribed", "bounced", "complained"])
+                        ),
+                        name="suppression_reason_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("scope__in", ["newsletters", "all"])),
+                        name="suppression_scope_valid",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TrackingEvent',
+            name="TrackingEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('open', 'opened'), ('click', 'clicked'), ('bounce', 'bounced'), ('complaint', 'complaint'), ('unsubscribe', 'unsubscribed')], max_length=20, verbose_name='kind')),
-                ('url', models.URLField(blank=True, max_length=2000, verbose_name='url')),
-                ('provider_event_id', models.CharField(blank=True, max_length=255, null=True, unique=True, verbose_name='provider event id')),
-                ('occurred_at', models.DateTimeField(verbose_name='occurred at')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('email', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tracking_events', to='communications.outboundemail')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("open", "opened"),
+                            ("click", "clicked"),
+                            ("bounce", "bounced"),
+                            ("complaint", "complaint"),
+                            ("unsubscribe", "unsubscribed"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("url", models.URLField(blank=True, max_length=2000, verbose_name="url")),
+                (
+                    "provider_event_id",
+                    models.CharField(
+                        blank=True,
+                        max_length=255,
+                        null=True,
+                        unique=True,
+                        verbose_name="provider event id",
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(verbose_name="occurred at")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "email",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tracking_events",
+                        to="communications.outboundemail",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tracking event',
-                'verbose_name_plural': 'tracking events',
-                'ordering': ['-occurred_at'],
+                "verbose_name": "tracking event",
+                "verbose_name_plural": "tracking events",
+                "ordering": ["-occurred_at"],
             },
         ),
         migrations.CreateModel(
-            name='EmailTemplate',
+            name="EmailTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=100, verbose_name='template')),
-                ('version', models.PositiveIntegerField(verbose_name='version')),
-                ('subject', models.CharField(max_length=300, verbose_name='subject')),
-                ('body_text', models.TextField(verbose_name='text body')),
-                ('body_html', models.TextField(blank=True, verbose_name='HTML body')),
-                ('is_active', models.BooleanField(default=True, help_text='Off: the default template is used again.', verbose_name='in use')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('strata', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='email_templates', to='accounts.strata')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=100, verbose_name="template")),
+                ("version", models.PositiveIntegerField(verbose_name="version")),
+                ("subject", models.CharField(max_length=300, verbose_name="subject")),
+                ("body_text", models.TextField(verbose_name="text body")),
+                ("body_html", models.TextField(blank=True, verbose_name="HTML body")),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Off: the default template is used again.",
+                        verbose_name="in use",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "strata",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="email_templates",
+                        to="accounts.strata",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'email template',
-                'verbose_name_plural': 'email templates',
-                'ordering': ['strata', 'name', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('strata', 'name', 'version'), name='email_template_version_unique')],
+                "verbose_name": "email template",
+                "verbose_name_plural": "email templates",
+                "ordering": ["strata", "name", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("strata", "name", "version"), name="email_template_version_unique"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='outboundemail',
-            index=models.Index(fields=['status', 'queued_at'], name='outbox_status_queued_idx'),
+            model_name="outboundemail",
+            index=models.Index(fields=["status", "queued_at"], name="outbox_status_queued_idx"),
         ),
         migrations.AddIndex(
-            model_name='outboundemail',
-            index=models.Index(fields=['to_address', 'content_hash', 'queued_at'], name='outbox_window_idx'),
+            model_name="outboundemail",
+            index=models.Index(
+                fields=["to_address", "content_hash", "queued_at"], name="outbox_window_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='outboundemail',
-            index=models.Index(fields=['strata', 'status'], name='outbox_strata_status_idx'),
+            model_name="outboundemail",
+            index=models.Index(fields=["strata", "status"], name="outbox_strata_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='outboundemail',
-            index=models.Index(fields=['about'], name='outbox_about_idx'),
+            model_name="outboundemail",
+            index=models.Index(fields=["about"], name="outbox_about_idx"),
         ),
         migrations.AddConstraint(
-            model_name='outboundemail',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['notice', 'decision', 'hearing_notice', 'reminder', 'login', 'digest', 'campaign', 'system'])), name='outbound_email_kind_valid'),
+            model_name="outboundemail",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "notice",
+                            "decision",
+                            "hearing_notice",
+                            "reminder",
+                            "login",
+                            "digest",
+                            "campaign",
+                            "system",
+                        ],
+                    )
+                ),
+                name="outbound_email_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outboundemail',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['queued', 'sending', 'sent', 'failed', 'suppressed', 'duplicate', 'unknown'])), name='outbound_email_status_valid'),
+            model_name="outboundemail",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "queued",
+                            "sending",
+                            "sent",
+                            "failed",
+                            "suppressed",
+                            "duplicate",
+                            "unknown",
+                        ],
+                    )
+                ),
+                name="outbound_email_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outboundemail',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'sending'), _negated=True), ('lease_until__isnull', False), _connector='OR'), name='outbound_email_sending_has_lease'),
+            model_name="outboundemail",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "sending"), _negated=True),
+                    ("lease_until__isnull", False),
+                    _connector="OR",
+                ),
+                name="outbound_email_sending_has_lease",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='deliveryattempt',
-            constraint=models.CheckConstraint(condition=models.Q(('outcome__in', ['sent', 'transient', 'permanent'])), name='delivery_attempt_outcome_valid'),
+            model_name="deliveryattempt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("outcome__in", ["sent", "transient", "permanent"])),
+                name="delivery_attempt_outcome_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trackingevent',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['open', 'click', 'bounce', 'complaint', 'unsubscribe'])), name='tracking_event_kind_valid'),
+            model_name="trackingevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind__in", ["open", "click", "bounce", "complaint", "unsubscribe"])
+                ),
+                name="tracking_event_kind_valid",
+            ),
         ),
     ]
