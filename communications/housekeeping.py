@@ -66,7 +66,7 @@ def outbox_sweep(*, now: dt.datetime | None = None) -> SweepResult:
             next_attempt_at=now, updated_at=now
         )
         expired = list(
-            OutboundEmail.objects.select_for_update(skip_locked=True)
+            OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status=Status.SENDING, lease_until__lt=now)
             .select_related("strata")
             .order_by("pk")

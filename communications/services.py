@@ -7,7 +7,7 @@ from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from communications.models import (
     EmailTemplate,
     OutboundEmail,
     Suppression,
+    TrackingEvent,
 )
 from communications.scheduling import schedule_send
 from properties.models import Person
@@ -141,7 +142,7 @@ def _lock_content(address: str, digest: str) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{address}\0{digest}"]
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{address} {digest}"]
             )
 
 
@@ -232,6 +233,52 @@ def suppression_add(*, address: str, reason: str, scope: str, note: str = "") ->
         defaults={"reason": reason, "note": note},
     )
     return suppression
+
+
+def tracking_event_record(
+    *,
+    email: OutboundEmail,
+    kind: str,
+    occurred_at: dt.datetime,
+    provider_event_id: str | None = None,
+    url: str = "",
+) -> TrackingEvent | None:
+    """Record a provider's open/click/bounce/complaint/unsubscribe event for an email.
+
+    A replayed webhook (same provider event id) records nothing. A bounce or a complaint
+    suppresses the address (scope "all"), an unsubscribe its newsletters. Legal notices ignore
+    suppressions: a bounced notice becomes the case's paper-service task instead.
+    """
+    event = TrackingEvent(
+        email=email,
+        kind=kind,
+        occurred_at=occurred_at,
+        provider_event_id=provider_event_id or None,
+        url=url,
+    )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                event.save()
+        except IntegrityError:  # the provider event id is already recorded
+            return None
+        consequence = {
+            TrackingEvent.Kind.BOUNCE: (Suppression.Reason.BOUNCED, Suppression.Scope.ALL),
+            TrackingEvent.Kind.COMPLAINT: (Suppression.Reason.COMPLAINED, Suppression.Scope.ALL),
+            TrackingEvent.Kind.UNSUBSCRIBE: (
+                Suppression.Reason.UNSUBSCRIBED,
+                Suppression.Scope.NEWSLETTERS,
+            ),
+        }.get(kind)
+        if consequence is not None:
+            reason, scope = consequence
+            suppression_add(
+                address=email.to_address,
+                reason=reason,
+                scope=scope,
+                note=f"{kind} on {email.message_id}",
+            )
+    return event
 
 
 def email_template_save(

@@ -10,6 +10,7 @@
   owner and a tenant, and a manager of another strata.
 """
 
+import asyncio
 import datetime as dt
 import os
 import signal
@@ -92,21 +93,25 @@ class SinkHandler:
     ``script`` makes the sink answer DATA with scripted replies per recipient address, in
     order (``{"a@x.test": ["451 4.3.0 Try later", "451 4.3.0 Try later"]}``); once a script
     runs out the sink accepts. Every DATA is also counted per recipient in ``data_attempts``.
+    ``delay`` (seconds) slows every answer, like a distant server.
     """
 
     def __init__(self):
         self.messages = []
         self.script: dict[str, list[str]] = {}
         self.data_attempts: dict[str, int] = {}
+        self.delay = 0.0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         for address in envelope.rcpt_tos:
             self.data_attempts[address] = self.data_attempts.get(address, 0) + 1
         for address in envelope.rcpt_tos:
             if self.script.get(address):
                 return self.script[address].pop(0)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 2.0.0 Ok: queued as sink-%d" % len(self.messages)
+        return f"250 2.0.0 Ok: queued as sink-{len(self.messages)}"
 
     def message_ids(self) -> list[str]:
         return [message_from_bytes(raw)["Message-ID"] for _f, _t, raw in self.messages]

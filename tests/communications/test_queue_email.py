@@ -43,10 +43,13 @@ def test_queueing_the_same_key_again_returns_the_first_row_and_sends_once(
 
 
 def test_a_rolled_back_transaction_sends_nothing(mailoutbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            _notice()
-            raise RuntimeError("the caller failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        _notice()
+        raise RuntimeError("the caller failed")
     assert not OutboundEmail.objects.exists()
     assert mailoutbox == []
 
@@ -87,10 +90,9 @@ def test_many_rows_in_one_transaction_are_sent_in_batches(
 def test_same_content_to_the_same_address_inside_the_window_is_a_duplicate(
     mailoutbox, django_capture_on_commit_callbacks
 ):
-    with time_machine.travel(NOON, tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            first = _newsletter(key="campaign:1:owner")
-            second = _newsletter(key="campaign:2:owner")
+    with time_machine.travel(NOON, tick=False), django_capture_on_commit_callbacks(execute=True):
+        first = _newsletter(key="campaign:1:owner")
+        second = _newsletter(key="campaign:2:owner")
     assert (first.status, second.status) == ("queued", "duplicate")
     assert second.duplicate_of_id == first.pk
     first.refresh_from_db()
@@ -175,3 +177,23 @@ def test_the_strata_sender_name_and_reply_to_are_used(strata, mailoutbox, settin
     row = _notice(strata=strata)
     assert row.from_email == "Harbour View Council <noreply@strata.example>"
     assert row.reply_to == "council@harbourview.example"
+
+
+def test_a_bounce_suppresses_the_address_and_a_replayed_webhook_records_nothing():
+    from communications.models import TrackingEvent
+    from communications.services import tracking_event_record
+
+    sent = _newsletter()
+    first = tracking_event_record(
+        email=sent, kind="bounce", occurred_at=NOON, provider_event_id="evt-1"
+    )
+    replay = tracking_event_record(
+        email=sent, kind="bounce", occurred_at=NOON, provider_event_id="evt-1"
+    )
+    assert first is not None and replay is None
+    assert TrackingEvent.objects.count() == 1
+    assert list(Suppression.objects.values_list("address", "reason", "scope")) == [
+        ("owner@example.test", "bounced", "all")
+    ]
+    assert _newsletter(key="campaign:2:owner", body="Another").status == "suppressed"
+    assert _notice().status == "queued"
