@@ -1,8 +1,9 @@
 """Email templates: defaults as files in each app, per-strata overrides in the database.
 
-A default lives in ``<app>/emails/<name>/``: ``template.toml`` (label, kind and every variable
-with a sample value), ``subject.txt``, ``body.txt`` and optionally ``body.html``. Its full name
-is ``<app label>.<name>`` (``accounts.invitation``). The outbox finds defaults by this layout,
+A default lives in ``<app>/emails/<name>/``: ``template.toml`` (label, kind, every variable
+with a sample value, and ``per_strata = false`` for emails no strata may override),
+``subject.txt``, ``body.txt`` and optionally ``body.html``. Its full name is
+``<app label>.<name>`` (``accounts.invitation``). The outbox finds defaults by this layout,
 so it imports no app that sends email. An ``EmailTemplate`` row overrides a default for one
 strata; the newest active version wins.
 """
@@ -27,6 +28,9 @@ class DefaultTemplate:
     body_text: str
     body_html: str
     sample: dict[str, str] = field(default_factory=dict)
+    # False for emails sent to a login rather than on behalf of a strata (password resets):
+    # no strata can override them.
+    per_strata: bool = True
 
     @property
     def variables(self) -> set[str]:
@@ -60,6 +64,7 @@ def defaults() -> dict[str, DefaultTemplate]:
                 body_text=(folder / "body.txt").read_text(encoding="utf-8"),
                 body_html=html_file.read_text(encoding="utf-8") if html_file.exists() else "",
                 sample={key: str(value) for key, value in meta.get("variables", {}).items()},
+                per_strata=meta.get("per_strata", True),
             )
             found[template.name] = template
     return found

@@ -1,0 +1,204 @@
+"""Reads for the outbox, templates, suppressions and tracking, scoped to the caller.
+
+The outbox shows every resident's mail, so it is a manager's view (``Right.MANAGE_OUTBOX``);
+rows of no strata (password resets and other system mail) are the firm's administrators' only.
+Templates are scoped by ``Right.EDIT_TEMPLATES``.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import Strata
+from accounts.permissions import Right, scope_to_stratas, strata_ids_with
+from communications import template_engine
+from communications.email_templates import DefaultTemplate, RenderedEmail, defaults
+from communications.models import (
+    AttemptOutcome,
+    DeliveryAttempt,
+    EmailStatus,
+    EmailTemplate,
+    OutboundEmail,
+    Suppression,
+    TrackingEvent,
+)
+from properties.models import Person
+
+# --- the outbox -------------------------------------------------------------------------------
+
+
+def outbound_emails_visible_to(user) -> QuerySet[OutboundEmail]:
+    """Emails of the stratas where the user manages the outbox; system mail for superusers."""
+    return scope_to_stratas(OutboundEmail.objects.all(), user, Right.MANAGE_OUTBOX)
+
+
+def tracking_events_visible_to(user) -> QuerySet[TrackingEvent]:
+    """Opens, clicks, bounces … of the emails the user may see."""
+    return scope_to_stratas(
+        TrackingEvent.objects.all(), user, Right.MANAGE_OUTBOX, via="email__strata"
+    )
+
+
+def suppressions_visible_to(user, *, strata_id: int | None = None) -> QuerySet[Suppression]:
+    """Suppressions of addresses the user's stratas know.
+
+    A suppression is address-wide (it stops non-legal mail from every strata), but which
+    addresses unsubscribed, bounced or complained is personal information: a manager sees the
+    suppressions of addresses in their stratas' register (a person's email or notice address)
+    or in their stratas' outbox. Superusers see all of them. ``strata_id`` narrows to one
+    strata (the admin's strata switcher).
+    """
+    ids = strata_ids_with(user, Right.MANAGE_OUTBOX)
+    if strata_id is not None:
+        ids = {strata_id} if ids is None or strata_id in ids else set()
+    queryset = Suppression.objects.all()
+    if ids is None:
+        return queryset
+    persons = Person.objects.filter(strata__in=ids)
+    return queryset.filter(
+        Q(address__in=persons.annotate(a=Lower("email")).values("a"))
+        | Q(address__in=persons.annotate(a=Lower("email_for_notices")).values("a"))
+        | Q(address__in=OutboundEmail.objects.filter(strata__in=ids).values("to_address"))
+    )
+
+
+# The dashboard's outbox figures (DESIGN §7): key → the status it counts.
+STATUS_STATS = {
+    "queued": EmailStatus.QUEUED,
+    "sent": EmailStatus.SENT,
+    "failed": EmailStatus.FAILED,
+    "suppressed": EmailStatus.SUPPRESSED,
+    "duplicates": EmailStatus.DUPLICATE,
+    "unknown": EmailStatus.UNKNOWN,
+}
+STATS_WINDOWS = {"day": dt.timedelta(hours=24), "week": dt.timedelta(days=7)}
+
+
+def outbox_stats_for(user, *, now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
+    """The outbox's health for the last 24 hours (``day``) and 7 days (``week``).
+
+    Each window counts the emails *queued* in it by their status now (``queued``, ``sent``,
+    ``failed``, ``suppressed``, ``duplicates`` prevented, ``unknown``), ``recipients``: the
+    distinct addresses those of them that were sent went to, and ``retries``: the delivery
+    attempts started in it that met a temporary error and were retried. Scoped like
+    ``outbound_emails_visible_to``; two queries, whatever the numbers.
+    """
+    now = now or timezone.now()
+    email_counts, attempt_counts = {}, {}
+    for window, span in STATS_WINDOWS.items():
+        queued_in = Q(queued_at__gt=now - span, queued_at__lte=now)
+        for key, status in STATUS_STATS.items():
+            email_counts[f"{window}_{key}"] = Count("pk", filter=queued_in & Q(status=status))
+        email_counts[f"{window}_recipients"] = Count(
+            "to_address", distinct=True, filter=queued_in & Q(status=EmailStatus.SENT)
+        )
+        attempt_counts[f"{window}_retries"] = Count(
+            "pk",
+            filter=Q(
+                started_at__gt=now - span,
+                started_at__lte=now,
+                outcome=AttemptOutcome.TRANSIENT,
+            ),
+        )
+    longest = max(STATS_WINDOWS.values())
+    emails = (
+        outbound_emails_visible_to(user)
+        .filter(queued_at__gt=now - longest, queued_at__lte=now)
+        .aggregate(**email_counts)
+    )
+    attempts = (
+        scope_to_stratas(
+            DeliveryAttempt.objects.all(), user, Right.MANAGE_OUTBOX, via="email__strata"
+        )
+        .filter(started_at__gt=now - longest, started_at__lte=now)
+        .aggregate(**attempt_counts)
+    )
+    counts = {**emails, **attempts}
+    return {
+        window: {key: counts[f"{window}_{key}"] for key in (*STATUS_STATS, "retries", "recipients")}
+        for window in STATS_WINDOWS
+    }
+
+
+# --- templates --------------------------------------------------------------------------------
+
+
+def email_templates_visible_to(user) -> QuerySet[EmailTemplate]:
+    """Every saved version of the overrides of the stratas whose templates the user edits."""
+    return scope_to_stratas(
+        EmailTemplate.objects.select_related("strata", "created_by"), user, Right.EDIT_TEMPLATES
+    )
+
+
+def template_stratas_for(user) -> QuerySet[Strata]:
+    """Non-archived stratas whose email templates the user may edit."""
+    return scope_to_stratas(
+        Strata.objects.filter(archived_at__isnull=True).order_by("name"),
+        user,
+        Right.EDIT_TEMPLATES,
+        via="pk",
+    )
+
+
+def email_template_overview(stratas) -> list[dict]:
+    """Every default template, and for each of ``stratas`` its active override, if any.
+
+    ``[{"template": DefaultTemplate, "stratas": [{"strata": Strata, "override": EmailTemplate
+    | None}, …]}, …]`` in two queries (the stratas, the active overrides).
+    """
+    stratas = list(stratas)
+    active = {
+        (row.strata_id, row.name): row
+        for row in EmailTemplate.objects.filter(
+            strata__in=[s.pk for s in stratas], is_active=True
+        ).order_by("version")  # the newest active version wins, as when rendering
+    }
+    return [
+        {
+            "template": template,
+            "stratas": [
+                {"strata": strata, "override": active.get((strata.pk, name))} for strata in stratas
+            ],
+        }
+        for name, template in sorted(defaults().items(), key=lambda item: item[1].label)
+        if template.per_strata
+    ]
+
+
+def email_template_versions(*, strata: Strata, name: str) -> QuerySet[EmailTemplate]:
+    """Every saved version of one strata's override, newest first, with who saved it."""
+    return (
+        EmailTemplate.objects.filter(strata=strata, name=name)
+        .select_related("created_by")
+        .order_by("-version")
+    )
+
+
+def email_template_preview(
+    *, template: DefaultTemplate, subject: str, body_text: str, body_html: str
+) -> RenderedEmail:
+    """Render edited sources with the template's sample values, through the locked engine.
+
+    Raises ValidationError with a message per field that does not compile or reads a name the
+    template is not given (the same checks as saving). Nothing is stored.
+    """
+    sources = {"subject": subject, "body_text": body_text, "body_html": body_html}
+    errors = {}
+    for field, source in sources.items():
+        try:
+            template_engine.validate(source, allowed=template.variables)
+        except template_engine.TemplateError as error:
+            errors[field] = str(error)
+    if errors:
+        raise ValidationError(errors)
+    sample = template.sample
+    return RenderedEmail(
+        subject=" ".join(template_engine.render(subject, sample, html=False).split()),
+        body_text=template_engine.render(body_text, sample, html=False),
+        body_html=template_engine.render(body_html, sample, html=True) if body_html else "",
+        template_name=template.name,
+        template_version=None,
+    )

@@ -225,13 +225,31 @@ def email_retry(*, emails, actor: User, context: AuditContext | None = None) -> 
     return retried
 
 
-def suppression_add(*, address: str, reason: str, scope: str, note: str = "") -> Suppression:
-    """Stop non-legal email to an address (an unsubscribe, a hard bounce, a complaint)."""
-    suppression, _created = Suppression.objects.update_or_create(
-        address=normalise_address(address),
-        scope=scope,
-        defaults={"reason": reason, "note": note},
-    )
+def suppression_add(
+    *,
+    address: str,
+    reason: str,
+    scope: str,
+    note: str = "",
+    actor: User | None = None,
+    context: AuditContext | None = None,
+) -> Suppression:
+    """Stop non-legal email to an address (an unsubscribe, a hard bounce, a complaint). Adding
+    an address and scope that exist already updates the reason and note. Audited: actor None
+    is the system (a provider's bounce or complaint)."""
+    with transaction.atomic():
+        suppression, created = Suppression.objects.update_or_create(
+            address=normalise_address(address),
+            scope=scope,
+            defaults={"reason": reason, "note": note},
+        )
+        audit_log_record(
+            actor=actor,
+            action="outbox.suppressed",
+            target=suppression,
+            changes={"reason": reason, "scope": scope, "created": created},
+            context=context,
+        )
     return suppression
 
 
@@ -295,6 +313,11 @@ def email_template_save(
     if not can(actor, Right.EDIT_TEMPLATES, strata):
         raise PermissionDenied(_("Only this strata's managers can edit its email templates."))
     default = default_for(name)
+    if not default.per_strata:
+        raise ValidationError(
+            _("%(label)s is sent to logins, not on behalf of a strata: it has no strata version.")
+            % {"label": default.label}
+        )
     errors = {}
     for field, source in (("subject", subject), ("body_text", body_text), ("body_html", body_html)):
         try:

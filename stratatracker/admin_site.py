@@ -4,15 +4,28 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import HttpResponseRedirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.middleware import SESSION_STRATA_ID, SESSION_STRATA_TZ
-from accounts.permissions import is_staff_member
+from accounts.permissions import Right, can, is_staff_member
 from accounts.selectors import stratas_visible_to
+from communications.selectors import outbox_stats_for
 from properties.selectors import register_counts_for
+
+# The dashboard's outbox panel (DESIGN §7): figure, label, and the status its link filters by.
+OUTBOX_PANEL = (
+    ("queued", _("Queued"), "queued"),
+    ("sent", _("Sent"), "sent"),
+    ("failed", _("Failed"), "failed"),
+    ("suppressed", _("Suppressed"), "suppressed"),
+    ("duplicates", _("Duplicates prevented"), "duplicate"),
+    ("unknown", _("Unknown (worker lost mid-send)"), "unknown"),
+    ("retries", _("Retries after temporary errors"), None),
+    ("recipients", _("Unique recipients of sent email"), None),
+)
 
 
 class StaffAuthenticationForm(AdminAuthenticationForm):
@@ -56,8 +69,26 @@ class StaffAdminSite(admin.AdminSite):
         extra_context = {
             **(extra_context or {}),
             "register_counts": register_counts_for(request.user),
+            "outbox_stats": self.outbox_panel(request),
         }
         return super().index(request, extra_context)
+
+    def outbox_panel(self, request) -> list[dict] | None:
+        """The outbox's figures for the last 24 hours and 7 days, for those who manage it."""
+        if not can(request.user, Right.MANAGE_OUTBOX):
+            return None
+        stats = outbox_stats_for(request.user)
+        changelist = reverse("admin:communications_outboundemail_changelist", current_app=self.name)
+        return [
+            {
+                "key": key,
+                "label": label,
+                "day": stats["day"][key],
+                "week": stats["week"][key],
+                "url": f"{changelist}?status__exact={status}" if status else "",
+            }
+            for key, label, status in OUTBOX_PANEL
+        ]
 
     def get_urls(self):
         return [

@@ -1,15 +1,18 @@
 """The staff permission matrix, through the admin (DESIGN §5 and §9, STYLE "Tests").
 
-Every admin registered for a model of ``accounts`` or ``properties`` has a grid in ``MATRIX``: a
-row per page, a column per role, and in each cell what that page answers that user. A world of
-two stratas (``strata`` is "own", ``other_strata`` is "other") with one record of each model in
-each is built for every case. The matrix fails when an admin, an admin URL, an autocomplete
-field or a foreign-key choice on an add form has no row, so a new one must be added here.
+Every admin registered for a model of ``accounts``, ``properties`` or ``communications`` has a
+grid in ``MATRIX``: a row per page, a column per role, and in each cell what that page answers
+that user. A world of two stratas (``strata`` is "own", ``other_strata`` is "other") with one
+record of each model in each is built for every case. The matrix fails when an admin, an admin
+URL, an autocomplete field or a foreign-key choice on an add form has no row, so a new one must
+be added here.
 
 Outcomes:
 
 - ``login``  302 to the admin login page (anonymous, residents, ended memberships).
 - ``403``    PermissionDenied; the page shows nothing of the record.
+- ``404``    Not found, from the admin's own views (the template editor) for a strata outside the
+             user's: the same answer as for a strata that does not exist.
 - ``index``  302 to the admin index with Django's "… doesn't exist" warning and an empty body:
              what the admin does for a record outside the user's queryset, the same answer as
              for an id that does not exist (existence is not revealed).
@@ -17,7 +20,8 @@ Outcomes:
 - ``edit``   200, the record in a form with a Save button.
 - ``200``    the page answers (add, import, export, history, password).
 - ``own``/``other``/``both``  200 and exactly those of the two records listed (changelists,
-             autocomplete results, dashboard stratas, foreign-key choices).
+             the email templates' list of stratas, autocomplete results, dashboard stratas and
+             outbox figures, foreign-key choices).
 - ``shown``/``hidden``  the model's entry on the dashboard's app list.
 """
 
@@ -40,6 +44,12 @@ from accounts.middleware import SESSION_STRATA_ID
 from accounts.models import AuditLog, Strata, StrataMembership, User
 from properties.models import Occupancy, Unit
 from tests.accounts.factories import MembershipFactory, UserFactory
+from tests.communications.factories import (
+    EmailTemplateFactory,
+    OutboundEmailFactory,
+    SuppressionFactory,
+    TrackingEventFactory,
+)
 from tests.properties.factories import (
     BikeLockerFactory,
     OccupancyFactory,
@@ -60,7 +70,7 @@ ROLES = (
     "other_manager",
     "superuser",
 )
-APPS = ("accounts", "properties")
+APPS = ("accounts", "properties", "communications")
 
 
 def grid(**rows: str) -> dict[str, dict[str, str]]:
@@ -87,6 +97,16 @@ REGISTER = grid(
     delete_own=             "login  login  login  403    403    403    403    403",
     import_=                "login  login  login  403    403    200    200    200",
     export=                 "login  login  login  200    200    200    200    200",
+)
+OUTBOX = grid(
+    dashboard=              "login  login  login  hidden hidden shown  shown  shown",
+    changelist=             "login  login  login  403    403    own    other  both",
+    add=                    "login  login  login  403    403    403    403    403",
+    change_own=             "login  login  login  403    403    view   index  view",
+    change_other=           "login  login  login  403    403    index  view   view",
+    history_own=            "login  login  login  index  index  200    index  200",
+    history_other=          "login  login  login  index  index  index  200    200",
+    delete_own=             "login  login  login  403    403    403    403    403",
 )
 MATRIX = {
     "accounts.strata": grid(
@@ -138,6 +158,31 @@ MATRIX = {
     "properties.parkingspot": REGISTER,
     "properties.storagelocker": REGISTER,
     "properties.bikelocker": REGISTER,
+    # The outbox and what hangs off it: managers of the strata (MANAGE_OUTBOX) read it; the
+    # outbox service writes it, so nobody adds, changes or deletes in the admin.
+    "communications.outboundemail": OUTBOX,
+    "communications.trackingevent": OUTBOX,
+    # Address-wide, seen by managers for the addresses their stratas know; added through
+    # suppression_add, never changed or deleted.
+    "communications.suppression": grid(
+        dashboard=          "login  login  login  hidden hidden shown  shown  shown",
+        changelist=         "login  login  login  403    403    own    other  both",
+        add=                "login  login  login  403    403    200    200    200",
+        change_own=         "login  login  login  403    403    view   index  view",
+        change_other=       "login  login  login  403    403    index  view   view",
+        history_own=        "login  login  login  index  index  200    index  200",
+        history_other=      "login  login  login  index  index  index  200    200",
+        delete_own=         "login  login  login  403    403    403    403    403",
+    ),
+    # The changelist is the list of templates with the user's stratas (each linking to its
+    # editor); a saved version is read-only; the editor is per strata and template.
+    "communications.emailtemplate": {
+        **OUTBOX,
+        **grid(
+            edit_own=       "login  login  login  403    403    edit   404    edit",
+            edit_other=     "login  login  login  403    403    404    edit   edit",
+        ),
+    },
 }
 
 # The autocomplete endpoint answers with the *remote* model admin's queryset and view right,
@@ -154,6 +199,7 @@ SITE = grid(
     index=                  "login  login  login  own    own    own    other  both",
     switch_to_own=          "login  login  login  switched switched switched refused switched",
     switch_to_other=        "login  login  login  refused refused refused switched switched",
+    outbox_panel=           "login  login  login  hidden hidden own    other  both",
 )
 # fmt: on
 
@@ -168,6 +214,7 @@ URL_PAGES = {
     "import": ("import_",),
     "export": ("export",),
     "auth_user_password_change": ("password_change_own",),
+    "edit": ("edit_own", "edit_other"),  # the email template editor of a (strata, template)
     # POST-only; its permission check is test_process_import_needs_the_import_right.
     "process_import": (),
 }
@@ -256,12 +303,15 @@ def world(
     PersonFactory(strata=strata, full_name="Rita Resident", user=resident)
 
     owner.full_name = "Olive Owner"
+    owner.email = "olive.owner@example.test"
     owner.save()
     unit.notes = "Own unit notes"
     unit.save()
     other_unit.notes = "Other unit notes"
     other_unit.save()
-    outsider = PersonFactory(strata=other_strata, full_name="Otto Outsider")
+    outsider = PersonFactory(
+        strata=other_strata, full_name="Otto Outsider", email="otto.outsider@example.test"
+    )
     other_occupancy = OccupancyFactory(unit=other_unit, person=outsider)
 
     def membership(strata, name):
@@ -305,6 +355,27 @@ def world(
         "properties.storagelocker": facilities(StorageLockerFactory, "S"),
         "properties.bikelocker": facilities(BikeLockerFactory, "B"),
     }
+    emails = (
+        OutboundEmailFactory(strata=strata, to_address=owner.email, subject="Own outbox mail"),
+        OutboundEmailFactory(strata=other_strata, to_address=outsider.email, subject="Other mail"),
+    )
+    objects |= {
+        "communications.outboundemail": emails,
+        "communications.trackingevent": tuple(
+            TrackingEventFactory(email=email, url=f"https://example.test/{label}-click")
+            for email, label in zip(emails, ("own", "other"), strict=True)
+        ),
+        "communications.suppression": (
+            SuppressionFactory(address=owner.email),
+            SuppressionFactory(address=outsider.email),
+        ),
+        "communications.emailtemplate": (
+            EmailTemplateFactory(strata=strata, version=1, subject="Own wording {{ role }}"),
+            EmailTemplateFactory(
+                strata=other_strata, version=1, subject="Other wording {{ role }}"
+            ),
+        ),
+    }
     # Text each record's change page shows, and no other page of these tests does.
     markers = {
         "accounts.strata": ("Harbour View", "Cedar Grove"),
@@ -317,6 +388,13 @@ def world(
         "properties.parkingspot": ("P-OWN", "P-OTHER"),
         "properties.storagelocker": ("S-OWN", "S-OTHER"),
         "properties.bikelocker": ("B-OWN", "B-OTHER"),
+        "communications.outboundemail": ("Own outbox mail", "Other mail"),
+        "communications.trackingevent": (
+            "https://example.test/own-click",
+            "https://example.test/other-click",
+        ),
+        "communications.suppression": ("olive.owner@example.test", "otto.outsider@example.test"),
+        "communications.emailtemplate": ("Own wording {{ role }}", "Other wording {{ role }}"),
     }
     users = {
         "anonymous": None,
@@ -369,7 +447,7 @@ def assert_missing_redirect(response, model, pk):
 # --- the matrix -------------------------------------------------------------------------------
 
 
-def test_every_accounts_and_properties_admin_is_in_the_matrix():
+def test_every_staff_admin_is_in_the_matrix():
     assert set(registered_admins()) == set(MATRIX)
 
 
@@ -389,6 +467,10 @@ def test_import_rows_are_exactly_the_admins_with_resources():
 
 
 PAGE_URL_NAMES = {page: name for name, pages in URL_PAGES.items() for page in pages}
+# The arguments of URLs that take more than the record's pk.
+URL_ARGS = {"edit": lambda template: [template.strata_id, template.name]}
+# Lists that link each record to another page than its change page.
+LIST_LINKS = {"communications.emailtemplate": "edit_own"}
 
 
 def page_url(label: str, page: str, record=None) -> str:
@@ -397,7 +479,8 @@ def page_url(label: str, page: str, record=None) -> str:
     name = PAGE_URL_NAMES[page]
     if not name.startswith("auth_"):  # Django's UserAdmin names its password page so
         name = f"{label.replace('.', '_')}_{name}"
-    return reverse(f"admin:{name}", args=[record.pk] if record is not None else [])
+    args = [] if record is None else URL_ARGS.get(PAGE_URL_NAMES[page], lambda r: [r.pk])(record)
+    return reverse(f"admin:{name}", args=args)
 
 
 MATRIX_CASES = [
@@ -431,8 +514,8 @@ def test_admin_page_answers_each_role(client, world, label, page, role, outcome)
 
     if outcome == "login":
         assert_login_redirect(response)
-    elif outcome == "403":
-        assert response.status_code == 403
+    elif outcome in ("403", "404"):
+        assert response.status_code == int(outcome)
         assert marker_own not in response.text
         assert marker_other not in response.text
     elif outcome == "index":
@@ -454,11 +537,18 @@ def test_admin_page_answers_each_role(client, world, label, page, role, outcome)
         assert (model_name in on_dashboard) is (outcome == "shown")
     else:
         assert response.status_code == 200
-        pks = {row.pk for row in response.context["cl"].result_list}
         for record, expected in zip((own, other), listed(outcome), strict=True):
-            change_url = reverse(f"admin:{app}_{model_name}_change", args=[record.pk])
-            assert (record.pk in pks) is expected
-            assert (f'href="{change_url}"' in response.text) is expected
+            link = page_url(label, LIST_LINKS.get(label, "change_own"), record)
+            assert (f'href="{link}"' in response.text) is expected
+        if "cl" in response.context:
+            pks = {row.pk for row in response.context["cl"].result_list}
+            for record, expected in zip((own, other), listed(outcome), strict=True):
+                assert (record.pk in pks) is expected
+        else:  # the email templates: every template, for each of the user's stratas
+            stratas = set(response.context["template_stratas"])
+            assert stratas == {
+                s for s, ok in zip(world.stratas, listed(outcome), strict=True) if ok
+            }
 
 
 @pytest.mark.parametrize("role", ["caretaker", "other_manager"])
@@ -629,6 +719,28 @@ def test_dashboard_counts_only_the_users_stratas(client, world, role, outcome):
     assert names == expected
     for strata in world.stratas:
         assert (strata.plan_number in response.text) is (strata.name in expected)
+
+
+@pytest.mark.parametrize(
+    ("role", "outcome"),
+    [pytest.param(role, outcome, id=role) for role, outcome in SITE["outbox_panel"].items()],
+)
+def test_dashboard_outbox_panel_counts_only_the_users_stratas(client, world, role, outcome):
+    log_in(client, world, role)
+    response = client.get(reverse("admin:index"))
+    if outcome == "login":
+        assert_login_redirect(response)
+        return
+    assert response.status_code == 200
+    panel = response.context["outbox_stats"]
+    if outcome == "hidden":
+        assert panel is None
+        assert 'id="outbox-dashboard"' not in response.text
+        return
+    queued = next(row for row in panel if row["key"] == "queued")
+    expected = sum(listed(outcome))  # the world's emails, one per strata, queued just now
+    assert (queued["day"], queued["week"]) == (expected, expected)
+    assert 'id="outbox-dashboard"' in response.text
 
 
 SWITCH_CASES = [
@@ -1031,6 +1143,10 @@ def test_unit_export_holds_only_the_users_stratas(client, world, role, outcome):
 
 # The least-privileged role that sees each changelist (see MATRIX).
 CHANGELIST_VIEWERS = {
+    "communications.outboundemail": "manager",
+    "communications.trackingevent": "manager",
+    "communications.suppression": "manager",
+    "communications.emailtemplate": "manager",
     "accounts.strata": "caretaker",
     "accounts.stratamembership": "manager",
     "accounts.auditlog": "manager",

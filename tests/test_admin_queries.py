@@ -4,7 +4,8 @@ Each guard loads a page once to warm process-wide caches (content types, templat
 queries of the page with a few rows, adds enough rows that a per-row query would show, and
 requires exactly the same count again. The rows are realistic: units with an owner, a tenant
 and a stall; persons with current occupancies; memberships with their users; audit entries
-with their actors and stratas.
+with their actors and stratas; emails with delivery attempts; tracking events with their emails;
+suppressions of the register's addresses; stratas with their own template versions.
 """
 
 import datetime as dt
@@ -17,8 +18,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AuditLog, StrataMembership
+from communications.models import EmailTemplate
 from properties.models import Occupancy
 from tests.accounts.factories import MembershipFactory, StrataFactory, UserFactory
+from tests.communications.factories import (
+    DeliveryAttemptFactory,
+    EmailTemplateFactory,
+    OutboundEmailFactory,
+    SuppressionFactory,
+    TrackingEventFactory,
+)
 from tests.properties.factories import (
     BikeLockerFactory,
     OccupancyFactory,
@@ -145,6 +154,34 @@ def facility_maker(factory, prefix):
     return make
 
 
+def make_emails(ctx, numbers):
+    for i in numbers:
+        email = OutboundEmailFactory(
+            strata=ctx.strata, subject=f"Email Row {i:03d}", status="failed", attempts=2
+        )
+        DeliveryAttemptFactory(email=email, number=1)
+        DeliveryAttemptFactory(email=email, number=2, outcome="permanent", smtp_code=550)
+    return f"Email Row {numbers[-1]:03d}"
+
+
+def make_tracking_events(ctx, numbers):
+    for i in numbers:
+        TrackingEventFactory(
+            email=OutboundEmailFactory(strata=ctx.strata),
+            url=f"https://example.test/row{i:03d}",
+        )
+    return f"https://example.test/row{numbers[-1]:03d}"
+
+
+def make_suppressions(ctx, numbers):
+    for i in numbers:
+        address = f"suppressed{i:03d}@example.test"
+        PersonFactory(strata=ctx.strata, email=address)
+        OutboundEmailFactory(strata=ctx.strata, to_address=address, status="suppressed")
+        SuppressionFactory(address=address)
+    return f"suppressed{numbers[-1]:03d}@example.test"
+
+
 # admin label → (who looks, rows listed before any are made, rows listed per number, maker)
 CHANGELISTS = {
     "accounts.strata": ("manager", 1, 1, make_stratas),
@@ -157,6 +194,13 @@ CHANGELISTS = {
     "properties.parkingspot": ("manager", 0, 1, facility_maker(ParkingSpotFactory, "P")),
     "properties.storagelocker": ("manager", 0, 1, facility_maker(StorageLockerFactory, "S")),
     "properties.bikelocker": ("manager", 0, 1, facility_maker(BikeLockerFactory, "B")),
+    "communications.outboundemail": ("manager", 0, 1, make_emails),
+    "communications.trackingevent": ("manager", 0, 1, make_tracking_events),
+    "communications.suppression": ("manager", 0, 1, make_suppressions),
+}
+# Admins whose changelist is no ChangeList, each guarded by its own test below.
+OTHER_LISTS = {
+    "communications.emailtemplate": "test_email_template_list_queries_do_not_grow_with_stratas",
 }
 
 
@@ -170,13 +214,14 @@ def ctx(strata, manager, superuser):
     return context
 
 
-def test_every_accounts_and_properties_changelist_has_a_guard():
+def test_every_staff_changelist_has_a_guard():
     registered = {
         model._meta.label_lower
         for model in admin.site._registry
-        if model._meta.app_label in ("accounts", "properties")
+        if model._meta.app_label in ("accounts", "properties", "communications")
     }
-    assert registered == set(CHANGELISTS)
+    assert registered == set(CHANGELISTS) | set(OTHER_LISTS)
+    assert all(name in globals() for name in OTHER_LISTS.values())
 
 
 @pytest.mark.parametrize("label", CHANGELISTS)
@@ -311,6 +356,7 @@ def test_dashboard_queries_do_not_grow_with_stratas(client, superuser, django_as
             make_units(type("Rows", (), {"strata": strata}), range(1, 3))
             PersonFactory(strata=strata)
             StorageLockerFactory(strata=strata)
+            make_emails(type("Rows", (), {"strata": strata}), [i])  # one failed, one retry
 
     add_stratas(range(1, 2))
     client.force_login(superuser)
@@ -327,6 +373,8 @@ def test_dashboard_queries_do_not_grow_with_stratas(client, superuser, django_as
     assert len(rows) == 5
     assert (rows["Strata Row 005"]["units"], rows["Strata Row 005"]["tenants"]) == (2, 2)
     assert "Strata Row 005" in response.text
+    outbox = {row["key"]: (row["day"], row["week"]) for row in response.context["outbox_stats"]}
+    assert (outbox["failed"], outbox["retries"]) == ((5, 5), (5, 5))
 
 
 def test_autocomplete_queries_do_not_grow_with_persons(
@@ -354,3 +402,81 @@ def test_autocomplete_queries_do_not_grow_with_persons(
         "Person Row 001",
         "Person Row 002",
     ]
+
+
+# --- communications ---------------------------------------------------------------------------
+
+
+def test_email_template_list_queries_do_not_grow_with_stratas(
+    client, ctx, django_assert_num_queries
+):
+    def add_stratas(numbers):
+        for i in numbers:
+            strata = StrataFactory(name=f"Strata Row {i:03d}", plan_number=f"EPS{i:04d}")
+            MembershipFactory(strata=strata, user=ctx.manager, role=StrataMembership.Role.MANAGER)
+            EmailTemplateFactory(strata=strata, version=1, is_active=False)
+            EmailTemplateFactory(strata=strata, version=2)
+
+    add_stratas(range(1, FEW + 1))
+    client.force_login(ctx.manager)
+    url = reverse("admin:communications_emailtemplate_changelist")
+    client.get(url)  # warm process-wide caches
+    few, response = count_queries(client, url)
+    assert len(response.context["template_stratas"]) == 1 + FEW
+
+    add_stratas(range(FEW + 1, MANY + 1))
+    with django_assert_num_queries(few):
+        response = client.get(url)
+
+    assert len(response.context["template_stratas"]) == 1 + MANY
+    assert response.text.count("its own wording (version 2)") == MANY
+    assert "Strata Row 050" in response.text
+
+
+def test_email_template_editor_queries_do_not_grow_with_versions(
+    client, strata, manager, django_assert_num_queries
+):
+    def save_versions(n):
+        start = EmailTemplate.objects.count()
+        EmailTemplate.objects.update(is_active=False)
+        for number in range(start + 1, start + n + 1):
+            EmailTemplateFactory(strata=strata, version=number, created_by=UserFactory())
+
+    save_versions(2)
+    client.force_login(manager)
+
+    response = change_page_guard(
+        client,
+        django_assert_num_queries,
+        reverse("admin:communications_emailtemplate_edit", args=[strata.pk, "accounts.invitation"]),
+        lambda: save_versions(18),
+    )
+
+    assert [v.version for v in response.context["versions"]] == list(range(20, 0, -1))
+
+
+def test_email_page_queries_do_not_grow_with_attempts_and_events(
+    client, strata, manager, django_assert_num_queries
+):
+    email = OutboundEmailFactory(strata=strata, person=PersonFactory(strata=strata))
+
+    def add(n):
+        start = email.attempts_log.count()
+        for number in range(start + 1, start + n + 1):
+            DeliveryAttemptFactory(email=email, number=number)
+            TrackingEventFactory(email=email)
+
+    add(2)
+    client.force_login(manager)
+
+    response = change_page_guard(
+        client,
+        django_assert_num_queries,
+        reverse("admin:communications_outboundemail_change", args=[email.pk]),
+        lambda: add(18),
+    )
+
+    counts = [
+        inline.formset.total_form_count() for inline in response.context["inline_admin_formsets"]
+    ]
+    assert counts == [20, 20]  # delivery attempts, tracking events

@@ -133,3 +133,21 @@ def test_only_the_stratas_managers_edit_its_templates(request, strata, role):
             strata=strata, name=INVITATION, subject="x", body_text="y", body_html="", actor=actor
         )
     assert not EmailTemplate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_emails_sent_to_logins_have_no_strata_version(strata, manager):
+    from communications.selectors import email_template_overview
+
+    with pytest.raises(ValidationError, match="no strata version"):
+        email_template_save(
+            strata=strata,
+            name="accounts.password_reset",
+            subject="x",
+            body_text="{{ reset_url }}",
+            body_html="",
+            actor=manager,
+        )
+    listed = {row["template"].name for row in email_template_overview([strata])}
+    assert INVITATION in listed
+    assert "accounts.password_reset" not in listed

@@ -1,0 +1,88 @@
+"""Suppressions in the staff admin: addresses that get no more non-legal email.
+
+A suppression is address-wide, not per strata: an address that unsubscribed, bounced or
+complained gets no campaign (or, for ``all``, no non-legal email) from any strata; legal notices
+are never suppressed (a bounce on one is a paper-service task on its case). So:
+
+- who: managers (``Right.MANAGE_OUTBOX`` in some strata) and superusers;
+- seeing: a manager sees the suppressions of addresses their stratas know (the register's
+  emails and notice addresses, and their outbox's recipients), superusers all of them;
+- adding: through ``suppression_add`` (adding an existing address and scope updates its reason
+  and note); adding only ever stops mail, so a manager may add any address;
+- changing and deleting: nobody. Lifting a suppression re-subscribes someone who asked to be
+  left alone; that is a decision for the resident (re-subscribing through the API), not staff.
+"""
+
+from django import forms
+from django.contrib import admin
+
+from accounts.middleware import SESSION_STRATA_ID
+from accounts.permissions import Right, can
+from accounts.request_meta import AuditContext
+from communications.models import Suppression
+from communications.selectors import suppressions_visible_to
+from communications.services import suppression_add
+
+
+class SuppressionForm(forms.ModelForm):
+    class Meta:
+        model = Suppression
+        fields = ("address", "reason", "scope", "note")
+
+    # suppression_add updates the row of an address and scope that exists already.
+    def validate_unique(self):
+        pass
+
+    def validate_constraints(self):
+        pass
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    form = SuppressionForm
+    list_display = ("address", "scope", "reason", "note", "created_at", "updated_at")
+    list_filter = ("scope", "reason")
+    search_fields = ("address", "note")
+    show_full_result_count = False
+    fields = ("address", "reason", "scope", "note")
+
+    def get_queryset(self, request):
+        queryset = suppressions_visible_to(
+            request.user, strata_id=request.session.get(SESSION_STRATA_ID)
+        )
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else (*self.fields, "created_at", "updated_at")
+
+    def get_fields(self, request, obj=None):
+        return self.fields if obj is None else (*self.fields, "created_at", "updated_at")
+
+    def has_module_permission(self, request):
+        return can(request.user, Right.MANAGE_OUTBOX)
+
+    def has_view_permission(self, request, obj=None):
+        # Which rows: get_queryset. A suppression outside it answers as a missing one.
+        return can(request.user, Right.MANAGE_OUTBOX)
+
+    def has_add_permission(self, request):
+        return can(request.user, Right.MANAGE_OUTBOX)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = suppression_add(
+            address=form.cleaned_data["address"],
+            reason=form.cleaned_data["reason"],
+            scope=form.cleaned_data["scope"],
+            note=form.cleaned_data["note"],
+            actor=request.user,
+            context=AuditContext.from_request(request),
+        )
+        obj.pk, obj.address = saved.pk, saved.address
+        obj._state.adding = False
