@@ -25,3 +25,36 @@ def test_manager_logs_in_and_opens_a_unit(browser, live_server, manager, owner, 
     page.screenshot(path=str(artifacts_dir / "admin-unit.png"), full_page=True)
     # The Content-Security-Policy blocks nothing the admin needs (it would log an error).
     assert console_errors == []
+
+
+def test_an_emails_html_is_shown_sandboxed_and_its_scripts_never_run(
+    browser, live_server, manager, strata, artifacts_dir
+):
+    from communications.services import queue_email
+
+    email = queue_email(
+        kind="reminder",
+        to="owner@example.test",
+        strata=strata,
+        subject="Reminder",
+        body_text="Text part",
+        body_html='<p id="greeting">Hello from the email</p>'
+        "<script>window.top.document.title = 'pwned'</script>",
+        dedup_key="reminder:browser",
+    )
+    page = browser.new_page()
+    console_errors = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "manager@example.test")
+    page.fill("#id_password", "correct horse battery staple")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#content")
+    page.goto(f"{live_server.url}/admin/communications/outboundemail/{email.pk}/change/")
+    frame = page.frame_locator("iframe.email-html")
+    assert frame.locator("#greeting").inner_text() == "Hello from the email"
+    assert page.title() != "pwned"
+    assert "Text part" in page.inner_text("pre.email-text")
+    page.screenshot(path=str(artifacts_dir / "admin-outbox-email.png"), full_page=True)
+    # The sandbox blocks the script; Chromium reports that as the only console error.
+    assert all("sandboxed" in error for error in console_errors)
