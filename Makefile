@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format migrate
+.PHONY: install run test lint format migrate bench-email
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
@@ -35,3 +35,8 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Outbox throughput next to the Django mailer and raw smtplib (bench/email_outbox.py). Needs
+# PostgreSQL and Redis on 127.0.0.1; BENCH_EMAILS, BENCH_DATABASE_URL, REDIS_URL override.
+bench-email: install
+	$(BIN)/python -m bench.email_outbox
