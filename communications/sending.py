@@ -13,8 +13,10 @@
 import dataclasses
 import datetime as dt
 import logging
+import queue
 import smtplib
 import socket
+import threading
 import time
 from email.utils import formataddr
 
@@ -94,6 +96,7 @@ def send_batch(rows: list[OutboundEmail], *, worker: str = "") -> BatchResult:
     result = BatchResult(claimed=len(rows))
     attempts = []
     mailer = mailers[settings.OUTBOX_MAILER]
+    recorder = _Recorder.start() if _can_record_in_background() else None
     try:
         for row in rows:
             started = timezone.now()
@@ -103,7 +106,7 @@ def send_batch(rows: list[OutboundEmail], *, worker: str = "") -> BatchResult:
             _throttle()
             failure = _send_one(mailer, row)
             finished = timezone.now()
-            _record(row, failure, finished, result)
+            _record(row, failure, finished, result, recorder)
             attempts.append(
                 DeliveryAttempt(
                     email_id=row.pk,
@@ -118,6 +121,8 @@ def send_batch(rows: list[OutboundEmail], *, worker: str = "") -> BatchResult:
             )
     finally:
         _close_quietly(mailer)
+        if recorder is not None:
+            recorder.finish()
         DeliveryAttempt.objects.bulk_create(attempts)
     return result
 
@@ -137,11 +142,14 @@ def _send_one(mailer, row: OutboundEmail) -> "_Failure | None":
     return None
 
 
-def _record(row, failure: "_Failure | None", now: dt.datetime, result: BatchResult) -> None:
+def _record(row, failure, now: dt.datetime, result: BatchResult, recorder) -> None:
     """Commit one outcome. Only a row still ``sending`` is updated: if the sweep took it
     (the lease ran out), the sweep's decision stands."""
     if failure is None:
-        _mark_sent(row.pk, now, row.provider_message_id)
+        if recorder is not None:
+            recorder.put(row.pk, now, row.provider_message_id)
+        else:
+            _mark_sent(row.pk, now, row.provider_message_id)
         result.sent += 1
         return
     mine = OutboundEmail.objects.filter(pk=row.pk, status=Status.SENDING)
@@ -173,6 +181,53 @@ def _mark_sent(pk: int, now: dt.datetime, provider_message_id: str) -> None:
             "WHERE id = %s AND status = %s",
             [Status.SENT, now, provider_message_id, now, pk, Status.SENDING],
         )
+
+
+def _can_record_in_background() -> bool:
+    """A second connection sees the rows only outside a transaction, and only PostgreSQL
+    takes concurrent writers in its stride (SQLite in development records in line)."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+class _Recorder:
+    """Commits "sent" outcomes on its own thread and connection while the next message is
+    being sent, so the database round trip overlaps the SMTP one.
+
+    The queue holds at most two outcomes: a worker killed mid-batch loses at most those and
+    the message in flight, which the sweep then reconciles like any other interrupted send.
+    """
+
+    def __init__(self):
+        self._outcomes: queue.Queue = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="outbox-recorder", daemon=True)
+
+    @classmethod
+    def start(cls) -> "_Recorder":
+        recorder = cls()
+        recorder._thread.start()
+        return recorder
+
+    def put(self, pk: int, now: dt.datetime, provider_message_id: str) -> None:
+        self._outcomes.put((pk, now, provider_message_id))
+
+    def finish(self) -> None:
+        """Wait until every outcome is committed; raise what the recorder could not commit."""
+        self._outcomes.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        try:
+            while (outcome := self._outcomes.get()) is not None:
+                if self._error is None:
+                    try:
+                        _mark_sent(*outcome)
+                    except Exception as error:  # noqa: BLE001 - re-raised by finish()
+                        self._error = error
+        finally:
+            connection.close()  # this thread's own connection
 
 
 def backoff_seconds(attempt: int) -> int:
