@@ -26,8 +26,13 @@ def set_password_url(user, *, uidb64: str | None = None, token: str | None = Non
 
 
 def queue_invitation(*, membership, invited_by) -> None:
-    """Tell a new staff member (or one with a new role) how to sign in. One per membership."""
+    """Tell a new staff member (or one with a new role) how to sign in. One per membership.
+
+    Only an account without a password gets a set-password link; anyone else signs in as
+    usual, so inviting an existing user never mails out a way into their account.
+    """
     user = membership.user
+    needs_password = not user.has_usable_password()
     queue_email(
         kind="system",
         to=user.email,
@@ -39,13 +44,14 @@ def queue_invitation(*, membership, invited_by) -> None:
             "inviter_name": invited_by.get_full_name() if invited_by else "",
             "strata_name": membership.strata.name,
             "role": str(membership.get_role_display()),
-            "needs_password": "yes" if not user.has_usable_password() else "",
-            "set_password_url": set_password_url(user),
+            "needs_password": "yes" if needs_password else "",
+            "set_password_url": set_password_url(user) if needs_password else "",
             "login_url": f"{settings.SITE_URL}{reverse('admin:index')}",
             "login_email": user.email,
         },
         dedup_key=f"membership:{membership.uuid}:invitation",
         about=membership.uuid,
+        sensitive=needs_password,
     )
 
 
@@ -68,4 +74,5 @@ class OutboxPasswordResetForm(PasswordResetForm):
                 "login_email": email,
             },
             about=user.uuid,
+            sensitive=True,
         )

@@ -1,7 +1,8 @@
 """Email templates: defaults as files in each app, per-strata overrides in the database.
 
 A default lives in ``<app>/emails/<name>/``: ``template.toml`` (label, kind, every variable
-with a sample value, and ``per_strata = false`` for emails no strata may override),
+with a sample value, ``secret`` naming variables that carry credentials, and
+``per_strata = false`` for emails no strata may override),
 ``subject.txt``, ``body.txt`` and optionally ``body.html``. Its full name is
 ``<app label>.<name>`` (``accounts.invitation``). The outbox finds defaults by this layout,
 so it imports no app that sends email. An ``EmailTemplate`` row overrides a default for one
@@ -31,6 +32,8 @@ class DefaultTemplate:
     # False for emails sent to a login rather than on behalf of a strata (password resets):
     # no strata can override them.
     per_strata: bool = True
+    # Variables that carry credentials (a set-password link): allowed in the body only.
+    secret: frozenset[str] = frozenset()
 
     @property
     def variables(self) -> set[str]:
@@ -65,6 +68,7 @@ def defaults() -> dict[str, DefaultTemplate]:
                 body_html=html_file.read_text(encoding="utf-8") if html_file.exists() else "",
                 sample={key: str(value) for key, value in meta.get("variables", {}).items()},
                 per_strata=meta.get("per_strata", True),
+                secret=frozenset(meta.get("secret", [])),
             )
             found[template.name] = template
     return found

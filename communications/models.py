@@ -83,6 +83,11 @@ class OutboundEmail(TimeStamped):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     body_purged_at = models.DateTimeField(_("body purged at"), null=True, blank=True)
     about = models.UUIDField(_("about"), null=True, blank=True, help_text=_("What it concerns."))
+    sensitive = models.BooleanField(
+        _("carries a sign-in link"),
+        default=False,
+        help_text=_("Its body is never shown to staff and is blanked once sent."),
+    )
 
     class Meta:
         verbose_name = _("outbound email")
@@ -115,10 +120,6 @@ class OutboundEmail(TimeStamped):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.to_address}: {self.subject}"
-
-    @property
-    def is_legal(self) -> bool:
-        return self.kind in LEGAL_KINDS
 
     @property
     def message_id(self) -> str:
@@ -182,6 +183,12 @@ class EmailTemplate(TimeStamped):
         constraints = [
             models.UniqueConstraint(
                 fields=["strata", "name", "version"], name="email_template_version_unique"
+            ),
+            # One version in use per strata and template.
+            models.UniqueConstraint(
+                fields=["strata", "name"],
+                condition=Q(is_active=True),
+                name="email_template_one_active",
             ),
         ]
 

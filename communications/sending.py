@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 import queue
 import smtplib
-import socket
 import threading
 import time
 from email.utils import formataddr
@@ -31,8 +30,6 @@ from communications.models import DeliveryAttempt, OutboundEmail
 
 logger = logging.getLogger(__name__)
 Status = OutboundEmail.Status
-# Time left on a lease below which a claimed row is not sent: the sweep may take it any moment.
-_LEASE_MARGIN = dt.timedelta(seconds=1)
 
 
 @dataclasses.dataclass
@@ -48,6 +45,9 @@ class _Failure:
     transient: bool
     code: int | None
     error: str
+    # The server, the connection or our credentials failed, not this recipient: the rest of
+    # the batch waits for the retry instead of failing the same way one by one.
+    stops_batch: bool = False
 
 
 def claim(*, ids: list[int] | None = None, limit: int, now: dt.datetime | None = None):
@@ -92,39 +92,79 @@ def build_message(row: OutboundEmail) -> EmailMultiAlternatives:
 
 def send_batch(rows: list[OutboundEmail], *, worker: str = "") -> BatchResult:
     """Send claimed rows over one connection and record each outcome. Never inside a
-    transaction: the SMTP conversation must not hold database locks."""
+    transaction: the SMTP conversation must not hold database locks.
+
+    Rows this call does not try — the server or connection failed, the lease is running
+    out, outcomes can no longer be recorded, anything raised — go back to ``queued`` before
+    it returns, so an outage never turns waiting email into ``unknown``.
+    """
     result = BatchResult(claimed=len(rows))
-    attempts = []
-    mailer = mailers[settings.OUTBOX_MAILER]
-    recorder = _Recorder.start() if _can_record_in_background() else None
+    attempts: list[DeliveryAttempt] = []
+    untried = list(rows)
+    retry_untried_in: int | None = 0
+    mailer = recorder = None
     try:
-        for row in rows:
-            started = timezone.now()
-            if started + _LEASE_MARGIN >= row.lease_until:
-                logger.warning("Lease of outbox row %s ran out; left to the sweep.", row.pk)
-                continue
+        mailer = mailers[settings.OUTBOX_MAILER]
+        recorder = _Recorder.start() if _can_record_in_background() else None
+        while untried:
+            row = untried[0]
             _throttle()
+            started = timezone.now()
+            if started + _lease_margin() >= row.lease_until or (recorder and recorder.failed):
+                break
+            untried.pop(0)
             failure = _send_one(mailer, row)
             finished = timezone.now()
             _record(row, failure, finished, result, recorder)
-            attempts.append(
-                DeliveryAttempt(
-                    email_id=row.pk,
-                    number=row.attempts,
-                    started_at=started,
-                    finished_at=finished,
-                    outcome=_outcome(failure),
-                    smtp_code=failure.code if failure else 250,
-                    error=failure.error if failure else "",
-                    worker=worker[:200],
-                )
-            )
+            attempts.append(_attempt(row, failure, started, finished, worker))
+            if failure is not None and failure.stops_batch:
+                retry_untried_in = backoff_seconds(1)
+                break
     finally:
-        _close_quietly(mailer)
-        if recorder is not None:
-            recorder.finish()
+        if mailer is not None:
+            _close_quietly(mailer)
+        recorder_error = recorder.finish() if recorder is not None else None
+        _release(untried, result, retry_untried_in)
         DeliveryAttempt.objects.bulk_create(attempts)
+    if recorder_error is not None:
+        raise recorder_error
     return result
+
+
+def _attempt(row, failure, started, finished, worker: str) -> DeliveryAttempt:
+    return DeliveryAttempt(
+        email_id=row.pk,
+        number=row.attempts,
+        started_at=started,
+        finished_at=finished,
+        outcome=_outcome(failure),
+        smtp_code=failure.code if failure else 250,
+        error=failure.error if failure else "",
+        worker=worker[:200],
+    )
+
+
+def _lease_margin() -> dt.timedelta:
+    """Time kept in hand on a lease: one slow send must end before the sweep may take the row."""
+    return dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS / 5)
+
+
+def _release(rows: list[OutboundEmail], result: BatchResult, delay: int | None) -> None:
+    """Give untried rows back to the queue; the claim's attempt did not happen."""
+    if not rows:
+        return
+    now = timezone.now()
+    released = OutboundEmail.objects.filter(
+        pk__in=[row.pk for row in rows], status=Status.SENDING, lease_until=rows[0].lease_until
+    ).update(
+        status=Status.QUEUED,
+        lease_until=None,
+        attempts=F("attempts") - 1,
+        next_attempt_at=now + dt.timedelta(seconds=delay or 0),
+        updated_at=now,
+    )
+    if released:
+        result.retrying += [(row.pk, delay or 0) for row in rows]
 
 
 def _send_one(mailer, row: OutboundEmail) -> "_Failure | None":
@@ -143,16 +183,19 @@ def _send_one(mailer, row: OutboundEmail) -> "_Failure | None":
 
 
 def _record(row, failure, now: dt.datetime, result: BatchResult, recorder) -> None:
-    """Commit one outcome. Only a row still ``sending`` is updated: if the sweep took it
-    (the lease ran out), the sweep's decision stands."""
+    """Commit one outcome. Only the claim that sent it may record it: if the lease ran out
+    and the sweep took the row, the sweep's decision stands."""
     if failure is None:
+        outcome = (row.pk, row.lease_until, now, row.provider_message_id)
         if recorder is not None:
-            recorder.put(row.pk, now, row.provider_message_id)
+            recorder.put(outcome)
         else:
-            _mark_sent(row.pk, now, row.provider_message_id)
+            _mark_sent(*outcome)
         result.sent += 1
         return
-    mine = OutboundEmail.objects.filter(pk=row.pk, status=Status.SENDING)
+    mine = OutboundEmail.objects.filter(
+        pk=row.pk, status=Status.SENDING, lease_until=row.lease_until
+    )
     if failure.transient and row.attempts < settings.OUTBOX_MAX_ATTEMPTS:
         delay = backoff_seconds(row.attempts)
         mine.update(
@@ -170,16 +213,25 @@ def _record(row, failure, now: dt.datetime, result: BatchResult, recorder) -> No
         result.failed += 1
 
 
-def _mark_sent(pk: int, now: dt.datetime, provider_message_id: str) -> None:
+def _mark_sent(pk: int, lease_until: dt.datetime, now: dt.datetime, provider_id: str) -> None:
     """The hot path: one plain UPDATE per sent message (the ORM's statement building costs
     as much as the round trip; docs/operations.md has the profile)."""
-    table = connection.ops.quote_name(OutboundEmail._meta.db_table)
+    ops = connection.ops
+    table = ops.quote_name(OutboundEmail._meta.db_table)
+    now, lease_until = (
+        ops.adapt_datetimefield_value(now),
+        ops.adapt_datetimefield_value(lease_until),
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET status = %s, sent_at = %s, lease_until = NULL, "  # noqa: S608 - the table name is ours
-            "provider_message_id = %s, last_error = '', updated_at = %s "
-            "WHERE id = %s AND status = %s",
-            [Status.SENT, now, provider_message_id, now, pk, Status.SENDING],
+            "provider_message_id = %s, last_error = '', updated_at = %s, "
+            # A sign-in link is not kept once it went out.
+            "body_text = CASE WHEN sensitive THEN '' ELSE body_text END, "
+            "body_html = CASE WHEN sensitive THEN '' ELSE body_html END, "
+            "body_purged_at = CASE WHEN sensitive THEN %s ELSE body_purged_at END "
+            "WHERE id = %s AND status = %s AND lease_until = %s",
+            [Status.SENT, now, provider_id, now, now, pk, Status.SENDING, lease_until],
         )
 
 
@@ -193,8 +245,9 @@ class _Recorder:
     """Commits "sent" outcomes on its own thread and connection while the next message is
     being sent, so the database round trip overlaps the SMTP one.
 
-    The queue holds at most two outcomes: a worker killed mid-batch loses at most those and
-    the message in flight, which the sweep then reconciles like any other interrupted send.
+    At most two outcomes wait: a worker killed mid-batch loses those, the one being written
+    and the message on the wire, which the sweep then reconciles like any interrupted send.
+    After an error it records nothing more, and the batch stops sending.
     """
 
     def __init__(self):
@@ -208,15 +261,18 @@ class _Recorder:
         recorder._thread.start()
         return recorder
 
-    def put(self, pk: int, now: dt.datetime, provider_message_id: str) -> None:
-        self._outcomes.put((pk, now, provider_message_id))
+    @property
+    def failed(self) -> bool:
+        return self._error is not None
 
-    def finish(self) -> None:
-        """Wait until every outcome is committed; raise what the recorder could not commit."""
+    def put(self, outcome: tuple) -> None:
+        self._outcomes.put(outcome)
+
+    def finish(self) -> BaseException | None:
+        """Wait until every outcome is committed; return what could not be committed."""
         self._outcomes.put(None)
         self._thread.join()
-        if self._error is not None:
-            raise self._error
+        return self._error
 
     def _run(self) -> None:
         try:
@@ -224,7 +280,7 @@ class _Recorder:
                 if self._error is None:
                     try:
                         _mark_sent(*outcome)
-                    except Exception as error:  # noqa: BLE001 - re-raised by finish()
+                    except Exception as error:  # noqa: BLE001 - returned by finish()
                         self._error = error
         finally:
             connection.close()  # this thread's own connection
@@ -237,10 +293,16 @@ def backoff_seconds(attempt: int) -> int:
 
 
 def classify(error: Exception) -> _Failure:
-    """Transient (4xx, timeouts, lost connections) or permanent (5xx, refused addresses)."""
+    """Transient (4xx, timeouts, lost connections, the server refusing us) or permanent (a
+    recipient's 5xx). Failures of the server or of our own sending retry, legal notices
+    included: a rotated password must not fail every queued email."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         code, reply = next(iter(error.recipients.values()), (None, b""))
         return _Failure(_is_transient(code), code, _text(code, reply))
+    if isinstance(error, _SERVER_ERRORS):
+        code = getattr(error, "smtp_code", None)
+        reply = getattr(error, "smtp_error", str(error))
+        return _Failure(True, code, _text(code, reply) if code else _name(error), True)
     if isinstance(error, smtplib.SMTPResponseException):
         return _Failure(
             _is_transient(error.smtp_code),
@@ -252,10 +314,26 @@ def classify(error: Exception) -> _Failure:
     if isinstance(error, AnymailAPIError):
         status = getattr(error, "status_code", None)
         transient = status is None or status == 429 or status >= 500
-        return _Failure(transient, None, str(error)[:2000])
-    if isinstance(error, smtplib.SMTPException | OSError | socket.timeout):
-        return _Failure(True, None, f"{type(error).__name__}: {error}"[:2000])
-    return _Failure(False, None, f"{type(error).__name__}: {error}"[:2000])
+        return _Failure(transient, None, str(error)[:2000], transient)
+    if isinstance(error, smtplib.SMTPException | OSError):
+        return _Failure(True, None, _name(error), True)
+    return _Failure(False, None, _name(error))
+
+
+# Errors that say nothing about the recipient: connecting, greeting, TLS, logging in, or the
+# server refusing our sender address.
+_SERVER_ERRORS = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPNotSupportedError,
+)
+
+
+def _name(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
 
 
 def _is_transient(code: int | None) -> bool:

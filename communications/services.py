@@ -3,6 +3,7 @@ suppressions and template overrides. DESIGN §7 is the specification."""
 
 import datetime as dt
 import hashlib
+import uuid
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
@@ -39,8 +40,8 @@ def normalise_address(address: str) -> str:
     return address.strip().lower()
 
 
-def content_hash(subject: str, body_text: str, body_html: str) -> str:
-    return hashlib.sha256("\0".join((subject, body_text, body_html)).encode()).hexdigest()
+def content_hash(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def derived_dedup_key(*, kind: str, address: str, subject: str, about, now: dt.datetime) -> str:
@@ -64,8 +65,9 @@ def queue_email(
     body_text: str = "",
     body_html: str = "",
     dedup_key: str | None = None,
-    about=None,
+    about: uuid.UUID | None = None,
     headers: dict[str, str] | None = None,
+    sensitive: bool = False,
 ) -> OutboundEmail:
     """Queue one email to one address, inside the caller's transaction; send after commit.
 
@@ -74,7 +76,8 @@ def queue_email(
     ``dedup_key`` (``violation:<uuid>:notice:<party uuid>:v1``); queueing the same key again
     returns the existing row and sends nothing. Never raises on a duplicate, so the caller's
     transaction carries on. Returns the row, whose status may already be ``duplicate`` or
-    ``suppressed``.
+    ``suppressed``. ``sensitive`` marks an email carrying a sign-in link: staff never see its
+    body, and the body is blanked once sent.
     """
     kind = EmailKind(kind)
     address = normalise_address(to)
@@ -82,7 +85,13 @@ def queue_email(
         raise ValidationError({"to": _("An email address is needed.")})
     if kind in LEGAL_KINDS and not dedup_key:
         raise ValueError("Legal emails need an explicit dedup_key.")
+    if len(address) > 254:
+        raise ValidationError({"to": _("An email address has at most 254 characters.")})
+    if dedup_key and len(dedup_key) > 255:
+        raise ValueError("A dedup_key has at most 255 characters.")
     if template:
+        if default_for(template).kind != kind:
+            raise ValueError(f"Template {template!r} is for {default_for(template).kind} email.")
         rendered = render_email(template, strata=strata, context=context or {})
         subject, body_text, body_html = rendered.subject, rendered.body_text, rendered.body_html
         version = rendered.template_version
@@ -99,7 +108,7 @@ def queue_email(
         person=person,
         from_email=_sender(strata),
         reply_to=strata.reply_email if strata else "",
-        subject=subject,
+        subject=subject[:300],
         body_text=body_text,
         body_html=body_html,
         headers=headers or {},
@@ -107,10 +116,12 @@ def queue_email(
         template_version=version,
         dedup_key=dedup_key
         or derived_dedup_key(kind=kind, address=address, subject=subject, about=about, now=now),
-        content_hash=content_hash(subject, body_text, body_html),
         queued_at=now,
         about=about,
+        sensitive=sensitive,
     )
+    # The same words from another strata (or sender) are another email.
+    row.content_hash = content_hash(row.from_email, row.reply_to, subject, body_text, body_html)
     with transaction.atomic(savepoint=False):
         if kind not in LEGAL_KINDS:
             _lock_content(address, row.content_hash)
@@ -324,6 +335,11 @@ def email_template_save(
             template_engine.validate(source, allowed=default.variables)
         except template_engine.TemplateError as error:
             errors[field] = str(error)
+    in_subject = set() if "subject" in errors else template_engine.variables_used(subject)
+    if in_subject & default.secret:
+        errors["subject"] = _("%(names)s may only appear in the body: staff see subjects.") % {
+            "names": ", ".join(sorted(in_subject & default.secret))
+        }
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -135,6 +135,13 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
 
     # --- the message ------------------------------------------------------------------------
     def _purged(self, email):
+        if email.sensitive:
+            return text_block(
+                _(
+                    "This email carries a sign-in link: its body is never shown, and is blanked "
+                    "once sent."
+                )
+            )
         if email.body_purged_at is None:
             return None
         return text_block(

@@ -113,6 +113,7 @@ def test_password_reset_email_goes_through_the_outbox_to_the_smtp_sink(
     assert "http://127.0.0.1:8000/accounts/reset/" in body_of(raw)
     row = OutboundEmail.objects.get()
     assert (row.kind, row.status, row.template_name) == ("login", "sent", "accounts.password_reset")
+    assert row.sensitive and row.body_text == ""  # the reset link is not kept once sent
     assert message_from_bytes(raw)["Message-ID"] == row.message_id
 
 
@@ -169,3 +170,34 @@ def test_a_user_without_a_current_membership_cannot_use_the_admin(client, strata
     )
     assert response.status_code == 200
     assert "no current staff role" in response.content.decode()
+
+
+def test_inviting_someone_who_has_a_password_mails_no_way_into_their_account(
+    manager, strata, superuser, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_invite(
+            strata=strata, email=superuser.email, full_name="", role="council", actor=manager
+        )
+    row = OutboundEmail.objects.get()
+    assert not row.sensitive
+    assert "/accounts/reset/" not in mailoutbox[0].body
+    assert "Sign in with your usual password" in row.body_text
+
+
+def test_a_set_password_link_is_never_shown_to_staff_and_is_blanked_once_sent(
+    client, manager, strata, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_invite(
+            strata=strata, email="new@example.test", full_name="New", role="council", actor=manager
+        )
+    row = OutboundEmail.objects.get()
+    assert row.sensitive and row.status == "sent"
+    assert "/accounts/reset/" in mailoutbox[0].body
+    assert (row.body_text, row.body_html) == ("", "")
+    assert row.body_purged_at is not None
+    client.force_login(manager)
+    page = client.get(reverse("admin:communications_outboundemail_change", args=[row.pk]))
+    assert "carries a sign-in link" in page.content.decode()
+    assert "/accounts/reset/" not in page.content.decode()

@@ -193,9 +193,10 @@ def test_a_worker_killed_with_sigkill_mid_drain_loses_nothing(
     in_flight = OutboundEmail.objects.filter(status="sending").count()
     assert in_flight <= batch  # prefetch 1: one batch at a time
 
-    worker_launcher.start(env)
+    # The sweep runs once the dead worker's lease is over, before a fresh worker starts.
     lease = settings.OUTBOX_LEASE_SECONDS = int(FAST["OUTBOX_LEASE_SECONDS"])
     sweep = outbox_sweep(now=timezone.now() + dt.timedelta(seconds=lease + 1))
+    worker_launcher.start(env)
     enqueue_send(sweep.to_enqueue)
     everything = [f"{'notice' if n % 2 == 0 else 'reminder'}:{n}" for n in range(total)]
     wait_until(_settled(*everything), timeout=180, message="the outbox did not settle")
@@ -218,4 +219,7 @@ def test_a_worker_killed_with_sigkill_mid_drain_loses_nothing(
     )
     assert lost == []
     assert all(row.kind == "reminder" for row in unknown)
-    assert twice <= in_flight
+    assert len(unknown) <= in_flight
+    # At most the message on the wire, the outcome being written and the two waiting for the
+    # recorder were sent but not recorded; the notices among them went out twice.
+    assert twice <= min(in_flight, 4)

@@ -108,22 +108,6 @@ def test_backoff_doubles_and_is_capped(settings):
     assert [sending.backoff_seconds(n) for n in (1, 2, 3, 4)] == [30, 60, 100, 100]
 
 
-def test_an_unreachable_server_is_a_transient_error(settings, fast_retries):
-    from tests.conftest import free_port
-
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "communications.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 2},
-        }
-    }
-    row = _queue()
-    _drain(NOON)
-    row.refresh_from_db()
-    assert row.status == "queued"
-    assert row.last_error.startswith("ConnectionRefusedError")
-
-
 def test_one_failure_does_not_stop_the_rest_of_the_batch(smtp_sink, fast_retries):
     smtp_sink.script["b@example.test"] = ["550 5.1.1 No such user"]
     for name in "abc":
@@ -148,16 +132,51 @@ def test_a_row_claimed_by_another_sender_is_not_claimed_again(smtp_sink):
     assert smtp_sink.messages == []
 
 
-def test_a_row_whose_lease_ran_out_is_left_to_the_sweep(smtp_sink, settings):
+def test_rows_whose_lease_is_running_out_go_back_to_the_queue_untried(smtp_sink, settings):
     settings.OUTBOX_LEASE_SECONDS = 60
     _queue()
     with time_machine.travel(NOON, tick=False):
         rows = sending.claim(limit=10)
-    with time_machine.travel(NOON + dt.timedelta(seconds=61), tick=False):
-        result = sending.send_batch(rows)
-    assert (result.claimed, result.sent) == (1, 0)
+    with time_machine.travel(NOON + dt.timedelta(seconds=49), tick=False):
+        result = sending.send_batch(rows)  # 11 s left: less than a fifth of the lease
+    assert (result.claimed, result.sent, result.retrying) == (1, 0, [(rows[0].pk, 0)])
     assert smtp_sink.messages == []
-    assert OutboundEmail.objects.get().status == "sending"
+    row = OutboundEmail.objects.get()
+    assert (row.status, row.attempts, row.lease_until) == ("queued", 0, None)
+    assert not DeliveryAttempt.objects.exists()
+
+
+def test_a_server_that_refuses_our_login_retries_and_stops_the_batch(settings, fast_retries):
+    import smtplib
+
+    failure = sending.classify(smtplib.SMTPAuthenticationError(535, b"5.7.8 Bad credentials"))
+    assert (failure.transient, failure.stops_batch, failure.code) == (True, True, 535)
+    refused = sending.classify(smtplib.SMTPSenderRefused(553, b"5.7.1 Not yours", "a@b"))
+    assert (refused.transient, refused.stops_batch) == (True, True)
+    recipient = sending.classify(smtplib.SMTPRecipientsRefused({"x@y": (550, b"5.1.1 no")}))
+    assert (recipient.transient, recipient.stops_batch) == (False, False)
+
+
+def test_an_unreachable_server_fails_one_attempt_and_returns_the_rest_untried(
+    settings, fast_retries
+):
+    from tests.conftest import free_port
+
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "communications.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 2},
+        }
+    }
+    for name in "abc":
+        _queue(to=f"{name}@example.test", key=f"k:{name}")
+    _drain(NOON)
+    rows = list(OutboundEmail.objects.order_by("pk").values_list("status", "attempts"))
+    assert rows == [("queued", 1), ("queued", 0), ("queued", 0)]
+    assert DeliveryAttempt.objects.get().error.startswith("ConnectionRefusedError")
+    assert set(OutboundEmail.objects.values_list("next_attempt_at", flat=True)) == {
+        NOON + dt.timedelta(seconds=2)
+    }
 
 
 def test_the_dedup_key_goes_out_as_the_providers_idempotency_key(smtp_sink, settings):

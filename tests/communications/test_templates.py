@@ -151,3 +151,29 @@ def test_emails_sent_to_logins_have_no_strata_version(strata, manager):
     listed = {row["template"].name for row in email_template_overview([strata])}
     assert INVITATION in listed
     assert "accounts.password_reset" not in listed
+
+
+@pytest.mark.django_db
+def test_a_sign_in_link_may_not_go_into_a_subject(strata, manager):
+    with pytest.raises(ValidationError) as error:
+        email_template_save(
+            strata=strata,
+            name=INVITATION,
+            subject="Your link: {{ set_password_url }}",
+            body_text="Hello",
+            body_html="",
+            actor=manager,
+        )
+    assert error.value.message_dict == {
+        "subject": ["set_password_url may only appear in the body: staff see subjects."]
+    }
+
+
+def test_a_template_is_for_one_kind_of_email():
+    with pytest.raises(ValueError, match="is for system email"):
+        queue_email(
+            kind="campaign",
+            to="a@example.test",
+            template=INVITATION,
+            context=defaults()[INVITATION].sample,
+        )
