@@ -57,8 +57,26 @@ def suppressions_visible_to(user, *, strata_id: int | None = None) -> QuerySet[S
     queryset = Suppression.objects.all()
     if ids is None:
         return queryset
+    return queryset.filter(_known_to_stratas(ids))
+
+
+def address_known_to(user, address: str) -> bool:
+    """Whether the address is in the register or the outbox of a strata where the user
+    manages email (always, for superusers): the addresses a manager may suppress."""
+    ids = strata_ids_with(user, Right.MANAGE_OUTBOX)
+    if ids is None:
+        return True
+    return (
+        Person.objects.filter(strata__in=ids)
+        .filter(Q(email__iexact=address) | Q(email_for_notices__iexact=address))
+        .exists()
+        or OutboundEmail.objects.filter(strata__in=ids, to_address=address.lower()).exists()
+    )
+
+
+def _known_to_stratas(ids) -> Q:
     persons = Person.objects.filter(strata__in=ids)
-    return queryset.filter(
+    return (
         Q(address__in=persons.annotate(a=Lower("email")).values("a"))
         | Q(address__in=persons.annotate(a=Lower("email_for_notices")).values("a"))
         | Q(address__in=OutboundEmail.objects.filter(strata__in=ids).values("to_address"))

@@ -29,6 +29,7 @@ from communications.models import (
     TrackingEvent,
 )
 from communications.scheduling import schedule_send
+from communications.selectors import address_known_to
 from properties.models import Person
 
 Status = OutboundEmail.Status
@@ -247,10 +248,16 @@ def suppression_add(
 ) -> Suppression:
     """Stop non-legal email to an address (an unsubscribe, a hard bounce, a complaint). Adding
     an address and scope that exist already updates the reason and note. Audited: actor None
-    is the system (a provider's bounce or complaint)."""
+    is the system (a provider's bounce or complaint); a manager may suppress only addresses
+    their stratas know."""
+    address = normalise_address(address)
+    if actor is not None and not address_known_to(actor, address):
+        raise ValidationError(
+            {"address": _("This address is not in the register or the outbox of your stratas.")}
+        )
     with transaction.atomic():
         suppression, created = Suppression.objects.update_or_create(
-            address=normalise_address(address),
+            address=address,
             scope=scope,
             defaults={"reason": reason, "note": note},
         )
@@ -262,6 +269,24 @@ def suppression_add(
             context=context,
         )
     return suppression
+
+
+def suppression_remove(
+    *, suppression: Suppression, actor: User, context: AuditContext | None = None
+) -> None:
+    """Lift a suppression (the resident asked for mail again). Administrators only: staff
+    must not re-subscribe someone who asked to be left alone."""
+    if not actor.is_superuser:
+        raise PermissionDenied(_("Only an administrator can lift a suppression."))
+    with transaction.atomic():
+        audit_log_record(
+            actor=actor,
+            action="outbox.suppression_lifted",
+            target=suppression,
+            changes={"address": suppression.address, "scope": suppression.scope},
+            context=context,
+        )
+        suppression.delete()
 
 
 def tracking_event_record(

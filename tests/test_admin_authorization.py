@@ -163,7 +163,7 @@ MATRIX = {
     "communications.outboundemail": OUTBOX,
     "communications.trackingevent": OUTBOX,
     # Address-wide, seen by managers for the addresses their stratas know; added through
-    # suppression_add, never changed or deleted.
+    # suppression_add, never changed; lifted (deleted) by superusers only.
     "communications.suppression": grid(
         dashboard=          "login  login  login  hidden hidden shown  shown  shown",
         changelist=         "login  login  login  403    403    own    other  both",
@@ -172,7 +172,7 @@ MATRIX = {
         change_other=       "login  login  login  403    403    index  view   view",
         history_own=        "login  login  login  index  index  200    index  200",
         history_other=      "login  login  login  index  index  index  200    200",
-        delete_own=         "login  login  login  403    403    403    403    403",
+        delete_own=         "login  login  login  403    403    403    403    200",
     ),
     # The changelist is the list of templates with the user's stratas (each linking to its
     # editor); a saved version is read-only; the editor is per strata and template.

@@ -9,25 +9,37 @@ are never suppressed (a bounce on one is a paper-service task on its case). So:
   emails and notice addresses, and their outbox's recipients), superusers all of them;
 - adding: through ``suppression_add`` (adding an existing address and scope updates its reason
   and note); adding only ever stops mail, so a manager may add any address;
-- changing and deleting: nobody. Lifting a suppression re-subscribes someone who asked to be
-  left alone; that is a decision for the resident (re-subscribing through the API), not staff.
+- adding: managers only for addresses their stratas know (``suppression_add`` refuses others);
+- changing: nobody. Lifting (deleting) one: superusers only, audited
+  (``suppression_remove``) — it re-subscribes someone who asked to be left alone.
 """
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
 from accounts.middleware import SESSION_STRATA_ID
-from accounts.permissions import Right, can
+from accounts.permissions import Right, can, is_superuser
 from accounts.request_meta import AuditContext
 from communications.models import Suppression
-from communications.selectors import suppressions_visible_to
-from communications.services import suppression_add
+from communications.selectors import address_known_to, suppressions_visible_to
+from communications.services import suppression_add, suppression_remove
 
 
 class SuppressionForm(forms.ModelForm):
     class Meta:
         model = Suppression
         fields = ("address", "reason", "scope", "note")
+
+    actor = None  # set by the admin: whose stratas' addresses may be suppressed
+
+    def clean_address(self):
+        address = self.cleaned_data["address"].strip().lower()
+        if not address_known_to(self.actor, address):
+            raise forms.ValidationError(
+                _("This address is not in the register or the outbox of your stratas.")
+            )
+        return address
 
     # suppression_add updates the row of an address and scope that exists already.
     def validate_unique(self):
@@ -73,7 +85,21 @@ class SuppressionAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        return is_superuser(request.user)
+
+    def delete_model(self, request, obj):
+        suppression_remove(
+            suppression=obj, actor=request.user, context=AuditContext.from_request(request)
+        )
+
+    def delete_queryset(self, request, queryset):
+        for suppression in queryset:
+            self.delete_model(request, suppression)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
 
     def save_model(self, request, obj, form, change):
         saved = suppression_add(

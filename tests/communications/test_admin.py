@@ -493,7 +493,8 @@ def test_the_template_list_shows_each_stratas_wording(client, superuser, strata,
 SUPPRESSIONS = reverse("admin:communications_suppression_changelist")
 
 
-def test_manager_adds_a_suppression_through_the_service(client, manager):
+def test_manager_adds_a_suppression_through_the_service(client, manager, strata):
+    PersonFactory(strata=strata, email="olive@example.test")
     client.force_login(manager)
 
     response = client.post(
@@ -512,7 +513,38 @@ def test_manager_adds_a_suppression_through_the_service(client, manager):
     assert (entry.actor, entry.target_uuid, entry.changes["created"]) == (manager, None, True)
 
 
-def test_adding_an_existing_suppression_updates_it(client, manager):
+def test_a_manager_cannot_suppress_an_address_their_stratas_do_not_know(
+    client, manager, other_strata
+):
+    PersonFactory(strata=other_strata, email="stranger@example.test")
+    client.force_login(manager)
+    response = client.post(
+        reverse("admin:communications_suppression_add"),
+        {"address": "stranger@example.test", "reason": "unsubscribed", "scope": "all"},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "address": ["This address is not in the register or the outbox of your stratas."]
+    }
+    assert not Suppression.objects.exists()
+
+
+def test_only_a_superuser_lifts_a_suppression_and_it_is_audited(client, superuser, manager):
+    suppression = Suppression.objects.create(
+        address="olive@example.test", reason="unsubscribed", scope="all"
+    )
+    url = reverse("admin:communications_suppression_delete", args=[suppression.pk])
+    client.force_login(manager)
+    assert client.post(url, {"post": "yes"}).status_code in (302, 403)
+    assert Suppression.objects.exists()
+    client.force_login(superuser)
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Suppression.objects.exists()
+    assert AuditLog.objects.get().action == "outbox.suppression_lifted"
+
+
+def test_adding_an_existing_suppression_updates_it(client, manager, strata):
+    PersonFactory(strata=strata, email="olive@example.test")
     SuppressionFactory(address="olive@example.test", scope="all", reason="bounced")
     client.force_login(manager)
 
@@ -556,16 +588,11 @@ def test_managers_see_suppressions_of_addresses_their_stratas_know(
     assert len(everyone) == 5
 
 
-def test_suppressions_are_never_changed_or_deleted(client, superuser):
+def test_suppressions_are_never_changed(client, superuser):
     suppression = SuppressionFactory()
     client.force_login(superuser)
     change = client.get(reverse("admin:communications_suppression_change", args=[suppression.pk]))
-    delete = client.post(
-        reverse("admin:communications_suppression_delete", args=[suppression.pk]), {"post": "yes"}
-    )
     assert 'name="_save"' not in change.text
-    assert delete.status_code == 403
-    assert Suppression.objects.filter(pk=suppression.pk).exists()
 
 
 # --- the outbox's figures -------------------------------------------------------------------
