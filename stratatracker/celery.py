@@ -2,7 +2,9 @@
 
 Queues (DESIGN §7, §11):
 - ``email``: the outbox sender. Only tasks here acknowledge late, one message at a time, so a
-  worker killed mid-send leaves the message for another worker and the outbox lease decides.
+  whole worker killed mid-send leaves its message in Redis for another worker (after the
+  visibility timeout). A killed prefork child's message is acknowledged instead; either way
+  the outbox sweep finds the rows by their lease and decides (communications.housekeeping).
 - ``default``: short jobs (sweeps, digests, reminders).
 - ``heavy``: PDF rendering, image processing, virus scans. These can crash a worker, so they
   acknowledge early and never loop on redelivery.

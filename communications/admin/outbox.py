@@ -50,7 +50,7 @@ class DeliveryAttemptInline(ReadOnlyInline):
     model = DeliveryAttempt
     fields = ("number", "started_at", "finished_at", "outcome", "smtp_code", "error", "worker")
     readonly_fields = fields
-    ordering = ("number",)
+    ordering = ("started_at",)  # a retry by staff starts the numbering again
 
 
 class TrackingEventInline(ReadOnlyInline):
