@@ -15,7 +15,8 @@ from django.template import (
     defaultfilters,
     defaulttags,
 )
-from django.template.base import VariableNode
+from django.template.base import FilterExpression, Node, Variable, VariableNode
+from django.template.defaulttags import FirstOfNode, IfNode
 
 ALLOWED_TAGS = ("if", "comment", "firstof", "spaceless")
 ALLOWED_FILTERS = (
@@ -53,20 +54,55 @@ class TemplateError(ValueError):
 
 
 def variables_used(source: str) -> set[str]:
-    """The context names a template reads, for checking an edit against what is offered."""
+    """The context names a template reads — in ``{{ }}``, ``{% if %}``, ``{% firstof %}`` and
+    filter arguments — for checking an edit against what the template is offered."""
     template = _compile(source, html=False)
-    names = set()
-    for node in template.nodelist.get_nodes_by_type(VariableNode):
-        variable = node.filter_expression.var
-        lookups = getattr(variable, "lookups", None)
-        if lookups:
-            if len(lookups) > 1:
-                raise TemplateError(
-                    f"{{{{ {'.'.join(lookups)} }}}}: use a plain name such as "
-                    f"{{{{ {lookups[0]} }}}}; templates see strings, not objects."
-                )
-            names.add(lookups[0])
+    names: set[str] = set()
+    for node in template.nodelist.get_nodes_by_type(Node):
+        for expression in _expressions(node):
+            for variable in _variables(expression):
+                names.add(_plain_name(variable))
     return names
+
+
+def _expressions(node) -> list[FilterExpression]:
+    if isinstance(node, VariableNode):
+        return [node.filter_expression]
+    if isinstance(node, FirstOfNode):
+        return list(node.vars)
+    if isinstance(node, IfNode):
+        found = []
+        for condition, _nodelist in node.conditions_nodelists:
+            found += _condition_expressions(condition)
+        return found
+    return []
+
+
+def _condition_expressions(condition) -> list[FilterExpression]:
+    """The operands of an ``{% if %}`` condition tree (literals, and/or/not/comparisons)."""
+    if condition is None:
+        return []
+    if isinstance(getattr(condition, "value", None), FilterExpression):
+        return [condition.value]
+    return _condition_expressions(getattr(condition, "first", None)) + _condition_expressions(
+        getattr(condition, "second", None)
+    )
+
+
+def _variables(expression: FilterExpression) -> list[Variable]:
+    found = [expression.var] if isinstance(expression.var, Variable) else []
+    for _filter, arguments in expression.filters:
+        found += [argument for is_lookup, argument in arguments if is_lookup]
+    return [variable for variable in found if variable.lookups]
+
+
+def _plain_name(variable: Variable) -> str:
+    if len(variable.lookups) > 1:
+        raise TemplateError(
+            f"{{{{ {'.'.join(variable.lookups)} }}}}: use a plain name such as "
+            f"{{{{ {variable.lookups[0]} }}}}; templates see strings, not objects."
+        )
+    return variable.lookups[0]
 
 
 def validate(source: str, *, allowed: set[str]) -> None:

@@ -177,3 +177,17 @@ def test_a_template_is_for_one_kind_of_email():
             template=INVITATION,
             context=defaults()[INVITATION].sample,
         )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% if secret %}x{% endif %}",
+        "{% if name and not secret %}x{% endif %}",
+        "{% firstof name secret %}",
+        "{{ name|default:secret }}",
+    ],
+)
+def test_names_in_tags_and_filter_arguments_are_checked_too(source):
+    with pytest.raises(template_engine.TemplateError, match="Unknown variable"):
+        template_engine.validate(source, allowed={"name"})
