@@ -76,13 +76,24 @@ def test_a_duplicate_key_does_not_abort_the_callers_transaction():
 
 
 def test_many_rows_in_one_transaction_are_sent_in_batches(
-    settings, mailoutbox, django_capture_on_commit_callbacks
+    settings, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
 ):
+    from communications.tasks import send_emails_task
+
     settings.OUTBOX_BATCH_SIZE = 4
+    batches = []
+    original = send_emails_task.apply_async
+
+    def recording(args, **options):
+        batches.append(len(args[0]))
+        return original(args, **options)
+
+    monkeypatch.setattr(send_emails_task, "apply_async", recording)
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         for number in range(10):
             _notice(to=f"owner{number}@example.test", key=f"k:{number}")
     assert len(callbacks) == 1  # one kick for the whole transaction
+    assert batches == [4, 4, 2]  # one task per batch
     assert OutboundEmail.objects.filter(status="sent").count() == 10
     assert len(mailoutbox) == 10
 
