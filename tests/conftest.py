@@ -151,10 +151,15 @@ def _database_url(settings_dict) -> str:
 
 
 def _reset_broker_pools(app):
-    """Drop pooled broker connections so new transport options (the key prefix) apply."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Drop pooled broker connections so new transport options (the key prefix) apply.
+
+    Celery's pools live in kombu's global registry, keyed by connection: closing one without
+    clearing the registry would hand the closed pool back to the next test.
+    """
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 
