@@ -35,6 +35,8 @@ from properties.models import Person
 Status = OutboundEmail.Status
 # Rows that count as "already sent" for the content window.
 _WINDOW_STATUSES = (Status.QUEUED, Status.SENDING, Status.SENT)
+# New attempts an email with a derived key gets within its hour after failures.
+_DERIVED_RETRIES = 3
 
 
 def normalise_address(address: str) -> str:
@@ -132,9 +134,9 @@ def queue_email(
                 row.duplicate_of = _recent_same_content(address, row.content_hash, now)
                 if row.duplicate_of is not None:
                     row.status = Status.DUPLICATE
-        created = _insert_unless_key_exists(row)
-    if not created:
-        return OutboundEmail.objects.get(dedup_key=row.dedup_key)
+        existing = _insert_or_existing(row, derived=not dedup_key)
+    if existing is not None:
+        return existing
     if row.status == Status.QUEUED:
         schedule_send(row.pk)
     return row
@@ -177,6 +179,24 @@ def _recent_same_content(address: str, digest: str, now: dt.datetime) -> Outboun
         .order_by("queued_at")
         .first()
     )
+
+
+def _insert_or_existing(row: OutboundEmail, *, derived: bool) -> OutboundEmail | None:
+    """Insert the row, or return the row that already has its key.
+
+    A derived key whose row failed (or was lost with its worker) does not block the same
+    email for the rest of the hour: someone asking for a second password reset after the
+    first one bounced gets a new attempt, under the key with a suffix.
+    """
+    base = row.dedup_key
+    for ordinal in range(1, _DERIVED_RETRIES + 1):
+        row.dedup_key = base if ordinal == 1 else f"{base}:{ordinal}"
+        if _insert_unless_key_exists(row):
+            return None
+        existing = OutboundEmail.objects.get(dedup_key=row.dedup_key)
+        if not derived or existing.status not in (Status.FAILED, Status.UNKNOWN):
+            return existing
+    return existing
 
 
 def _insert_unless_key_exists(row: OutboundEmail) -> bool:

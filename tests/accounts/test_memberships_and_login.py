@@ -201,3 +201,15 @@ def test_a_set_password_link_is_never_shown_to_staff_and_is_blanked_once_sent(
     page = client.get(reverse("admin:communications_outboundemail_change", args=[row.pk]))
     assert "carries a sign-in link" in page.content.decode()
     assert "/accounts/reset/" not in page.content.decode()
+
+
+def test_a_second_password_reset_after_the_first_bounced_is_sent(
+    client, manager, smtp_sink, django_capture_on_commit_callbacks
+):
+    smtp_sink.script[manager.email] = ["550 5.1.1 Mailbox full"]
+    with time_machine.travel(dt.datetime(2026, 11, 25, 10, 5, tzinfo=dt.UTC), tick=False):
+        for _ in range(2):
+            with django_capture_on_commit_callbacks(execute=True):
+                client.post(reverse("password_reset"), {"email": manager.email})
+    assert sorted(OutboundEmail.objects.values_list("status", flat=True)) == ["failed", "sent"]
+    assert len(smtp_sink.messages) == 1
