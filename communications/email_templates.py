@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from django.apps import apps
+from django.utils.translation import gettext as _
 
 from communications import template_engine
 from communications.models import EmailKind, EmailTemplate
@@ -102,12 +103,45 @@ def render_email(name: str, *, strata, context: dict[str, str]) -> RenderedEmail
             f"missing {sorted(missing)}, unexpected {sorted(extra)}."
         )
     source = active_override(name, strata) or default
-    return RenderedEmail(
-        subject=" ".join(template_engine.render(source.subject, context, html=False).split()),
-        body_text=template_engine.render(source.body_text, context, html=False),
-        body_html=(
-            template_engine.render(source.body_html, context, html=True) if source.body_html else ""
-        ),
-        template_name=name,
-        template_version=getattr(source, "version", None),
+    return render_sources(
+        source.subject,
+        source.body_text,
+        source.body_html,
+        context=context,
+        name=name,
+        version=getattr(source, "version", None),
     )
+
+
+def render_sources(
+    subject: str, body_text: str, body_html: str, *, context, name: str, version: int | None
+) -> RenderedEmail:
+    """Render one set of sources through the locked engine; the subject is one line."""
+    return RenderedEmail(
+        subject=" ".join(template_engine.render(subject, context, html=False).split()),
+        body_text=template_engine.render(body_text, context, html=False),
+        body_html=template_engine.render(body_html, context, html=True) if body_html else "",
+        template_name=name,
+        template_version=version,
+    )
+
+
+def source_errors(
+    default: DefaultTemplate, *, subject: str, body_text: str, body_html: str
+) -> dict[str, str]:
+    """Field → message for edited sources that do not compile, read a name the template is
+    not given, or put a credential in the subject (staff see subjects). Saving and previewing
+    both check with this."""
+    errors = {}
+    sources = {"subject": subject, "body_text": body_text, "body_html": body_html}
+    for name, source in sources.items():
+        try:
+            template_engine.validate(source, allowed=default.variables)
+        except template_engine.TemplateError as error:
+            errors[name] = str(error)
+    in_subject = set() if "subject" in errors else template_engine.variables_used(subject)
+    if in_subject & default.secret:
+        errors["subject"] = _("%(names)s may only appear in the body: staff see subjects.") % {
+            "names": ", ".join(sorted(in_subject & default.secret))
+        }
+    return errors

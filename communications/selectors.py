@@ -14,8 +14,13 @@ from django.utils import timezone
 
 from accounts.models import Strata
 from accounts.permissions import Right, scope_to_stratas, strata_ids_with
-from communications import template_engine
-from communications.email_templates import DefaultTemplate, RenderedEmail, defaults
+from communications.email_templates import (
+    DefaultTemplate,
+    RenderedEmail,
+    defaults,
+    render_sources,
+    source_errors,
+)
 from communications.models import (
     AttemptOutcome,
     DeliveryAttempt,
@@ -200,23 +205,12 @@ def email_template_preview(
 ) -> RenderedEmail:
     """Render edited sources with the template's sample values, through the locked engine.
 
-    Raises ValidationError with a message per field that does not compile or reads a name the
-    template is not given (the same checks as saving). Nothing is stored.
+    Raises ValidationError with a message per field (the same checks as saving). Nothing is
+    stored.
     """
-    sources = {"subject": subject, "body_text": body_text, "body_html": body_html}
-    errors = {}
-    for field, source in sources.items():
-        try:
-            template_engine.validate(source, allowed=template.variables)
-        except template_engine.TemplateError as error:
-            errors[field] = str(error)
+    errors = source_errors(template, subject=subject, body_text=body_text, body_html=body_html)
     if errors:
         raise ValidationError(errors)
-    sample = template.sample
-    return RenderedEmail(
-        subject=" ".join(template_engine.render(subject, sample, html=False).split()),
-        body_text=template_engine.render(body_text, sample, html=False),
-        body_html=template_engine.render(body_html, sample, html=True) if body_html else "",
-        template_name=template.name,
-        template_version=None,
+    return render_sources(
+        subject, body_text, body_html, context=template.sample, name=template.name, version=None
     )

@@ -17,8 +17,7 @@ from accounts.audit import audit_log_record
 from accounts.models import Strata, User
 from accounts.permissions import Right, can
 from accounts.request_meta import AuditContext
-from communications import template_engine
-from communications.email_templates import default_for, render_email
+from communications.email_templates import default_for, render_email, source_errors
 from communications.models import (
     LEGAL_KINDS,
     NEWSLETTER_KINDS,
@@ -374,17 +373,7 @@ def email_template_save(
             _("%(label)s is sent to logins, not on behalf of a strata: it has no strata version.")
             % {"label": default.label}
         )
-    errors = {}
-    for field, source in (("subject", subject), ("body_text", body_text), ("body_html", body_html)):
-        try:
-            template_engine.validate(source, allowed=default.variables)
-        except template_engine.TemplateError as error:
-            errors[field] = str(error)
-    in_subject = set() if "subject" in errors else template_engine.variables_used(subject)
-    if in_subject & default.secret:
-        errors["subject"] = _("%(names)s may only appear in the body: staff see subjects.") % {
-            "names": ", ".join(sorted(in_subject & default.secret))
-        }
+    errors = source_errors(default, subject=subject, body_text=body_text, body_html=body_html)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

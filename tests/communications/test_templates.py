@@ -191,3 +191,17 @@ def test_a_template_is_for_one_kind_of_email():
 def test_names_in_tags_and_filter_arguments_are_checked_too(source):
     with pytest.raises(template_engine.TemplateError, match="Unknown variable"):
         template_engine.validate(source, allowed={"name"})
+
+
+def test_the_preview_checks_exactly_what_saving_checks():
+    from communications.selectors import email_template_preview
+
+    with pytest.raises(ValidationError) as error:
+        email_template_preview(
+            template=defaults()[INVITATION],
+            subject="{{ set_password_url }}",
+            body_text="{{ nmae }}",
+            body_html="",
+        )
+    assert set(error.value.message_dict) == {"subject", "body_text"}
+    assert "may only appear in the body" in error.value.message_dict["subject"][0]
