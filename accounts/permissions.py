@@ -24,6 +24,12 @@ class Right(StrEnum):
     READ_AUDIT = "read_audit"
     MANAGE_OUTBOX = "manage_outbox"
     EDIT_TEMPLATES = "edit_templates"
+    VIEW_CASES = "view_cases"
+    FILE_CASES = "file_cases"
+    REVIEW_CASES = "review_cases"
+    APPROVE_NOTICES = "approve_notices"
+    RECORD_DECISIONS = "record_decisions"
+    EDIT_BYLAWS = "edit_bylaws"
 
 
 RIGHTS: dict[Right, frozenset[str]] = {
@@ -36,6 +42,16 @@ RIGHTS: dict[Right, frozenset[str]] = {
     # The outbox shows every resident's mail: managers read it, retry failures, edit templates.
     Right.MANAGE_OUTBOX: frozenset({Role.MANAGER}),
     Right.EDIT_TEMPLATES: frozenset({Role.MANAGER}),
+    # Enforcement (DESIGN §5): every staff role files; managers and council review, serve,
+    # record responses and hearings; only council approves a notice; a decision is always
+    # council's, and a manager may record it. A recused council member (violations.access)
+    # loses these rights on that one case.
+    Right.VIEW_CASES: frozenset({Role.MANAGER, Role.COUNCIL, Role.CARETAKER}),
+    Right.FILE_CASES: frozenset({Role.MANAGER, Role.COUNCIL, Role.CARETAKER}),
+    Right.REVIEW_CASES: frozenset({Role.MANAGER, Role.COUNCIL}),
+    Right.APPROVE_NOTICES: frozenset({Role.COUNCIL}),
+    Right.RECORD_DECISIONS: frozenset({Role.MANAGER, Role.COUNCIL}),
+    Right.EDIT_BYLAWS: frozenset({Role.MANAGER, Role.COUNCIL}),
 }
 
 _CACHE_ATTR = "_stratatracker_staff_roles"

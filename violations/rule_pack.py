@@ -1,0 +1,162 @@
+"""The British Columbia rule pack: the dates, limits and service rules enforcement follows.
+
+Everything the Strata Property Act and Regulation fix (SPA ss.34.1, 61, 135; Reg 7.1) is here
+and nowhere else, so another jurisdiction is another module with the same functions and the
+services do not change. The strata's own settings (accounts.Strata) choose within these limits.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from accounts.models import (
+    MIN_CONTINUING_INTERVAL_DAYS,
+    REG_7_1_MAX_BYLAW_FINE,
+    REG_7_1_MAX_RULE_FINE,
+)
+from accounts.strata_time import end_of_day
+from properties.models import Occupancy
+from violations.models import REG_7_1_MAX_SHORT_TERM_RENTAL_FINE, Bylaw, PartyRole, ServiceMethod
+
+NAME = "British Columbia (Strata Property Act)"
+
+# SPA s.61(3): a notice mailed or emailed is deemed given 4 days after it is sent.
+DEEMED_DAYS_BY_MAIL_OR_EMAIL = 4
+
+# SPA s.135(1): what a notice must say before a fine can follow. The send service refuses a
+# notice letter whose context leaves any of these empty (letters.notice_missing_elements).
+NOTICE_ELEMENTS = {
+    "strata_name": "the strata corporation's name",
+    "strata_plan": "the strata plan number",
+    "unit": "the strata lot and unit",
+    "bylaw_text": "the text of each bylaw in force on the incident date",
+    "incident_when": "the date (and time) of the incident",
+    "incident_place": "where it happened",
+    "description": "what happened",
+    "fine_contemplated": "the fine contemplated, up to what amount",
+    "response_window": "the right to answer in writing and to ask for a hearing, and by when",
+    "reply_address": "a postal address for replies",
+    "reply_email": "an email address for replies",
+}
+
+
+def deemed_given_on(method: str, sent_on: dt.date) -> dt.date:
+    """SPA s.61: by hand the same day; by mail or email 4 days after sending."""
+    if method == ServiceMethod.HAND:
+        return sent_on
+    return sent_on + dt.timedelta(days=DEEMED_DAYS_BY_MAIL_OR_EMAIL)
+
+
+def response_deadline(strata, latest_deemed: dt.date) -> dt.datetime:
+    """End of day, strata time, of the latest deemed date plus the response window."""
+    return end_of_day(strata, latest_deemed + dt.timedelta(days=strata.response_window_days))
+
+
+def hearing_hold_by(strata, requested_on: dt.date) -> dt.date:
+    """SPA s.34.1: a hearing asked for in writing is held within the strata's deadline."""
+    return requested_on + dt.timedelta(days=strata.hearing_deadline_days)
+
+
+def decision_due(strata, held_on: dt.date) -> dt.date:
+    """SPA s.34.1(2): the decision is given within the strata's days after the hearing."""
+    return held_on + dt.timedelta(days=strata.decision_deadline_days)
+
+
+@dataclass(frozen=True)
+class FineLimit:
+    amount: Decimal
+    interval_days: int  # the shortest repeat interval for a continuing contravention
+    why: str  # which cap decides, for refusals
+
+
+def fine_limit(bylaw: Bylaw, strata) -> FineLimit:
+    """The largest fine for one contravention of ``bylaw``: the bylaw's own amount, the
+    strata's maximum and Reg 7.1, whichever is lowest."""
+    if bylaw.is_short_term_rental:
+        legal, legal_why, min_interval = (
+            Decimal(REG_7_1_MAX_SHORT_TERM_RENTAL_FINE),
+            "Reg 7.1(2) caps a short-term rental fine at $1,000",
+            1,
+        )
+        strata_cap = None
+    elif bylaw.kind == Bylaw.Kind.RULE:
+        legal, legal_why, min_interval = (
+            Decimal(REG_7_1_MAX_RULE_FINE),
+            "Reg 7.1 caps a rule fine at $50",
+            MIN_CONTINUING_INTERVAL_DAYS,
+        )
+        strata_cap = strata.max_fine_rule
+    else:
+        legal, legal_why, min_interval = (
+            Decimal(REG_7_1_MAX_BYLAW_FINE),
+            "Reg 7.1 caps a bylaw fine at $200",
+            MIN_CONTINUING_INTERVAL_DAYS,
+        )
+        strata_cap = strata.max_fine_bylaw
+    candidates = [(legal, legal_why)]
+    if strata_cap is not None:
+        candidates.append((Decimal(strata_cap), f"the strata's maximum is ${strata_cap}"))
+    if bylaw.fine_amount is not None:
+        candidates.append(
+            (Decimal(bylaw.fine_amount), f"{bylaw} sets its fine at ${bylaw.fine_amount}")
+        )
+    amount, why = min(candidates, key=lambda pair: pair[0])
+    interval = max(
+        min_interval,
+        bylaw.continuing_interval_days or 0,
+        0 if bylaw.is_short_term_rental else strata.continuing_interval_days,
+    )
+    return FineLimit(amount=amount, interval_days=interval, why=why)
+
+
+def limits_snapshot(strata, bylaws) -> dict:
+    """What the notice tells the parties and the decision is held to, fixed when it is sent."""
+    return {
+        "rule_pack": NAME,
+        "response_window_days": strata.response_window_days,
+        "hearing_deadline_days": strata.hearing_deadline_days,
+        "decision_deadline_days": strata.decision_deadline_days,
+        "bylaws": {
+            str(bylaw.uuid): {
+                "number": bylaw.number,
+                "max_fine": str(limit.amount),
+                "interval_days": limit.interval_days,
+            }
+            for bylaw in bylaws
+            for limit in [fine_limit(bylaw, strata)]
+        },
+    }
+
+
+def parties_to_serve(*, respondent_role: str, respondent, occupancies) -> list[tuple]:
+    """SPA s.135(1)(e): who is served particulars, as ``(person, role)``.
+
+    A tenant respondent: the tenant, the tenant's landlord and the owner(s). Owners as
+    respondents: the owner(s). Occupants and agents are never served particulars that are not
+    theirs. ``occupancies`` are the unit's *current* occupancies. A person is listed once, in
+    their strongest role (a landlord who owns the lot is served as owner).
+    """
+    owners = [o.person for o in occupancies if o.role == Occupancy.Role.OWNER]
+    parties: dict[int, tuple] = {}
+
+    def add(person, role):
+        if person is not None and person.pk not in parties:
+            parties[person.pk] = (person, role)
+
+    if respondent_role == "tenant":
+        add(respondent, PartyRole.RESPONDENT)
+        for person in owners:
+            add(person, PartyRole.OWNER)
+        tenancy = next(
+            (
+                o
+                for o in occupancies
+                if o.role == Occupancy.Role.TENANT and o.person_id == respondent.pk
+            ),
+            None,
+        )
+        add(tenancy.landlord if tenancy else None, PartyRole.LANDLORD)
+    else:
+        for person in owners:
+            add(person, PartyRole.RESPONDENT)
+    return list(parties.values())
