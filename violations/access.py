@@ -1,0 +1,48 @@
+"""Who may act on a case: the strata right, and recusal (SPA s.32).
+
+A staff member who is a party to a case (respondent, owner or landlord served), a complainant
+on it, or a current occupant of its unit is recused: they cannot read its staff view, approve
+its notice, record anything on it or vote on it. DESIGN §5 names council members; the same
+conflict applies to a manager or caretaker who lives there, so recusal applies to every staff
+role.
+"""
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import StrataMembership
+from accounts.permissions import Right, can, scope_to_stratas, staff_roles
+from properties.selectors import current_occupancies
+from violations.models import Violation
+
+
+def recused_q(user) -> Q:
+    """Cases ``user`` is recused from, as a filter on Violation."""
+    return (
+        Q(parties__person__user=user)
+        | Q(complaints__complainant__user=user)
+        | Q(unit__in=current_occupancies().filter(person__user=user).values("unit_id"))
+    )
+
+
+def is_recused(user, case: Violation) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Violation.objects.filter(recused_q(user), pk=case.pk).exists()
+
+
+def cases_visible_to_staff(user, queryset: QuerySet | None = None) -> QuerySet[Violation]:
+    """The cases of the user's stratas, less those the user is recused from."""
+    queryset = Violation.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    scoped = scope_to_stratas(queryset, user, Right.VIEW_CASES)
+    return scoped.exclude(pk__in=Violation.objects.filter(recused_q(user)).values("pk"))
+
+
+def has_case_right(user, right: Right, case: Violation) -> bool:
+    """The right in the case's strata. Approving a notice is a council member's act: a
+    superuser without a council membership there may not."""
+    if right == Right.APPROVE_NOTICES:
+        roles = staff_roles(user).get(case.strata_id, frozenset())
+        return StrataMembership.Role.COUNCIL in roles
+    return can(user, right, case.strata_id)

@@ -1,0 +1,1 @@
+"""Staff admin for enforcement: one module per area."""
