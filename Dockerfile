@@ -27,9 +27,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_MEDIA_ROOT=/data/media \
     PORT=8000
 
-# Runtime libraries only. None are needed today (every wheel bundles its own); WeasyPrint,
-# when it arrives, needs Pango here (libpango-1.0-0 libpangoft2-1.0-0) and fonts.
-#
+# Runtime libraries only: WeasyPrint renders letters with Pango and HarfBuzz (subsetting
+# keeps PDFs small) and needs a serif font; every Python wheel bundles the rest.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # The app user owns nothing but the private-media directory: code and static files stay
 # root-owned and read-only to it. /data/media exists in the image, owned by the app user, so
 # a named volume mounted there starts with that owner.

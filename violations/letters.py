@@ -1,0 +1,239 @@
+"""Letters: default wording as files in ``violations/letters/<kind>.html``, per-strata
+versioned overrides (``LetterTemplate``), rendered through the locked engine over a flat
+dictionary of strings, and the check that a notice says everything SPA s.135(1) requires.
+"""
+
+import datetime as dt
+import hashlib
+import html as html_lib
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+from accounts.strata_time import strata_zone
+from communications import template_engine
+from violations import rule_pack
+from violations.models import Letter, LetterKind, LetterTemplate, Violation
+from violations.pdf import html_to_pdf
+
+DEFAULTS_DIR = Path(__file__).parent / "letters"
+
+COMMON = {
+    "strata_name": "Harbour View",
+    "strata_plan": "BCS1234",
+    "reply_address": "c/o Manager, PO Box 1, Vancouver BC V6B 1A1",
+    "reply_email": "council@example.test",
+    "signature": "Strata Council, Harbour View",
+    "letter_date": "November 25, 2026",
+    "reference": "VIO-20261125-001",
+    "recipients": "Terry Tenant; Olive Owner",
+    "unit": "Unit 101",
+    "strata_lot": "1",
+    "incident_when": "November 1, 2026 at 11:30 p.m.",
+    "incident_place": "Unit balcony",
+    "description": "Loud music until 2 a.m.",
+    "bylaw_text": "Bylaw 3.1 Noise: An owner, tenant or occupant must not cause a nuisance.",
+}
+# Every variable each letter is given, with a sample for previews and template checks.
+SAMPLES: dict[str, dict[str, str]] = {
+    LetterKind.NOTICE: {
+        **COMMON,
+        "fine_contemplated": "up to $200.00 for each contravention",
+        "continuing": "For a continuing contravention, a fine may be imposed every 7 days.",
+        "response_deadline": "December 13, 2026 (end of day, Vancouver time)",
+        "response_window": "14 days after this notice is deemed received",
+    },
+    LetterKind.WARNING: COMMON,
+    LetterKind.HEARING_NOTICE: {
+        **COMMON,
+        "requested_on": "November 20, 2026",
+        "hearing_when": "December 2, 2026 at 7:00 p.m.",
+        "hearing_place": "Amenity room",
+    },
+    LetterKind.DECISION: {
+        **COMMON,
+        "meeting_on": "December 16, 2026",
+        "decision_outcome": "Upheld: fine",
+        "fine_text": "a fine of $200.00 under Bylaw 3.1",
+        "vote": "4 for, 0 against, 1 abstaining (members present: 5)",
+        "reasons": "Council accepted the neighbours' reports.",
+    },
+    LetterKind.COMPLAINANT_ACKNOWLEDGEMENT: {
+        **{key: COMMON[key] for key in COMMON if key not in ("bylaw_text", "description")},
+        "received_on": "November 2, 2026",
+    },
+}
+SUBJECTS = {
+    LetterKind.NOTICE: "Notice of complaint {reference} — {strata}",
+    LetterKind.WARNING: "Courtesy reminder {reference} — {strata}",
+    LetterKind.HEARING_NOTICE: "Notice of hearing {reference} — {strata}",
+    LetterKind.DECISION: "Council's decision {reference} — {strata}",
+    LetterKind.COMPLAINANT_ACKNOWLEDGEMENT: "Complaint received {reference} — {strata}",
+}
+
+
+def default_source(kind: str) -> str:
+    return (DEFAULTS_DIR / f"{LetterKind(kind)}.html").read_text(encoding="utf-8")
+
+
+def active_template(kind: str, strata) -> LetterTemplate | None:
+    return (
+        LetterTemplate.objects.filter(strata=strata, kind=kind, is_active=True)
+        .order_by("-version")
+        .first()
+    )
+
+
+def template_errors(kind: str, source: str) -> str | None:
+    """Why an edited letter template cannot be saved, or None."""
+    try:
+        template_engine.validate(source, allowed=set(SAMPLES[kind]))
+    except template_engine.TemplateError as error:
+        return str(error)
+    return None
+
+
+def render(kind: str, strata, context: dict[str, str]) -> tuple[str, int | None]:
+    """The letter's HTML from the strata's active override or the default, and its version."""
+    override = active_template(kind, strata)
+    source = override.body_html if override else default_source(kind)
+    return template_engine.render(source, context, html=True), (
+        override.version if override else None
+    )
+
+
+# --- context -------------------------------------------------------------------------------
+
+
+def long_date(value: dt.date) -> str:
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def money(amount) -> str:
+    return f"${Decimal(amount):,.2f}"
+
+
+def deadline_text(case: Violation, deadline: dt.datetime) -> str:
+    local = deadline.astimezone(strata_zone(case.strata))
+    city = case.strata.time_zone.rsplit("/", 1)[-1].replace("_", " ")
+    return f"{long_date(local.date())} (end of day, {city} time)"
+
+
+def bylaw_text_in_force(case: Violation) -> str:
+    """Each bylaw of the case as worded on the incident date (its revision then in force)."""
+    parts = []
+    for bylaw in case.bylaws.all():
+        revision = (
+            bylaw.revisions.filter(effective_on__lte=case.incident_on)
+            .order_by("-effective_on", "-id")
+            .first()
+        )
+        text = revision.text if revision else bylaw.text
+        parts.append(f"{bylaw}: {text}")
+    return "\n\n".join(parts)
+
+
+def base_context(case: Violation, recipients: list[str]) -> dict[str, str]:
+    strata = case.strata
+    when = long_date(case.incident_on)
+    if case.incident_time:
+        when += " at " + case.incident_time.strftime("%-I:%M %p").lower().replace("m", ".m.")
+    return {
+        "strata_name": strata.name,
+        "strata_plan": strata.plan_number,
+        "reply_address": strata.postal_address,
+        "reply_email": strata.reply_email,
+        "signature": strata.letter_signature or f"Strata Council, {strata.name}",
+        "letter_date": long_date(timezone.now().astimezone(strata_zone(strata)).date()),
+        "reference": case.reference,
+        "recipients": "; ".join(recipients),
+        "unit": str(case.unit),
+        "strata_lot": str(case.unit.strata_lot_number or ""),
+        "incident_when": when,
+        "incident_place": case.incident_place,
+        "description": case.description,
+        "bylaw_text": bylaw_text_in_force(case),
+    }
+
+
+def notice_context(
+    case: Violation,
+    recipients: list[str],
+    *,
+    fine: Decimal,
+    interval_days: int | None,
+    deadline: dt.datetime,
+) -> dict[str, str]:
+    continuing = (
+        f"For a continuing contravention, a fine of up to {money(fine)} may be imposed every "
+        f"{interval_days} days."
+        if interval_days
+        else ""
+    )
+    window = case.strata.response_window_days
+    return {
+        **base_context(case, recipients),
+        "fine_contemplated": f"up to {money(fine)} for each contravention",
+        "continuing": continuing,
+        "response_deadline": deadline_text(case, deadline),
+        "response_window": f"{window} days after this notice is deemed received: "
+        f"{rule_pack.DEEMED_DAYS_BY_MAIL_OR_EMAIL} days after it is mailed or emailed",
+    }
+
+
+def notice_missing_elements(html: str, context: dict[str, str]) -> list[str]:
+    """The SPA s.135(1) elements the letter does not state: each must be given and appear
+    in the letter's text (an edited letter may have dropped one, or kept an old date)."""
+    text = _normalised(strip_tags(html_lib.unescape(html)))
+    values = {
+        "strata_name": context["strata_name"],
+        "strata_plan": context["strata_plan"],
+        "unit": context["unit"],
+        "bylaw_text": context["bylaw_text"],
+        "incident_when": context["incident_when"],
+        "incident_place": context["incident_place"],
+        "description": context["description"],
+        "fine_contemplated": context["fine_contemplated"],
+        "response_window": context["response_deadline"],
+        "reply_address": context["reply_address"],
+        "reply_email": context["reply_email"],
+    }
+    return [
+        rule_pack.NOTICE_ELEMENTS[key]
+        for key, value in values.items()
+        if not value.strip() or _normalised(value) not in text
+    ]
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def html_to_text(html: str) -> str:
+    """A plain-text body for the email that carries a letter."""
+    text = re.sub(r"(?i)<br\s*/?>", "\n", html)
+    text = re.sub(r"(?i)</(p|h1|h2|div|blockquote)>", "\n\n", text)
+    text = html_lib.unescape(strip_tags(text))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.splitlines()))
+
+
+def subject(letter: Letter) -> str:
+    return SUBJECTS[letter.kind].format(
+        reference=letter.case.reference, strata=letter.case.strata.name
+    )
+
+
+def letter_issue(letter: Letter) -> Letter:
+    """Freeze a draft: render its PDF from the exact HTML and keep both."""
+    pdf = html_to_pdf(letter.html)
+    letter.pdf.save(
+        f"{letter.case.reference}-{letter.kind}-{letter.uuid}.pdf", ContentFile(pdf), save=False
+    )
+    letter.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    letter.issued_at = timezone.now()
+    letter.save()
+    return letter
