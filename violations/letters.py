@@ -19,6 +19,7 @@ from communications import template_engine
 from violations import rule_pack
 from violations.models import Letter, LetterKind, LetterTemplate, Violation
 from violations.pdf import html_to_pdf
+from violations.selectors import bylaw_revision_in_force
 
 DEFAULTS_DIR = Path(__file__).parent / "letters"
 
@@ -127,11 +128,7 @@ def bylaw_text_in_force(case: Violation) -> str:
     """Each bylaw of the case as worded on the incident date (its revision then in force)."""
     parts = []
     for bylaw in case.bylaws.all():
-        revision = (
-            bylaw.revisions.filter(effective_on__lte=case.incident_on)
-            .order_by("-effective_on", "-id")
-            .first()
-        )
+        revision = bylaw_revision_in_force(bylaw, case.incident_on)
         text = revision.text if revision else bylaw.text
         parts.append(f"{bylaw}: {text}")
     return "\n\n".join(parts)

@@ -10,22 +10,19 @@ and changes nothing.
 import datetime as dt
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_log_record
-from accounts.models import StrataMembership, User
-from accounts.permissions import current_memberships
+from accounts.models import User
 from accounts.request_meta import AuditContext
 from accounts.strata_time import end_of_day, strata_today, strata_zone
 from communications.models import EmailKind, OutboundEmail, TrackingEvent
-from communications.services import queue_email
 from properties.models import Person, Unit
 from properties.selectors import current_occupancies
-from violations import letters, rule_pack
+from violations import guards, letters, rule_pack, serving
 from violations.access import has_case_right, is_recused
 from violations.models import (
     Bylaw,
@@ -50,12 +47,7 @@ from violations.models import (
     ViolationCategory,
     ViolationEvent,
 )
-from violations.workflow import TRANSITIONS, Transition
-
-
-class TransitionRefused(ValidationError):
-    """Why a transition cannot happen now, and what would make it possible."""
-
+from violations.workflow import TRANSITIONS, Transition, TransitionRefused, refuse
 
 # --- the frame every transition shares ---------------------------------------------------
 
@@ -155,10 +147,6 @@ def _set_status(case: Violation, status: str, **fields) -> None:
     case.save(update_fields=["status", "updated_at", *fields])
 
 
-def _refuse(message: str, code: str = "guard") -> None:
-    raise TransitionRefused(message, code=code)
-
-
 # --- filing --------------------------------------------------------------------------------
 
 
@@ -170,19 +158,6 @@ def next_reference(strata, on: dt.date) -> str:
     counter.save(update_fields=["last"])
     counter.refresh_from_db(fields=["last"])
     return f"VIO-{on:%Y%m%d}-{counter.last:03d}"
-
-
-def open_cases_for(unit: Unit, bylaws) -> list[Violation]:
-    """Open cases of the same unit and one of the bylaws: filing offers to add to one."""
-    from violations.workflow import OPEN_STATUSES
-
-    return list(
-        Violation.objects.filter(
-            unit=unit, status__in=OPEN_STATUSES, bylaws__in=bylaws, archived_at__isnull=True
-        )
-        .distinct()
-        .order_by("-created_at")
-    )
 
 
 def violation_report(
@@ -312,7 +287,9 @@ def _acknowledge(case: Violation, complaint: Complaint, actor: User) -> None:
     context["received_on"] = letters.long_date(complaint.received_on)
     letter = _letter_create(case, LetterKind.COMPLAINANT_ACKNOWLEDGEMENT, context, actor)
     letters.letter_issue(letter)
-    _serve(letter, [(person, None)], actor, key=f"ack:{complaint.uuid}", kind=EmailKind.SYSTEM)
+    serving.letter_serve(
+        letter, [(person, None)], actor, key=f"ack:{complaint.uuid}", kind=EmailKind.SYSTEM
+    )
 
 
 # --- review --------------------------------------------------------------------------------
@@ -349,7 +326,7 @@ def violation_warn(
         letters.letter_issue(letter)
         before = case.status
         _set_status(case, Status.WARNED)
-        _serve(letter, [(p.person, p) for p in parties], actor, key="warning")
+        serving.letter_serve(letter, [(p.person, p) for p in parties], actor, key="warning")
         _finish(
             case,
             "warn",
@@ -380,7 +357,7 @@ def violation_prepare_notice(
         case = _begin(case, "prepare_notice", actor)
         parties = _parties_set(case, respondent_role, respondent)
         fine, interval = _fine_terms(case)
-        deadline = _stated_deadline(case)
+        deadline = serving.stated_deadline(case)
         context_ = letters.notice_context(
             case,
             [p.person.full_name for p in parties],
@@ -409,7 +386,7 @@ def violation_approve_notice(
         case = _begin(case, "approve_notice", actor)
         required = case.strata.notice_approvals_required
         if required == 0:
-            _refuse(
+            refuse(
                 _(
                     "%(strata)s does not require council approval of notices; a manager or "
                     "council member sends it."
@@ -418,7 +395,7 @@ def violation_approve_notice(
             )
         draft = _draft(case, LetterKind.NOTICE)
         if draft.approvals.filter(approver=actor).exists():
-            _refuse(_("You have already approved this notice; another member must approve."))
+            refuse(_("You have already approved this notice; another member must approve."))
         approval = NoticeApproval.objects.create(letter=draft, approver=actor)
         count = draft.approvals.count()
         _finish(
@@ -443,7 +420,7 @@ def violation_send_notice(
         required = case.strata.notice_approvals_required
         given = draft.approvals.count()
         if given < required:
-            _refuse(
+            refuse(
                 _(
                     "This notice has %(given)d of the %(required)d council approvals "
                     "%(strata)s requires; it can be sent once %(more)d more member(s) approve."
@@ -457,7 +434,7 @@ def violation_send_notice(
             )
         parties = list(case.parties.filter(required=True).select_related("person"))
         fine, interval = _fine_terms(case)
-        deadline = _stated_deadline(case)
+        deadline = serving.stated_deadline(case)
         context_ = letters.notice_context(
             case,
             [p.person.full_name for p in parties],
@@ -471,7 +448,7 @@ def violation_send_notice(
             )
         missing = letters.notice_missing_elements(draft.html, context_)
         if missing:
-            _refuse(
+            refuse(
                 _(
                     "The notice cannot go: it does not state %(missing)s (SPA s.135(1)). "
                     "Prepare the notice again, or edit it to include them."
@@ -490,8 +467,8 @@ def violation_send_notice(
                 "stated_deadline": deadline.isoformat(),
             },
         )
-        _serve(draft, [(p.person, p) for p in parties], actor, key="notice")
-        _recompute_deadline(case)
+        serving.letter_serve(draft, [(p.person, p) for p in parties], actor, key="notice")
+        serving.deadline_recompute(case)
         _finish(
             case,
             "send_notice",
@@ -520,23 +497,23 @@ def violation_record_service(
         case = _begin(service.letter.case, "record_service", actor)
         service = Service.objects.select_for_update().get(pk=service.pk)
         if service.status != ServiceStatus.PENDING:
-            _refuse(
+            refuse(
                 _("This service is already %(status)s; use re-serve to serve again.")
                 % {"status": service.get_status_display().lower()}
             )
         if method not in (ServiceMethod.MAIL, ServiceMethod.HAND):
-            _refuse(_("Record paper service as mailed or handed over."))
+            refuse(_("Record paper service as mailed or handed over."))
         if on_date > strata_today(case.strata):
-            _refuse(_("The service date cannot be in the future."))
+            refuse(_("The service date cannot be in the future."))
         if on_date < timezone.localtime(service.created_at, strata_zone(case.strata)).date():
-            _refuse(_("The service date cannot be before the letter was issued."))
+            refuse(_("The service date cannot be before the letter was issued."))
         service.method = method
         service.status = ServiceStatus.SENT
         service.sent_at = end_of_day(case.strata, on_date) if on_date else timezone.now()
         service.deemed_given_on = rule_pack.deemed_given_on(method, on_date)
         service.recorded_by = actor
         service.save()
-        _recompute_deadline(case)
+        serving.deadline_recompute(case)
         _finish(
             case,
             "record_service",
@@ -567,11 +544,11 @@ def violation_reserve(
     with transaction.atomic():
         case = _begin(case, "reserve", actor)
         if party.case_id != case.pk:
-            _refuse(_("%(person)s is not a party to this case.") % {"person": party.person})
+            refuse(_("%(person)s is not a party to this case.") % {"person": party.person})
         notice = _issued(case, LetterKind.NOTICE)
         person = party.person
         if method == ServiceMethod.EMAIL and not person.email_for_notices:
-            _refuse(
+            refuse(
                 _(
                     "%(person)s has given no email address for notices (SPA s.61); serve by "
                     "mail or by hand."
@@ -579,10 +556,12 @@ def violation_reserve(
                 % {"person": person}
             )
         if method not in ServiceMethod.values:
-            _refuse(_("Choose email, mail or hand."))
+            refuse(_("Choose email, mail or hand."))
         attempt = notice.services.filter(person=person).count() + 1
-        service = _serve_one(notice, person, party, actor, key=f"notice:v{attempt}", method=method)
-        _recompute_deadline(case)
+        service = serving.letter_serve_one(
+            notice, person, party, actor, key=f"notice:v{attempt}", method=method
+        )
+        serving.deadline_recompute(case)
         _finish(
             case,
             "reserve",
@@ -635,10 +614,10 @@ def _service_failed(pk: int, status: str) -> int:
             party=service.party,
             person=service.person,
             method=ServiceMethod.MAIL,
-            address=_postal_address(service.person, case.unit),
+            address=serving.postal_address(service.person, case.unit),
         )
         if service.letter.kind == LetterKind.NOTICE:
-            _recompute_deadline(case)
+            serving.deadline_recompute(case)
         _finish(
             case,
             "service_failed",
@@ -786,7 +765,7 @@ def violation_schedule_hearing(
         hearing.save()
         before = case.status
         _set_status(case, Status.HEARING_SCHEDULED)
-        _serve(
+        serving.letter_serve(
             letter,
             [(p.person, p) for p in parties],
             actor,
@@ -899,8 +878,8 @@ def violation_record_decision(
     recusals = list(recusals or [])
     with transaction.atomic():
         case = _begin(case, "record_decision", actor)
-        _decision_guard(case)
-        _meeting_guard(
+        guards.decision_guard(case)
+        guards.meeting_guard(
             case,
             meeting_on,
             members_present,
@@ -912,7 +891,9 @@ def violation_record_decision(
             outcome,
             reasons,
         )
-        fine_bylaw = _fine_guard(case, outcome, fine_amount, fine_bylaw, continuing_every_days)
+        fine_bylaw = guards.fine_guard(
+            case, outcome, fine_amount, fine_bylaw, continuing_every_days
+        )
         decision = Decision.objects.create(
             case=case,
             meeting_on=meeting_on,
@@ -930,7 +911,7 @@ def violation_record_decision(
         )
         decision.members_present.set(members_present)
         decision.recusals.set(recusals)
-        served = _served_parties(case)
+        served = serving.served_parties(case)
         context_ = {
             **letters.base_context(case, [p.person.full_name for p in served]),
             "meeting_on": letters.long_date(meeting_on),
@@ -966,7 +947,7 @@ def violation_record_decision(
         before = case.status
         dismissed = outcome == DecisionOutcome.DISMISSED
         _set_status(case, Status.DECIDED_DISMISSED if dismissed else Status.DECIDED_UPHELD)
-        _serve(
+        serving.letter_serve(
             letter,
             [(p.person, p) for p in served],
             actor,
@@ -988,161 +969,6 @@ def violation_record_decision(
             context=context,
         )
     return decision
-
-
-def decision_refusal(case: Violation) -> str | None:
-    """Why council cannot decide this case yet (service, deadline, hearing), or None."""
-    try:
-        _decision_guard(case)
-    except TransitionRefused as refusal:
-        return refusal.messages[0]
-    return None
-
-
-def _decision_guard(case: Violation) -> None:
-    unserved = _unserved_parties(case)
-    if unserved:
-        _refuse(
-            _(
-                "The notice has not been served on %(names)s. A decision needs service on "
-                "every required party: record the mailing or hand delivery, or re-serve."
-            )
-            % {"names": ", ".join(p.person.full_name for p in unserved)}
-        )
-    open_hearing = case.hearings.filter(outcome="").first()
-    if open_hearing is not None:
-        _refuse(
-            _(
-                "A hearing was requested on %(date)s and is not yet held; record it as held, "
-                "no-show or withdrawn first (it must be held by %(hold_by)s)."
-            )
-            % {"date": open_hearing.requested_on, "hold_by": open_hearing.hold_by}
-        )
-    deadline = case.response_deadline
-    if deadline is not None and timezone.now() > deadline:
-        return
-    if case.hearings.exists():
-        return  # a hearing was held (or not attended, or withdrawn): council may decide
-    respondents = case.parties.filter(role=PartyRole.RESPONDENT, required=True)
-    declined = respondents.filter(responses__declines_hearing=True).distinct().count()
-    if respondents.count() and declined == respondents.count():
-        return
-    _refuse(
-        _(
-            "The response deadline is %(deadline)s; before then a decision needs the "
-            "respondent's written response declining a hearing."
-        )
-        % {"deadline": letters.deadline_text(case, deadline)}
-    )
-
-
-def _meeting_guard(
-    case,
-    meeting_on,
-    members_present,
-    recusals,
-    motion,
-    votes_for,
-    votes_against,
-    votes_abstaining,
-    outcome,
-    reasons,
-) -> None:
-    errors = {}
-    if meeting_on is None:
-        errors["meeting_on"] = _(
-            "A decision is council's (SPA s.26-27): give the date of the council meeting."
-        )
-    elif meeting_on > strata_today(case.strata):
-        errors["meeting_on"] = _("The meeting date cannot be in the future.")
-    if not members_present:
-        errors["members_present"] = _("Name the council members present at the meeting.")
-    council_ids = set(
-        StrataMembership.objects.filter(
-            current_memberships(), strata=case.strata, role=StrataMembership.Role.COUNCIL
-        ).values_list("user_id", flat=True)
-    )
-    outsiders = [u for u in members_present if u.pk not in council_ids]
-    if outsiders:
-        errors["members_present"] = _("%(names)s are not council members of %(strata)s.") % {
-            "names": ", ".join(str(u) for u in outsiders),
-            "strata": case.strata.name,
-        }
-    conflicted = [u for u in members_present if is_recused(u, case) and u not in recusals]
-    if conflicted:
-        errors["recusals"] = _(
-            "%(names)s must be recorded as recused: a party, complainant or occupant of the "
-            "unit (SPA s.32)."
-        ) % {"names": ", ".join(str(u) for u in conflicted)}
-    if not motion.strip():
-        errors["motion"] = _("Record the motion council voted on.")
-    if votes_for is None or votes_against is None:
-        errors["votes_for"] = _("Record the vote: for, against and abstaining.")
-    else:
-        voting = len([u for u in members_present if u not in recusals])
-        if votes_for + votes_against + votes_abstaining > voting:
-            errors["votes_for"] = _(
-                "%(votes)d votes were recorded but only %(voting)d members present could vote."
-            ) % {"votes": votes_for + votes_against + votes_abstaining, "voting": voting}
-        elif votes_for <= votes_against:
-            errors["votes_for"] = _(
-                "The motion did not carry (%(for)d for, %(against)d against); record the "
-                "motion council passed."
-            ) % {"for": votes_for, "against": votes_against}
-    if outcome not in DecisionOutcome.values:
-        errors["outcome"] = _("Choose the outcome.")
-    if not reasons.strip():
-        errors["reasons"] = _("Give council's reasons; the decision letter states them.")
-    if errors:
-        raise TransitionRefused(errors)
-
-
-def _fine_guard(case, outcome, fine_amount, fine_bylaw, continuing_every_days) -> Bylaw | None:
-    if outcome not in (DecisionOutcome.UPHELD_FINE, DecisionOutcome.UPHELD_CONTINUING):
-        return None
-    bylaws = list(case.bylaws.all())
-    if fine_bylaw is None and len(bylaws) == 1:
-        fine_bylaw = bylaws[0]
-    if fine_bylaw is None or fine_bylaw not in bylaws:
-        raise TransitionRefused(
-            {"fine_bylaw": _("Name the one bylaw of the case the fine is for.")}
-        )
-    if fine_amount is None or fine_amount <= 0:
-        raise TransitionRefused({"fine_amount": _("Give the amount of the fine.")})
-    limit = rule_pack.fine_limit(fine_bylaw, case.strata)
-    if fine_amount > limit.amount:
-        raise TransitionRefused(
-            {
-                "fine_amount": _("A fine of %(amount)s is over the cap of %(cap)s: %(why)s.")
-                % {
-                    "amount": letters.money(fine_amount),
-                    "cap": letters.money(limit.amount),
-                    "why": limit.why,
-                }
-            }
-        )
-    if case.fine_contemplated is not None and fine_amount > case.fine_contemplated:
-        raise TransitionRefused(
-            {
-                "fine_amount": _(
-                    "The notice contemplated at most %(notice)s; council cannot fine more."
-                )
-                % {"notice": letters.money(case.fine_contemplated)}
-            }
-        )
-    if outcome == DecisionOutcome.UPHELD_CONTINUING and (
-        continuing_every_days is None or continuing_every_days < limit.interval_days
-    ):
-        raise TransitionRefused(
-            {
-                "continuing_every_days": _(
-                    "A continuing fine repeats at most every %(days)d days for %(bylaw)s "
-                    "(SPA s.135(3))."
-                )
-                % {"days": limit.interval_days, "bylaw": fine_bylaw}
-            }
-        )
-    return fine_bylaw
 
 
 def violation_withdraw(
@@ -1262,56 +1088,6 @@ def _fine_terms(case: Violation) -> tuple[Decimal, int | None]:
     return max(limit.amount for limit in limits), min(limit.interval_days for limit in limits)
 
 
-def _stated_deadline(case: Violation) -> dt.datetime:
-    """The deadline a notice issued today states: deemed given 4 days after mailing or
-    emailing today, plus the response window."""
-    deemed = rule_pack.deemed_given_on(ServiceMethod.MAIL, strata_today(case.strata))
-    return rule_pack.response_deadline(case.strata, deemed)
-
-
-def _recompute_deadline(case: Violation) -> None:
-    """The response deadline once every required party is served: the later of what the
-    notice stated and the end of the window after the latest deemed date (SPA s.61)."""
-    if _unserved_parties(case):
-        deadline = None
-    else:
-        latest = max(
-            s.deemed_given_on for s in _current_services(case) if s.deemed_given_on is not None
-        )
-        deadline = rule_pack.response_deadline(case.strata, latest)
-        stated = case.limits.get("stated_deadline")
-        if stated:
-            deadline = max(deadline, dt.datetime.fromisoformat(stated))
-    if deadline != case.response_deadline:
-        case.response_deadline = deadline
-        case.save(update_fields=["response_deadline", "updated_at"])
-
-
-def _current_services(case: Violation) -> list[Service]:
-    """Each required party's latest service of the issued notice."""
-    notice = case.letters.filter(kind=LetterKind.NOTICE, issued_at__isnull=False).last()
-    if notice is None:
-        return []
-    latest: dict[int, Service] = {}
-    for service in notice.services.filter(party__required=True).order_by("created_at", "id"):
-        latest[service.party_id] = service
-    return list(latest.values())
-
-
-def _unserved_parties(case: Violation) -> list[CaseParty]:
-    served = {s.party_id for s in _current_services(case) if s.status == ServiceStatus.SENT}
-    return [
-        party
-        for party in case.parties.filter(required=True).select_related("person")
-        if party.pk not in served
-    ]
-
-
-def _served_parties(case: Violation) -> list[CaseParty]:
-    served = {s.party_id for s in _current_services(case) if s.status == ServiceStatus.SENT}
-    return [p for p in case.parties.select_related("person") if p.pk in served]
-
-
 def _check_party(case: Violation, party: CaseParty) -> None:
     if party.case_id != case.pk or not party.required:
         raise TransitionRefused(
@@ -1336,54 +1112,15 @@ def _letter_create(
 def _draft(case: Violation, kind: str) -> Letter:
     draft = case.letters.filter(kind=kind, issued_at__isnull=True).order_by("-id").first()
     if draft is None:
-        _refuse(_("There is no prepared %(kind)s; prepare it first.") % {"kind": kind})
+        refuse(_("There is no prepared %(kind)s; prepare it first.") % {"kind": kind})
     return draft
 
 
 def _issued(case: Violation, kind: str) -> Letter:
     letter = case.letters.filter(kind=kind, issued_at__isnull=False).order_by("-id").first()
     if letter is None:
-        _refuse(_("No %(kind)s has been sent on this case.") % {"kind": kind})
+        refuse(_("No %(kind)s has been sent on this case.") % {"kind": kind})
     return letter
-
-
-def _serve(letter: Letter, recipients: list[tuple], actor, *, key: str, kind=EmailKind.NOTICE):
-    for person, party in recipients:
-        method = ServiceMethod.EMAIL if person.email_for_notices else ServiceMethod.MAIL
-        _serve_one(letter, person, party, actor, key=key, method=method, kind=kind)
-
-
-def _serve_one(
-    letter: Letter, person: Person, party, actor, *, key: str, method: str, kind=EmailKind.NOTICE
-) -> Service:
-    """One service of ``letter`` on ``person``: emailed now through the outbox (deemed given
-    4 days later), or a pending paper service in the print queue."""
-    case = letter.case
-    service = Service(letter=letter, party=party, person=person, method=method, recorded_by=actor)
-    if method == ServiceMethod.EMAIL:
-        service.address = person.email_for_notices
-        service.outbound_email = queue_email(
-            kind=kind,
-            to=person.email_for_notices,
-            strata=case.strata,
-            person=person,
-            subject=letters.subject(letter),
-            body_text=letters.html_to_text(letter.html),
-            body_html=letter.html,
-            dedup_key=f"violation:{case.uuid}:{key}:{person.uuid}:v1",
-            about=case.uuid,
-        )
-        service.status = ServiceStatus.SENT
-        service.sent_at = timezone.now()
-        service.deemed_given_on = rule_pack.deemed_given_on(method, strata_today(case.strata))
-    else:
-        service.address = _postal_address(person, case.unit)
-    service.save()
-    return service
-
-
-def _postal_address(person: Person, unit: Unit) -> str:
-    return person.postal_address or f"{unit}, {unit.strata.address}"
 
 
 def _when(case: Violation, moment: dt.datetime) -> str:

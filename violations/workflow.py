@@ -9,10 +9,23 @@ test compares the two).
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+
 from accounts.permissions import Right
 from violations.models import Status
 
 S = Status
+
+
+class TransitionRefused(ValidationError):
+    """Why a transition cannot happen now, and what would make it possible. The one error
+    every refusal raises: a wrong role, recusal, status or guard."""
+
+
+def refuse(message: str, code: str = "guard"):
+    raise TransitionRefused(message, code=code)
+
+
 # Cases that are still being dealt with (filing offers to add to one of these).
 OPEN_STATUSES = frozenset(
     {

@@ -1,0 +1,172 @@
+"""What must be true before council's decision can be recorded (SPA ss.26-27, 34.1, 135).
+
+The decision guard (service, deadline, hearing), the meeting guard (a council meeting, the
+members present, recusals, a carried motion) and the fine guard (one bylaw, every cap).
+"""
+
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import StrataMembership
+from accounts.permissions import current_memberships
+from accounts.strata_time import strata_today
+from violations import letters, rule_pack, serving
+from violations.access import is_recused
+from violations.models import Bylaw, DecisionOutcome, PartyRole, Violation
+from violations.workflow import TransitionRefused, refuse
+
+
+def decision_refusal(case: Violation) -> str | None:
+    """Why council cannot decide this case yet (service, deadline, hearing), or None."""
+    try:
+        decision_guard(case)
+    except TransitionRefused as refusal:
+        return refusal.messages[0]
+    return None
+
+
+def decision_guard(case: Violation) -> None:
+    unserved = serving.unserved_parties(case)
+    if unserved:
+        refuse(
+            _(
+                "The notice has not been served on %(names)s. A decision needs service on "
+                "every required party: record the mailing or hand delivery, or re-serve."
+            )
+            % {"names": ", ".join(p.person.full_name for p in unserved)}
+        )
+    open_hearing = case.hearings.filter(outcome="").first()
+    if open_hearing is not None:
+        refuse(
+            _(
+                "A hearing was requested on %(date)s and is not yet held; record it as held, "
+                "no-show or withdrawn first (it must be held by %(hold_by)s)."
+            )
+            % {"date": open_hearing.requested_on, "hold_by": open_hearing.hold_by}
+        )
+    deadline = case.response_deadline
+    if deadline is not None and timezone.now() > deadline:
+        return
+    if case.hearings.exists():
+        return  # a hearing was held (or not attended, or withdrawn): council may decide
+    respondents = case.parties.filter(role=PartyRole.RESPONDENT, required=True)
+    declined = respondents.filter(responses__declines_hearing=True).distinct().count()
+    if respondents.count() and declined == respondents.count():
+        return
+    refuse(
+        _(
+            "The response deadline is %(deadline)s; before then a decision needs the "
+            "respondent's written response declining a hearing."
+        )
+        % {"deadline": letters.deadline_text(case, deadline)}
+    )
+
+
+def meeting_guard(
+    case,
+    meeting_on,
+    members_present,
+    recusals,
+    motion,
+    votes_for,
+    votes_against,
+    votes_abstaining,
+    outcome,
+    reasons,
+) -> None:
+    errors = {}
+    if meeting_on is None:
+        errors["meeting_on"] = _(
+            "A decision is council's (SPA s.26-27): give the date of the council meeting."
+        )
+    elif meeting_on > strata_today(case.strata):
+        errors["meeting_on"] = _("The meeting date cannot be in the future.")
+    if not members_present:
+        errors["members_present"] = _("Name the council members present at the meeting.")
+    council_ids = set(
+        StrataMembership.objects.filter(
+            current_memberships(), strata=case.strata, role=StrataMembership.Role.COUNCIL
+        ).values_list("user_id", flat=True)
+    )
+    outsiders = [u for u in members_present if u.pk not in council_ids]
+    if outsiders:
+        errors["members_present"] = _("%(names)s are not council members of %(strata)s.") % {
+            "names": ", ".join(str(u) for u in outsiders),
+            "strata": case.strata.name,
+        }
+    conflicted = [u for u in members_present if is_recused(u, case) and u not in recusals]
+    if conflicted:
+        errors["recusals"] = _(
+            "%(names)s must be recorded as recused: a party, complainant or occupant of the "
+            "unit (SPA s.32)."
+        ) % {"names": ", ".join(str(u) for u in conflicted)}
+    if not motion.strip():
+        errors["motion"] = _("Record the motion council voted on.")
+    if votes_for is None or votes_against is None:
+        errors["votes_for"] = _("Record the vote: for, against and abstaining.")
+    else:
+        voting = len([u for u in members_present if u not in recusals])
+        if votes_for + votes_against + votes_abstaining > voting:
+            errors["votes_for"] = _(
+                "%(votes)d votes were recorded but only %(voting)d members present could vote."
+            ) % {"votes": votes_for + votes_against + votes_abstaining, "voting": voting}
+        elif votes_for <= votes_against:
+            errors["votes_for"] = _(
+                "The motion did not carry (%(for)d for, %(against)d against); record the "
+                "motion council passed."
+            ) % {"for": votes_for, "against": votes_against}
+    if outcome not in DecisionOutcome.values:
+        errors["outcome"] = _("Choose the outcome.")
+    if not reasons.strip():
+        errors["reasons"] = _("Give council's reasons; the decision letter states them.")
+    if errors:
+        raise TransitionRefused(errors)
+
+
+def fine_guard(case, outcome, fine_amount, fine_bylaw, continuing_every_days) -> Bylaw | None:
+    if outcome not in (DecisionOutcome.UPHELD_FINE, DecisionOutcome.UPHELD_CONTINUING):
+        return None
+    bylaws = list(case.bylaws.all())
+    if fine_bylaw is None and len(bylaws) == 1:
+        fine_bylaw = bylaws[0]
+    if fine_bylaw is None or fine_bylaw not in bylaws:
+        raise TransitionRefused(
+            {"fine_bylaw": _("Name the one bylaw of the case the fine is for.")}
+        )
+    if fine_amount is None or fine_amount <= 0:
+        raise TransitionRefused({"fine_amount": _("Give the amount of the fine.")})
+    limit = rule_pack.fine_limit(fine_bylaw, case.strata)
+    if fine_amount > limit.amount:
+        raise TransitionRefused(
+            {
+                "fine_amount": _("A fine of %(amount)s is over the cap of %(cap)s: %(why)s.")
+                % {
+                    "amount": letters.money(fine_amount),
+                    "cap": letters.money(limit.amount),
+                    "why": limit.why,
+                }
+            }
+        )
+    if case.fine_contemplated is not None and fine_amount > case.fine_contemplated:
+        raise TransitionRefused(
+            {
+                "fine_amount": _(
+                    "The notice contemplated at most %(notice)s; council cannot fine more."
+                )
+                % {"notice": letters.money(case.fine_contemplated)}
+            }
+        )
+    if outcome == DecisionOutcome.UPHELD_CONTINUING and (
+        continuing_every_days is None or continuing_every_days < limit.interval_days
+    ):
+        raise TransitionRefused(
+            {
+                "continuing_every_days": _(
+                    "A continuing fine repeats at most every %(days)d days for %(bylaw)s "
+                    "(SPA s.135(3))."
+                )
+                % {"days": limit.interval_days, "bylaw": fine_bylaw}
+            }
+        )
+    return fine_bylaw

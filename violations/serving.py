@@ -1,0 +1,116 @@
+"""Serving letters on people, and the response deadline that service sets (SPA s.61).
+
+Each recipient gets a ``Service``: an email through the outbox to the address they gave for
+notices (deemed given 4 days later), or a pending paper service in the print queue, deemed
+given when the mailing or hand delivery is recorded. The deadline follows the latest.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from accounts.strata_time import strata_today
+from communications.models import EmailKind
+from communications.services import queue_email
+from properties.models import Person, Unit
+from violations import letters, rule_pack
+from violations.models import (
+    CaseParty,
+    Letter,
+    LetterKind,
+    Service,
+    ServiceMethod,
+    ServiceStatus,
+    Violation,
+)
+
+
+def stated_deadline(case: Violation) -> dt.datetime:
+    """The deadline a notice issued today states: deemed given 4 days after mailing or
+    emailing today, plus the response window."""
+    deemed = rule_pack.deemed_given_on(ServiceMethod.MAIL, strata_today(case.strata))
+    return rule_pack.response_deadline(case.strata, deemed)
+
+
+def deadline_recompute(case: Violation) -> None:
+    """The response deadline once every required party is served: the later of what the
+    notice stated and the end of the window after the latest deemed date (SPA s.61)."""
+    if unserved_parties(case):
+        deadline = None
+    else:
+        latest = max(
+            s.deemed_given_on for s in current_services(case) if s.deemed_given_on is not None
+        )
+        deadline = rule_pack.response_deadline(case.strata, latest)
+        stated = case.limits.get("stated_deadline")
+        if stated:
+            deadline = max(deadline, dt.datetime.fromisoformat(stated))
+    if deadline != case.response_deadline:
+        case.response_deadline = deadline
+        case.save(update_fields=["response_deadline", "updated_at"])
+
+
+def current_services(case: Violation) -> list[Service]:
+    """Each required party's latest service of the issued notice."""
+    notice = case.letters.filter(kind=LetterKind.NOTICE, issued_at__isnull=False).last()
+    if notice is None:
+        return []
+    latest: dict[int, Service] = {}
+    for service in notice.services.filter(party__required=True).order_by("created_at", "id"):
+        latest[service.party_id] = service
+    return list(latest.values())
+
+
+def unserved_parties(case: Violation) -> list[CaseParty]:
+    served = {s.party_id for s in current_services(case) if s.status == ServiceStatus.SENT}
+    return [
+        party
+        for party in case.parties.filter(required=True).select_related("person")
+        if party.pk not in served
+    ]
+
+
+def served_parties(case: Violation) -> list[CaseParty]:
+    served = {s.party_id for s in current_services(case) if s.status == ServiceStatus.SENT}
+    return [p for p in case.parties.select_related("person") if p.pk in served]
+
+
+def letter_serve(
+    letter: Letter, recipients: list[tuple], actor, *, key: str, kind=EmailKind.NOTICE
+):
+    for person, party in recipients:
+        method = ServiceMethod.EMAIL if person.email_for_notices else ServiceMethod.MAIL
+        letter_serve_one(letter, person, party, actor, key=key, method=method, kind=kind)
+
+
+def letter_serve_one(
+    letter: Letter, person: Person, party, actor, *, key: str, method: str, kind=EmailKind.NOTICE
+) -> Service:
+    """One service of ``letter`` on ``person``: emailed now through the outbox (deemed given
+    4 days later), or a pending paper service in the print queue."""
+    case = letter.case
+    service = Service(letter=letter, party=party, person=person, method=method, recorded_by=actor)
+    if method == ServiceMethod.EMAIL:
+        service.address = person.email_for_notices
+        service.outbound_email = queue_email(
+            kind=kind,
+            to=person.email_for_notices,
+            strata=case.strata,
+            person=person,
+            subject=letters.subject(letter),
+            body_text=letters.html_to_text(letter.html),
+            body_html=letter.html,
+            dedup_key=f"violation:{case.uuid}:{key}:{person.uuid}:v1",
+            about=case.uuid,
+        )
+        service.status = ServiceStatus.SENT
+        service.sent_at = timezone.now()
+        service.deemed_given_on = rule_pack.deemed_given_on(method, strata_today(case.strata))
+    else:
+        service.address = postal_address(person, case.unit)
+    service.save()
+    return service
+
+
+def postal_address(person: Person, unit: Unit) -> str:
+    return person.postal_address or f"{unit}, {unit.strata.address}"
