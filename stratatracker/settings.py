@@ -174,6 +174,25 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
+# --- Evidence uploads (DESIGN §10; violations/evidence.py) --------------------------------
+# Largest file accepted per kind, set in MB (1024 * 1024 bytes). The proxy's request-body
+# limit must sit above the largest of them (docs/deployment.md, "Upload size").
+_MB = 1024 * 1024
+EVIDENCE_MAX_BYTES = {
+    "image": env.int("EVIDENCE_MAX_MB_IMAGE", default=20) * _MB,
+    "pdf": env.int("EVIDENCE_MAX_MB_PDF", default=20) * _MB,
+    "audio": env.int("EVIDENCE_MAX_MB_AUDIO", default=200) * _MB,
+    "video": env.int("EVIDENCE_MAX_MB_VIDEO", default=200) * _MB,
+    "email": env.int("EVIDENCE_MAX_MB_EMAIL", default=20) * _MB,
+    "document": env.int("EVIDENCE_MAX_MB_DOCUMENT", default=20) * _MB,
+}
+EVIDENCE_MAX_FILES_PER_UPLOAD = env.int("EVIDENCE_MAX_FILES_PER_UPLOAD", default=10)
+EVIDENCE_MAX_FILES_PER_CASE = env.int("EVIDENCE_MAX_FILES_PER_CASE", default=20)
+# clamd to scan every upload with: a Unix socket path (/run/clamav/clamd.ctl) or host:port
+# (clamav:3310). Blank: no scan. When set, an upload clamd cannot scan is refused.
+CLAMAV_SOCKET = env.str("CLAMAV_SOCKET", default="")
+CLAMAV_TIMEOUT_SECONDS = env.int("CLAMAV_TIMEOUT_SECONDS", default=60)
+
 # --- Email (Django 6.1 MAILERS) -----------------------------------------------------------
 # EMAIL_URL picks the transport: smtp+tls://user:pass@host:587 (STARTTLS; smtps:// is the
 # same), smtp+ssl://user:pass@host:465 (implicit TLS), smtp://host:25 (no encryption: a local
@@ -267,6 +286,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-purge-bodies": {
         "task": "communications.tasks.purge_outbox_bodies_task",
         "schedule": crontab(hour=3, minute=17),
+    },
+    "notice-services-check": {
+        "task": "violations.tasks.check_notice_services_task",
+        "schedule": 300,
     },
 }
 if OUTBOX_BACKOFF_CAP_SECONDS >= CELERY_VISIBILITY_TIMEOUT:

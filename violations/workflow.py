@@ -212,7 +212,7 @@ TRANSITIONS: dict[str, Transition] = {
             "every required party served; the deadline passed or the respondent declined a "
             "hearing in writing; any hearing held, no-show or withdrawn; a meeting, members "
             "present, a motion and a carried vote; a fine within every cap",
-            "decision letter to each served party; a charge per bylaw for an upheld fine",
+            "decision letter to each served party; for an upheld fine, one charge naming one bylaw",
         ),
         _t(
             "withdraw",
