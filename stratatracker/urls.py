@@ -27,4 +27,5 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("files/", include("violations.urls")),
 ]
