@@ -185,7 +185,7 @@ def notice_context(
 def notice_missing_elements(html: str, context: dict[str, str]) -> list[str]:
     """The SPA s.135(1) elements the letter does not state: each must be given and appear
     in the letter's text (an edited letter may have dropped one, or kept an old date)."""
-    text = _normalised(strip_tags(html_lib.unescape(html)))
+    text = _normalised(html_to_text(html))
     values = {
         "strata_name": context["strata_name"],
         "strata_plan": context["strata_plan"],

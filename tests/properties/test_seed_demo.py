@@ -249,10 +249,10 @@ def test_cedar_grove_is_a_small_second_strata():
     assert Person.objects.filter(strata=cedar).count() == 10
 
 
-def test_the_run_is_recorded_by_one_audit_entry():
+def test_the_register_seed_is_recorded_by_one_audit_entry():
     seed()
 
-    entry = AuditLog.objects.get()
+    entry = AuditLog.objects.get(action="demo.seeded")
     assert (entry.action, entry.actor, entry.actor_label, entry.strata) == (
         "demo.seeded",
         None,
@@ -311,7 +311,7 @@ def test_second_run_with_password_resets_the_demo_logins_and_adds_nothing_else()
 
     assert row_counts() == {**before, "accounts.AuditLog": before["accounts.AuditLog"] + 1}
     assert all(check_password("harbour-lights-77", u.password) for u in User.objects.all())
-    entry = AuditLog.objects.order_by("-id").first()
+    entry = AuditLog.objects.filter(action="demo.seeded").order_by("-id").first()
     assert (entry.changes["passwords_reset"], entry.changes["users_created"]) == (DEMO_EMAILS, [])
     assert "harbour-lights-77" in out
 
@@ -326,7 +326,7 @@ def test_existing_user_keeps_their_password_and_gets_the_missing_membership():
     assert User.objects.filter(email__iexact="manager@demo.stratatracker.test").count() == 1
     assert user.memberships.get().role == "manager"
     assert "(kept; pass --password to reset it)" in out
-    assert AuditLog.objects.get().changes["users_created"] == DEMO_EMAILS[1:]
+    assert AuditLog.objects.get(action="demo.seeded").changes["users_created"] == DEMO_EMAILS[1:]
 
 
 def test_units_option_scales_the_main_strata():
@@ -398,7 +398,7 @@ def test_register_plan_is_deterministic():
 
 
 def test_help_explains_the_options():
-    command = load_command_class("properties", "seed_demo")
+    command = load_command_class("violations", "seed_demo")
     text = command.create_parser("manage.py", "seed_demo").format_help()
 
     for option in ("--units N", "--password PASSWORD", "--allow-production"):

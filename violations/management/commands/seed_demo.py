@@ -1,4 +1,5 @@
-"""``manage.py seed_demo``: a demo strata, its register and one staff login per role."""
+"""``manage.py seed_demo``: a demo strata, its register, one staff login per role, its bylaws and
+a case in every status. It lives in the top app so it may seed every app below it."""
 
 import argparse
 
@@ -9,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from properties import demo_data
+from violations.demo_cases import demo_cases_create
 
 
 def positive_int(value: str) -> int:
@@ -26,8 +28,10 @@ class Command(BaseCommand):
         "Create the demo: Harbourview Terrace (BCS2024) with a register of units, owners, "
         "tenants, stalls and lockers; Cedar Grove (VIS5678), a small second strata; and staff "
         "logins (manager, council, caretaker, a manager of the other strata, a superuser) that "
-        "share one password. Safe to run again: stratas are found by plan number and users by "
-        "email, and nothing that exists is changed. Refuses to run when DJANGO_DEBUG is False."
+        "share one password; Harbourview's bylaws and rules and a bylaw case in every status, "
+        "with its letters and service records. Safe to run again: stratas are found by plan "
+        "number, users by email and cases by strata, and nothing that exists is changed. "
+        "Refuses to run when DJANGO_DEBUG is False."
     )
 
     def add_arguments(self, parser):
@@ -78,7 +82,12 @@ class Command(BaseCommand):
         report = demo_data.demo_seed(
             units=units, password=password, reset_passwords=reset_passwords
         )
+        cases = demo_cases_create(report.stratas[0].strata)
         self._print_report(report, units_asked=units)
+        if cases:
+            self.stdout.write(
+                self.style.SUCCESS(f"Created {cases} bylaw cases, one in every status.")
+            )
 
     def _print_report(self, report: demo_data.SeedReport, *, units_asked: int) -> None:
         write = self.stdout.write

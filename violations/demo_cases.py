@@ -1,0 +1,193 @@
+"""Demo enforcement data: the demo bylaws, and one case in every status, driven through the
+same services staff use so each has its letters, service records, events and emails.
+
+Only the clock is bent: a demo hearing is moved into the past before its outcome is recorded,
+because the services rightly refuse to record a hearing that has not happened yet.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Strata, StrataMembership, User
+from accounts.strata_time import strata_today
+from properties.models import Occupancy, Unit
+from properties.selectors import current_occupancies
+from violations import services
+from violations.demo_bylaws import demo_bylaws_create
+from violations.models import Complaint, Hearing, Service, Status, Violation, ViolationCategory
+
+# (status, category, what happened)
+CASES = (
+    (Status.REPORTED, "Noise", "Loud music from the balcony after 11 p.m. on a weeknight."),
+    (Status.WARNED, "Garbage", "A mattress left beside the recycling bins for three days."),
+    (Status.REJECTED, "Noise", "Footsteps heard from the unit above during the day."),
+    (Status.NOTICE_PENDING_APPROVAL, "Pets", "A dog off leash in the lobby and the elevator."),
+    (Status.NOTICE_SENT, "Parking", "A car parked in a visitor stall for six days."),
+    (Status.RESPONDED, "Noise", "A party with amplified music until 2 a.m."),
+    (Status.HEARING_REQUESTED, "Alterations/Damage", "Flooring replaced without approval."),
+    (Status.HEARING_SCHEDULED, "Pets", "A third cat kept in the strata lot."),
+    (Status.AWAITING_DECISION, "Noise", "Drumming practice every evening until midnight."),
+    (Status.DECIDED_UPHELD, "Short-term rental", "The unit listed for stays of two nights."),
+    (Status.DECIDED_DISMISSED, "Parking", "A motorbike parked in the bike room."),
+    (Status.WITHDRAWN, "Garbage", "Renovation debris in the parkade."),
+    (Status.CLOSED, "Noise", "Hammering at 7 a.m. on a Sunday."),
+)
+
+
+def demo_cases_create(strata: Strata) -> int:
+    """Create the demo bylaws and, if ``strata`` has no cases yet, one case per status.
+    Returns the number of cases created (0 on a second run)."""
+    demo_bylaws_create(strata)
+    if Violation.objects.filter(strata=strata).exists():
+        return 0
+    manager = _member(strata, StrataMembership.Role.MANAGER)
+    council = _member(strata, StrataMembership.Role.COUNCIL)
+    units = _units_with_owners(strata, len(CASES))
+    today = strata_today(strata)
+    with transaction.atomic():
+        for index, ((status, category_name, what), unit) in enumerate(
+            zip(CASES, units, strict=False)
+        ):
+            category = ViolationCategory.objects.get(strata=strata, name=category_name)
+            case = services.violation_report(
+                actor=manager,
+                unit=unit,
+                bylaws=list(category.default_bylaws.all()[:1]),
+                category=category,
+                incident_on=today - dt.timedelta(days=40 - index),
+                incident_time=dt.time(23, 15),
+                incident_place="Common property near " + str(unit),
+                description=what,
+                complaint={
+                    "channel": Complaint.Channel.EMAIL,
+                    "received_on": today - dt.timedelta(days=39 - index),
+                    "complainant_name": "A neighbour (name withheld)",
+                    "details": what,
+                    "disclosure_warned": True,
+                },
+            )
+            _drive(case, status, manager=manager, council=council)
+    return len(CASES)
+
+
+def _member(strata: Strata, role: str) -> User:
+    return (
+        User.objects.filter(memberships__strata=strata, memberships__role=role, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _units_with_owners(strata: Strata, count: int) -> list[Unit]:
+    owned = current_occupancies().filter(role=Occupancy.Role.OWNER).values("unit_id")
+    return list(
+        Unit.objects.filter(strata=strata, pk__in=owned, archived_at__isnull=True).order_by(
+            "unit_number"
+        )[:count]
+    )
+
+
+def _drive(case: Violation, status: str, *, manager: User, council: User) -> None:
+    """Take a reported case to ``status`` through the services."""
+    if status == Status.REPORTED:
+        return
+    if status == Status.REJECTED:
+        services.violation_reject(case=case, actor=manager, reason="Normal daily living noise.")
+        return
+    if status == Status.WITHDRAWN:
+        services.violation_withdraw(case=case, actor=manager, reason="Resolved between neighbours.")
+        return
+    respondent = _respondent(case)
+    if status == Status.WARNED:
+        services.violation_warn(case=case, actor=manager, **respondent)
+        return
+    services.violation_prepare_notice(case=case, actor=manager, **respondent)
+    if status == Status.NOTICE_PENDING_APPROVAL:
+        return
+    services.violation_send_notice(case=case, actor=manager)
+    if status == Status.NOTICE_SENT:
+        return
+    today = strata_today(case.strata)
+    for service in Service.objects.filter(letter__case=case, status=Service.Status.PENDING):
+        services.violation_record_service(
+            service=service, actor=manager, method=Service.Method.MAIL, on_date=today
+        )
+    party = case.parties.filter(role="respondent").first()
+    now = timezone.now()
+    if status in (Status.DECIDED_UPHELD, Status.DECIDED_DISMISSED, Status.CLOSED):
+        for respondent_party in case.parties.filter(role="respondent"):
+            services.violation_record_response(
+                case=case,
+                actor=manager,
+                party=respondent_party,
+                text="I do not want a hearing; council may decide on what it has.",
+                channel="email",
+                received_at=now,
+                declines_hearing=True,
+            )
+        _decide(case, status, manager=manager, council=council)
+        return
+    if status == Status.RESPONDED:
+        services.violation_record_response(
+            case=case,
+            actor=manager,
+            party=party,
+            text="It was a birthday party; it will not happen again.",
+            channel="letter",
+            received_at=now,
+        )
+        return
+    services.violation_receive_hearing_request(
+        case=case,
+        actor=manager,
+        party=party,
+        reason="I want to explain the circumstances to council.",
+        requested_on=today,
+    )
+    if status == Status.HEARING_REQUESTED:
+        return
+    services.violation_schedule_hearing(
+        case=case,
+        actor=manager,
+        scheduled_for=now + dt.timedelta(days=7),
+        location="Amenity room",
+    )
+    if status == Status.HEARING_SCHEDULED:
+        return
+    Hearing.objects.filter(case=case).update(scheduled_for=now - dt.timedelta(hours=2))
+    services.violation_record_hearing_outcome(
+        case=case,
+        actor=manager,
+        outcome="held",
+        minutes="The owner attended and explained; council asked questions.",
+    )
+
+
+def _respondent(case: Violation) -> dict:
+    tenant = current_occupancies().filter(unit=case.unit, role=Occupancy.Role.TENANT).first()
+    if tenant is not None:
+        return {"respondent_role": "tenant", "respondent": tenant.person}
+    return {"respondent_role": "owners"}
+
+
+def _decide(case: Violation, status: str, *, manager: User, council: User) -> None:
+    upheld = status == Status.DECIDED_UPHELD
+    bylaw = case.bylaws.get()
+    services.violation_record_decision(
+        case=case,
+        actor=manager,
+        meeting_on=strata_today(case.strata),
+        members_present=[council],
+        motion="That the complaint be upheld." if upheld else "That the complaint be dismissed.",
+        votes_for=1,
+        votes_against=0,
+        outcome="upheld_fine" if upheld else "dismissed",
+        reasons="Council considered the complaint and the response.",
+        fine_amount=Decimal("200.00") if upheld else None,
+        fine_bylaw=bylaw if upheld else None,
+    )
+    if status == Status.CLOSED:
+        services.violation_close(case=case, actor=manager)
