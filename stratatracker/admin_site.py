@@ -3,8 +3,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
-from django.urls import path, reverse
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -14,6 +16,13 @@ from accounts.permissions import Right, can, is_staff_member
 from accounts.selectors import stratas_visible_to
 from communications.selectors import outbox_stats_for
 from properties.selectors import register_counts_for
+from violations.models import Status
+from violations.selectors import (
+    case_counts_for,
+    cases_awaiting_council_for,
+    hearings_due_for,
+    may_see_cases_awaiting_council,
+)
 
 # The dashboard's outbox panel (DESIGN §7): figure, label, and the status its link filters by.
 OUTBOX_PANEL = (
@@ -26,6 +35,27 @@ OUTBOX_PANEL = (
     ("retries", _("Retries after temporary errors"), None),
     ("recipients", _("Unique recipients of sent email"), None),
 )
+# The dashboard's cases panel: the statuses it counts in columns, in workflow order; the rest
+# (decided, rejected, withdrawn, closed) are summed as "finished".
+CASE_PANEL_STATUSES = (
+    Status.REPORTED,
+    Status.WARNED,
+    Status.NOTICE_PENDING_APPROVAL,
+    Status.NOTICE_SENT,
+    Status.RESPONDED,
+    Status.HEARING_REQUESTED,
+    Status.HEARING_SCHEDULED,
+    Status.AWAITING_DECISION,
+)
+DASHBOARD_HEARINGS = 10  # the soonest hearings due the dashboard lists
+
+
+def case_change_url(case, current_app: str) -> str | None:
+    """The case's admin page, once the case admin is registered."""
+    try:
+        return reverse("admin:violations_violation_change", args=[case.pk], current_app=current_app)
+    except NoReverseMatch:
+        return None
 
 
 class StaffAuthenticationForm(AdminAuthenticationForm):
@@ -70,8 +100,63 @@ class StaffAdminSite(admin.AdminSite):
             **(extra_context or {}),
             "register_counts": register_counts_for(request.user),
             "outbox_stats": self.outbox_panel(request),
+            **self.cases_panel(request),
         }
         return super().index(request, extra_context)
+
+    def get_app_list(self, request, app_label=None):
+        """Admins may name their entry apart from their model (``app_list_name``): the print
+        queue lists ``Service`` rows but is not every service record."""
+        app_list = super().get_app_list(request, app_label)
+        for app in app_list:
+            for entry in app["models"]:
+                name = getattr(self._registry.get(entry["model"]), "app_list_name", None)
+                if name:
+                    entry["name"] = name
+        return app_list
+
+    def cases_panel(self, request) -> dict:
+        """The dashboard's cases (DESIGN §9) for those who see cases: counts by status per
+        strata, notices awaiting approval or service, responses awaiting decision, hearings
+        due with days left. Three queries, however many cases."""
+        if not can(request.user, Right.VIEW_CASES):
+            return {"case_counts": None}
+        counts = case_counts_for(request.user)
+        for row in counts:
+            row["columns"] = [row["statuses"][s] for s in CASE_PANEL_STATUSES]
+            row["finished"] = row["total"] - sum(row["columns"])
+        hearings = hearings_due_for(request.user, limit=DASHBOARD_HEARINGS)
+        for hearing in hearings:
+            hearing.case.case_url = case_change_url(hearing.case, self.name)
+        return {
+            "case_counts": counts,
+            "case_status_labels": [s.label for s in CASE_PANEL_STATUSES],
+            "hearings_due": hearings,
+            "hearings_due_more": max(0, sum(r["hearings_due"] for r in counts) - len(hearings)),
+            "can_see_awaiting_council": may_see_cases_awaiting_council(request.user),
+            "can_see_print_queue": can(request.user, Right.REVIEW_CASES),
+        }
+
+    def cases_awaiting_council(self, request):
+        """A plain page of what council has to act on, per strata (DESIGN §9)."""
+        if not may_see_cases_awaiting_council(request.user):
+            raise PermissionDenied
+        sections = cases_awaiting_council_for(
+            request.user, strata_id=request.session.get(SESSION_STRATA_ID)
+        )
+        for section in sections:
+            for key in ("approvals", "ready", "waiting", "unserved"):
+                for case in section[key]:
+                    case.case_url = case_change_url(case, self.name)
+            for hearing in section["hearings"]:
+                hearing.case.case_url = case_change_url(hearing.case, self.name)
+        context = {
+            **self.each_context(request),
+            "title": _("Cases awaiting council"),
+            "sections": sections,
+        }
+        request.current_app = self.name
+        return TemplateResponse(request, "admin/cases_awaiting_council.html", context)
 
     def outbox_panel(self, request) -> list[dict] | None:
         """The outbox's figures for the last 24 hours and 7 days, for those who manage it."""
@@ -93,6 +178,11 @@ class StaffAdminSite(admin.AdminSite):
     def get_urls(self):
         return [
             path("switch-strata/", self.admin_view(self.switch_strata), name="switch_strata"),
+            path(
+                "cases-awaiting-council/",
+                self.admin_view(self.cases_awaiting_council),
+                name="cases_awaiting_council",
+            ),
             *super().get_urls(),
         ]
 

@@ -27,6 +27,8 @@ def recused_q(user) -> Q:
 def is_recused(user, case: Violation) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
+    if case.pk is None:  # a case being filed: recused from reporting on their own unit
+        return current_occupancies().filter(person__user=user, unit=case.unit_id).exists()
     return Violation.objects.filter(recused_q(user), pk=case.pk).exists()
 
 

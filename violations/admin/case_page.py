@@ -1,0 +1,147 @@
+"""What the case page shows besides the case's own fields (DESIGN §9): the timeline,
+complaints, parties and their service, evidence, letters, emails, responses, hearings, the
+decision and its charges, and the buttons this user may press now.
+
+Every list is one query however long it grows, so the page's query count is fixed.
+"""
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+
+from communications.models import OutboundEmail
+from violations.guards import decision_refusal
+from violations.models import (
+    CaseParty,
+    Charge,
+    Decision,
+    Evidence,
+    Letter,
+    LetterKind,
+    Service,
+    Status,
+    Violation,
+    ViolationEvent,
+)
+from violations.selectors import allowed_transitions
+from violations.workflow import Transition
+
+
+@dataclass
+class Button:
+    transition: Transition
+    url: str
+    refusal: str | None = None  # why the service would refuse now, when that is known
+
+
+@dataclass
+class PartyRow:
+    party: CaseParty
+    services: list[Service] = field(default_factory=list)
+
+
+@dataclass
+class LetterRow:
+    letter: Letter
+    view_url: str
+    pdf_url: str
+    services: list[Service] = field(default_factory=list)
+
+
+@dataclass
+class EvidenceRow:
+    evidence: Evidence
+    url: str
+    thumbnail_url: str | None  # images only
+
+
+def evidence_rows(case: Violation) -> list[EvidenceRow]:
+    rows = []
+    for item in case.evidence.select_related("uploaded_by").order_by("created_at", "id"):
+        url = reverse("violations:evidence-download", args=[item.uuid])
+        thumbnail = None
+        if item.kind == Evidence.Kind.IMAGE:
+            # The re-encoded copy is smaller and carries no metadata; staff may open either.
+            thumbnail = f"{url}?copy=resident" if item.resident_copy else url
+        rows.append(EvidenceRow(evidence=item, url=url, thumbnail_url=thumbnail))
+    return rows
+
+
+def _status_label(value: str) -> str:
+    return str(Status(value).label) if value in Status.values else value
+
+
+def timeline(case: Violation) -> list[ViolationEvent]:
+    events = list(case.events.select_related("actor"))
+    for event in events:
+        event.from_label = _status_label(event.from_status)
+        event.to_label = _status_label(event.to_status)
+    return events
+
+
+def buttons(case: Violation, user, url_for, names) -> list[Button]:
+    """The transitions allowed now that have a form here, each with its URL."""
+    rows = []
+    for transition in allowed_transitions(case, user):
+        if transition.name not in names:
+            continue
+        refusal = decision_refusal(case) if transition.name == "record_decision" else None
+        rows.append(Button(transition, url_for(transition.name), refusal))
+    return rows
+
+
+def case_sections(case: Violation, user, *, transition_url, letter_url, names) -> dict:
+    services = list(
+        Service.objects.filter(letter__case=case)
+        .select_related("person", "letter")
+        .order_by("letter__created_at", "letter_id", "created_at", "id")
+    )
+    by_party: dict[int, list[Service]] = {}
+    by_letter: dict[int, list[Service]] = {}
+    for service in services:
+        by_party.setdefault(service.party_id, []).append(service)
+        by_letter.setdefault(service.letter_id, []).append(service)
+    letters = [
+        LetterRow(
+            letter=letter,
+            view_url=letter_url(letter, "view"),
+            pdf_url=letter_url(letter, "pdf") if letter.issued_at else "",
+            services=by_letter.get(letter.pk, []),
+        )
+        for letter in case.letters.select_related("created_by").defer("html")
+    ]
+    draft_notice = (
+        case.letters.filter(kind=LetterKind.NOTICE, issued_at__isnull=True)
+        .prefetch_related("approvals__approver")
+        .order_by("-id")
+        .first()
+    )
+    decision = (
+        Decision.objects.filter(case=case)
+        .select_related("recorded_by")
+        .prefetch_related("members_present", "recusals")
+        .first()
+    )
+    return {
+        "buttons": buttons(case, user, transition_url, names),
+        "events": timeline(case),
+        "complaints": list(case.complaints.select_related("complainant", "recorded_by")),
+        "parties": [
+            PartyRow(party=party, services=by_party.get(party.pk, []))
+            for party in case.parties.select_related("person")
+        ],
+        "evidence": evidence_rows(case),
+        "letters": letters,
+        "draft_notice": draft_notice,
+        "emails": list(
+            OutboundEmail.objects.filter(about=case.uuid)
+            .only("to_address", "kind", "status", "subject", "queued_at", "sent_at")
+            .order_by("queued_at", "id")
+        ),
+        "responses": list(case.responses.select_related("party__person", "recorded_by")),
+        "hearings": list(case.hearings.select_related("requested_by__person")),
+        "decision": decision,
+        "charges": list(
+            Charge.objects.filter(case=case).select_related("bylaw", "liable_person", "unit")
+        ),
+    }

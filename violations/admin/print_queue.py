@@ -1,0 +1,250 @@
+"""The print queue: letters to print and post (DESIGN §6 "Who is served", §9).
+
+A party who gave no email address for notices is served on paper: sending a letter leaves a
+pending mail ``Service``, and the law deems it given only once the mailing is recorded (SPA
+s.61). This admin lists those services for the cases the user may review (``REVIEW_CASES``,
+not recused), oldest first, narrowed by the strata switcher. Nothing is added, changed or
+deleted here; two actions do the work:
+
+- "Download PDFs (ZIP)": one ZIP with the stored PDF of each selected letter, one file per
+  envelope, in the queue's order.
+- "Record as mailed": ``violation_record_service`` for each selected service, on the date
+  given (blank: today in the case's strata), reporting each refusal.
+"""
+
+import io
+import zipfile
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.widgets import AdminDateWidget
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from accounts.admin_base import StrataScopedAdmin
+from accounts.middleware import SESSION_STRATA_ID
+from accounts.models import Strata
+from accounts.permissions import Right, scope_to_stratas
+from accounts.request_meta import AuditContext
+from accounts.strata_time import strata_today, strata_zone
+from violations.models import LetterKind, Service, ServiceMethod
+from violations.selectors import print_queue_for
+from violations.services import violation_record_service
+
+TITLE = gettext_lazy("Print queue")
+
+
+def case_change_url(case, current_app: str = "admin") -> str | None:
+    """The case's admin page, once the case admin is registered."""
+    try:
+        return reverse("admin:violations_violation_change", args=[case.pk], current_app=current_app)
+    except NoReverseMatch:
+        return None
+
+
+def pdf_name(number: int, service: Service) -> str:
+    """``001-VIO-20261101-001-notice-terry-tenant.pdf``: queue order, case, letter, recipient."""
+    letter = service.letter
+    person = slugify(service.person.full_name) or "recipient"
+    return f"{number:03d}-{letter.case.reference}-{letter.kind}-{person}.pdf"
+
+
+class PrintQueueActionForm(ActionForm):
+    mailed_on = forms.CharField(
+        label=gettext_lazy("Mailed on (blank: today)"),
+        required=False,
+        widget=AdminDateWidget,
+    )
+
+
+class ReviewStrataFilter(admin.SimpleListFilter):
+    """The stratas whose cases the user reviews: one query, never another strata's name."""
+
+    title = gettext_lazy("strata")
+    parameter_name = "strata"
+
+    def lookups(self, request, model_admin):
+        stratas = scope_to_stratas(
+            Strata.objects.order_by("name"), request.user, Right.REVIEW_CASES, via="pk"
+        )
+        return [(str(pk), name) for pk, name in stratas.values_list("pk", "name")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(letter__case__strata_id=int(value))
+        return queryset
+
+
+@admin.register(Service)
+class PrintQueueAdmin(StrataScopedAdmin):
+    """Pending paper services by mail: print, post, then record the mailing."""
+
+    strata_path = "letter__case__strata"
+    view_right = Right.REVIEW_CASES
+    edit_right = Right.REVIEW_CASES
+    action_form = PrintQueueActionForm
+    actions = ("download_pdfs", "record_as_mailed")
+    list_display = ("case", "letter_kind", "person", "mail_to", "letter_date", "queued")
+    list_display_links = None
+    list_select_related = ("letter__case__strata", "person")
+    list_filter = (ReviewStrataFilter, "letter__kind")
+    search_fields = ("letter__case__reference", "person__full_name")
+    ordering = ("created_at", "id")
+    show_full_result_count = False
+    list_per_page = 100
+    app_list_name = TITLE  # the site lists this admin as "Print queue", not "Service records"
+
+    # --- rows: pending mail services of reviewable, non-recused cases -----------------------
+    def get_queryset(self, request):
+        return print_queue_for(request.user, strata_id=request.session.get(SESSION_STRATA_ID))
+
+    # --- view only: the actions go through the services --------------------------------------
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": TITLE, **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    # --- columns ------------------------------------------------------------------------------
+    @admin.display(description=gettext_lazy("case"), ordering="letter__case__reference")
+    def case(self, service):
+        case = service.letter.case
+        url = case_change_url(case, self.admin_site.name)
+        label = f"{case.reference} ({case.strata.name})"
+        return format_html('<a href="{}">{}</a>', url, label) if url else label
+
+    @admin.display(description=gettext_lazy("letter"), ordering="letter__kind")
+    def letter_kind(self, service):
+        return LetterKind(service.letter.kind).label
+
+    @admin.display(description=gettext_lazy("mail to"))
+    def mail_to(self, service):
+        lines = [line for line in service.address.splitlines() if line.strip()]
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) or "—"
+
+    @admin.display(description=gettext_lazy("letter date"), ordering="letter__issued_at")
+    def letter_date(self, service):
+        letter = service.letter
+        if letter.issued_at is None:
+            return "—"
+        return timezone.localtime(letter.issued_at, strata_zone(letter.case.strata)).date()
+
+    @admin.display(description=gettext_lazy("in the queue since"), ordering="created_at")
+    def queued(self, service):
+        # A string: the admin would show a datetime in the session's zone, not the strata's.
+        local = timezone.localtime(service.created_at, strata_zone(service.letter.case.strata))
+        return f"{local:%Y-%m-%d %H:%M}"
+
+    # --- actions --------------------------------------------------------------------------
+    @admin.action(description=gettext_lazy("Download PDFs (ZIP)"))
+    def download_pdfs(self, request, queryset):
+        services = list(queryset.order_by("created_at", "id"))
+        contents: dict[int, bytes] = {}
+        missing = []
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+            for number, service in enumerate(services, start=1):
+                letter = service.letter
+                if letter.pk not in contents:
+                    try:
+                        with letter.pdf.open("rb") as pdf:
+                            contents[letter.pk] = pdf.read()
+                    except (OSError, ValueError):  # no file recorded, or gone from storage
+                        missing.append(f"{letter.case.reference} ({letter.get_kind_display()})")
+                        continue
+                archive.writestr(pdf_name(number, service), contents[letter.pk])
+        if missing:
+            self.message_user(
+                request,
+                _("The PDF of %(letters)s is missing; nothing was downloaded.")
+                % {"letters": ", ".join(missing)},
+                messages.ERROR,
+            )
+            return None
+        response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+        filename = f"print-queue-{timezone.localdate():%Y-%m-%d}.zip"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    @admin.action(description=gettext_lazy("Record as mailed"))
+    def record_as_mailed(self, request, queryset):
+        try:
+            on_date = forms.DateField(required=False).clean(request.POST.get("mailed_on", ""))
+        except ValidationError:
+            self.message_user(
+                request,
+                _("Give the mailing date as a date, or leave it blank for today."),
+                messages.ERROR,
+            )
+            return None
+        services = list(queryset.order_by("created_at", "id"))
+        if on_date is not None:
+            late = {
+                s.letter.case.strata
+                for s in services
+                if on_date > strata_today(s.letter.case.strata)
+            }
+            if late:
+                self.message_user(
+                    request,
+                    _(
+                        "The mailing date %(date)s is in the future in %(stratas)s; nothing was "
+                        "recorded."
+                    )
+                    % {"date": on_date, "stratas": ", ".join(sorted(s.name for s in late))},
+                    messages.ERROR,
+                )
+                return None
+        context = AuditContext.from_request(request)
+        recorded = []
+        for service in services:
+            case = service.letter.case
+            try:
+                violation_record_service(
+                    service=service,
+                    actor=request.user,
+                    method=ServiceMethod.MAIL,
+                    on_date=on_date or strata_today(case.strata),
+                    context=context,
+                )
+            except (PermissionDenied, ValidationError) as refusal:
+                reason = "; ".join(getattr(refusal, "messages", [str(refusal)]))
+                self.message_user(
+                    request,
+                    _("%(case)s, %(person)s: not recorded. %(reason)s")
+                    % {"case": case.reference, "person": service.person, "reason": reason},
+                    messages.ERROR,
+                )
+            else:
+                recorded.append(service)
+        if recorded:
+            self.message_user(
+                request,
+                ngettext(
+                    "Recorded %(count)d letter as mailed%(on)s.",
+                    "Recorded %(count)d letters as mailed%(on)s.",
+                    len(recorded),
+                )
+                % {
+                    "count": len(recorded),
+                    "on": _(" on %(date)s") % {"date": on_date} if on_date else _(" today"),
+                },
+                messages.SUCCESS,
+            )
+        return None
