@@ -4,13 +4,12 @@ The decision guard (service, deadline, hearing), the meeting guard (a council me
 members present, recusals, a carried motion) and the fine guard (one bylaw, every cap).
 """
 
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import StrataMembership
 from accounts.permissions import current_memberships
-from accounts.strata_time import strata_today
+from accounts.strata_time import strata_today, strata_zone
 from violations import letters, rule_pack, serving
 from violations.access import is_recused
 from violations.models import Bylaw, DecisionOutcome, PartyRole, Violation
@@ -26,7 +25,9 @@ def decision_refusal(case: Violation) -> str | None:
     return None
 
 
-def decision_guard(case: Violation) -> None:
+def decision_guard(case: Violation, meeting_on=None) -> None:
+    """``meeting_on``: the council meeting that decided; a meeting inside the response
+    window did not decide after the deadline, whenever it is recorded."""
     unserved = serving.unserved_parties(case)
     if unserved:
         refuse(
@@ -47,7 +48,9 @@ def decision_guard(case: Violation) -> None:
         )
     deadline = case.response_deadline
     if deadline is not None and timezone.now() > deadline:
-        return
+        last_day = deadline.astimezone(strata_zone(case.strata)).date()
+        if meeting_on is None or meeting_on > last_day:
+            return
     if case.hearings.exists():
         return  # a hearing was held (or not attended, or withdrawn): council may decide
     respondents = case.parties.filter(role=PartyRole.RESPONDENT, required=True)

@@ -543,8 +543,7 @@ def violation_reserve(
     paper service in the print queue (mail or hand, recorded when done)."""
     with transaction.atomic():
         case = _begin(case, "reserve", actor)
-        if party.case_id != case.pk:
-            refuse(_("%(person)s is not a party to this case.") % {"person": party.person})
+        _check_party(case, party)
         notice = _issued(case, LetterKind.NOTICE)
         person = party.person
         if method == ServiceMethod.EMAIL and not person.email_for_notices:
@@ -557,9 +556,9 @@ def violation_reserve(
             )
         if method not in ServiceMethod.values:
             refuse(_("Choose email, mail or hand."))
-        attempt = notice.services.filter(person=person).count() + 1
+        emailed = notice.services.filter(person=person, outbound_email__isnull=False).count()
         service = serving.letter_serve_one(
-            notice, person, party, actor, key=f"notice:v{attempt}", method=method
+            notice, person, party, actor, key="notice", method=method, version=emailed + 1
         )
         serving.deadline_recompute(case)
         _finish(
@@ -878,7 +877,7 @@ def violation_record_decision(
     recusals = list(recusals or [])
     with transaction.atomic():
         case = _begin(case, "record_decision", actor)
-        guards.decision_guard(case)
+        guards.decision_guard(case, meeting_on)
         guards.meeting_guard(
             case,
             meeting_on,

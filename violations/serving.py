@@ -84,10 +84,19 @@ def letter_serve(
 
 
 def letter_serve_one(
-    letter: Letter, person: Person, party, actor, *, key: str, method: str, kind=EmailKind.NOTICE
+    letter: Letter,
+    person: Person,
+    party,
+    actor,
+    *,
+    key: str,
+    method: str,
+    kind=EmailKind.NOTICE,
+    version: int = 1,
 ) -> Service:
     """One service of ``letter`` on ``person``: emailed now through the outbox (deemed given
-    4 days later), or a pending paper service in the print queue."""
+    4 days later), or a pending paper service in the print queue. A re-serve by email is a
+    new ``version`` of the key (DESIGN §7), never a silent no-op."""
     case = letter.case
     service = Service(letter=letter, party=party, person=person, method=method, recorded_by=actor)
     if method == ServiceMethod.EMAIL:
@@ -100,7 +109,7 @@ def letter_serve_one(
             subject=letters.subject(letter),
             body_text=letters.html_to_text(letter.html),
             body_html=letter.html,
-            dedup_key=f"violation:{case.uuid}:{key}:{person.uuid}:v1",
+            dedup_key=f"violation:{case.uuid}:{key}:{person.uuid}:v{version}",
             about=case.uuid,
         )
         service.status = ServiceStatus.SENT

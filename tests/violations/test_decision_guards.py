@@ -1,0 +1,427 @@
+"""When council's decision may be recorded, and what recording it does (SPA ss.26-27, 34.1,
+135(2), Reg 7.1)."""
+
+import datetime as dt
+import types
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from communications.models import OutboundEmail
+from tests.violations.drive import (
+    FAST_HASHERS,
+    T0,
+    Driver,
+    counts,
+    decision_kwargs,
+    respondent_party,
+    snapshot,
+)
+from tests.violations.factories import BylawFactory
+from violations import services
+from violations.models import Bylaw, Charge, Decision, Service, ServiceMethod, ServiceStatus
+from violations.workflow import TransitionRefused
+
+pytestmark = pytest.mark.django_db
+
+# Olive was emailed the notice on November 25 (deemed given November 29); 14 days later is
+# December 13, the deadline the notice stated: the end of that day in Vancouver (PST).
+DEADLINE = dt.datetime(2026, 12, 14, 7, 59, 59, 999999, tzinfo=dt.UTC)
+AFTER_DEADLINE = DEADLINE + dt.timedelta(hours=2)
+
+
+@pytest.fixture(autouse=True)
+def _clock_and_hashers(settings):
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    with time_machine.travel(T0, tick=False):
+        yield
+
+
+@pytest.fixture
+def w(case, tenant, owner_for_notices, manager, council_member, second_council_member):
+    council = [council_member, second_council_member]
+    return types.SimpleNamespace(
+        case=case,
+        tenant=tenant,
+        owner=owner_for_notices,
+        manager=manager,
+        council=council,
+        driver=Driver(actor=manager, council=council),
+    )
+
+
+def decide(w, case=None, **overrides):
+    case = case or w.case
+    return services.violation_record_decision(
+        case=case, actor=w.manager, **decision_kwargs(case, w.council, **overrides)
+    )
+
+
+def assert_refused(w, message, case=None, **overrides):
+    """The decision is refused with ``message`` and nothing changes, nothing is queued."""
+    case = case or w.case
+    before = snapshot(case)
+    with pytest.raises(TransitionRefused) as refused:
+        decide(w, case, **overrides)
+    assert snapshot(case) == before
+    if isinstance(message, dict):
+        assert refused.value.message_dict == message
+    else:
+        assert refused.value.messages == [message]
+
+
+# --- refused -------------------------------------------------------------------------------
+
+
+def test_refused_before_service_on_a_party_still_in_the_print_queue(w):
+    w.driver.to(w.case, "notice_sent", respondent_role="tenant", respondent=w.tenant)
+    assert Service.objects.get(person=w.tenant).status == ServiceStatus.PENDING
+    with time_machine.travel(T0 + dt.timedelta(days=60), tick=False):
+        assert_refused(
+            w,
+            "The notice has not been served on Terry Tenant. A decision needs service on every "
+            "required party: record the mailing or hand delivery, or re-serve.",
+        )
+
+
+def test_refused_inside_the_response_window_without_a_response_declining_a_hearing(w):
+    w.driver.to(w.case, "responded")  # a response that does not decline a hearing
+    assert w.case.response_deadline == DEADLINE
+    with time_machine.travel(DEADLINE, tick=False):  # the last instant of the window
+        assert_refused(
+            w,
+            "The response deadline is December 13, 2026 (end of day, Vancouver time); before "
+            "then a decision needs the respondent's written response declining a hearing.",
+        )
+
+
+def test_refused_when_the_meeting_was_inside_the_window_even_if_recorded_after_it(w):
+    w.driver.to(w.case, "notice_sent")
+    with time_machine.travel(AFTER_DEADLINE, tick=False):
+        assert_refused(
+            w,
+            "The response deadline is December 13, 2026 (end of day, Vancouver time); before "
+            "then a decision needs the respondent's written response declining a hearing.",
+            meeting_on=dt.date(2026, 12, 10),
+        )
+
+
+@pytest.mark.parametrize(
+    ("status", "requested", "hold_by"),
+    [
+        ("hearing_requested", "2026-11-25", "2026-12-23"),
+        ("hearing_scheduled", "2026-11-25", "2026-12-23"),
+    ],
+)
+def test_refused_while_a_requested_hearing_is_not_held_no_show_or_withdrawn(
+    w, status, requested, hold_by
+):
+    w.driver.to(w.case, status)
+    label = {"hearing_requested": "Hearing requested", "hearing_scheduled": "Hearing scheduled"}
+    with time_machine.travel(AFTER_DEADLINE, tick=False):
+        assert_refused(
+            w,
+            f"VIO-20261101-001 is {label[status]}; record council's decision is possible only "
+            "when it is: Awaiting decision, Notice sent, Responded. A hearing was requested on "
+            f"{requested}; record it as held, no-show or withdrawn first (it must be held by "
+            f"{hold_by}).",
+        )
+
+
+def test_refused_after_a_postponement_until_the_new_hearing_is_held(w):
+    w.driver.to(w.case, "hearing_scheduled")
+    services.violation_record_hearing_outcome(
+        case=w.case,
+        actor=w.manager,
+        outcome="postponed_by_request",
+        consent_file="hearings/2026/request.pdf",
+    )
+    with (
+        time_machine.travel(AFTER_DEADLINE, tick=False),
+        pytest.raises(TransitionRefused) as refused,
+    ):
+        decide(w)
+    assert refused.value.code == "state"
+    assert "A hearing was requested on 2026-11-25" in refused.value.messages[0]
+
+
+def test_refused_without_a_meeting_date_and_without_a_vote(w):
+    w.driver.to(w.case, "notice_sent")
+    with time_machine.travel(AFTER_DEADLINE, tick=False):
+        assert_refused(
+            w,
+            {
+                "meeting_on": [
+                    "A decision is council's (SPA s.26-27): give the date of the council meeting."
+                ],
+                "votes_for": ["Record the vote: for, against and abstaining."],
+            },
+            meeting_on=None,
+            votes_for=None,
+            votes_against=None,
+        )
+
+
+def test_refused_when_the_motion_did_not_carry(w):
+    w.driver.to(w.case, "notice_sent")
+    with time_machine.travel(AFTER_DEADLINE, tick=False):
+        assert_refused(
+            w,
+            {
+                "votes_for": [
+                    "The motion did not carry (1 for, 1 against); record the motion council passed."
+                ]
+            },
+            votes_for=1,
+            votes_against=1,
+        )
+
+
+def test_refused_when_a_present_member_who_is_recused_is_not_recorded_as_recused(
+    w, recused_council_member
+):
+    w.driver.to(w.case, "notice_sent")
+    with time_machine.travel(AFTER_DEADLINE, tick=False):
+        assert_refused(
+            w,
+            {
+                "recusals": [
+                    "Rex Recused must be recorded as recused: a party, complainant or occupant "
+                    "of the unit (SPA s.32)."
+                ]
+            },
+            members_present=[*w.council, recused_council_member],
+        )
+        decision = decide(
+            w,
+            members_present=[*w.council, recused_council_member],
+            recusals=[recused_council_member],
+        )
+    assert list(decision.recusals.all()) == [recused_council_member]
+    assert decision.members_present.count() == 3
+
+
+def _bylaw_fine(w, amount):
+    bylaw = w.case.bylaws.get()
+    bylaw.fine_amount = Decimal(amount)
+    bylaw.save()
+
+
+def _strata_max(w, amount):
+    w.case.strata.max_fine_bylaw = Decimal(amount)
+    w.case.strata.save()
+
+
+def _rule_case(w):
+    rule = BylawFactory(strata=w.case.strata, number="R2", title="Pool hours", kind=Bylaw.Kind.RULE)
+    w.case.strata.max_fine_rule = Decimal(50)
+    w.case.strata.save()
+    w.case.bylaws.set([rule])
+
+
+# (how the world is set before the notice, the fine, the message naming the cap)
+FINE_CAPS = {
+    "bylaw_own_amount": (
+        lambda w: _bylaw_fine(w, 25),
+        Decimal("30"),
+        "A fine of $30.00 is over the cap of $25.00: Bylaw 3.1 Nuisance and noise sets its "
+        "fine at $25.00.",
+    ),
+    "strata_maximum": (
+        lambda w: None,  # the strata's default maximum: Standard Bylaw 23's $50
+        Decimal("60"),
+        "A fine of $60.00 is over the cap of $50.00: the strata's maximum is $50.00.",
+    ),
+    "reg_7_1_bylaw": (
+        lambda w: _strata_max(w, 200),
+        Decimal("200.01"),
+        "A fine of $200.01 is over the cap of $200.00: Reg 7.1 caps a bylaw fine at $200.",
+    ),
+    "reg_7_1_rule": (
+        _rule_case,
+        Decimal("51"),
+        "A fine of $51.00 is over the cap of $50.00: Reg 7.1 caps a rule fine at $50.",
+    ),
+}
+
+
+@pytest.mark.parametrize("cap", sorted(FINE_CAPS))
+def test_a_fine_over_a_cap_is_refused_naming_the_cap(w, cap):
+    arrange, amount, message = FINE_CAPS[cap]
+    arrange(w)
+    w.driver.to(w.case, "notice_sent")
+    with time_machine.travel(AFTER_DEADLINE, tick=False):
+        assert_refused(w, {"fine_amount": [message]}, outcome="upheld_fine", fine_amount=amount)
+
+
+def test_a_fine_over_what_the_notice_contemplated_is_refused(w):
+    _strata_max(w, 200)
+    _bylaw_fine(w, 100)
+    w.driver.to(w.case, "notice_sent")
+    w.case.refresh_from_db()
+    assert w.case.fine_contemplated == Decimal("100.00")
+    _bylaw_fine(w, 150)  # the bylaw was amended after the notice went out
+    with time_machine.travel(AFTER_DEADLINE, tick=False):
+        assert_refused(
+            w,
+            {"fine_amount": ["The notice contemplated at most $100.00; council cannot fine more."]},
+            outcome="upheld_fine",
+            fine_amount=Decimal("150"),
+        )
+
+
+def test_a_continuing_fine_more_often_than_every_seven_days_is_refused(w):
+    w.driver.to(w.case, "notice_sent")
+    with time_machine.travel(AFTER_DEADLINE, tick=False):
+        assert_refused(
+            w,
+            {
+                "continuing_every_days": [
+                    "A continuing fine repeats at most every 7 days for Bylaw 3.1 Nuisance and "
+                    "noise (SPA s.135(3))."
+                ]
+            },
+            outcome="upheld_continuing",
+            fine_amount=Decimal("50"),
+            continuing_every_days=6,
+        )
+        decision = decide(
+            w, outcome="upheld_continuing", fine_amount=Decimal("50"), continuing_every_days=7
+        )
+    assert (decision.continuing_every_days, decision.fine_amount) == (7, Decimal("50.00"))
+
+
+# --- allowed -------------------------------------------------------------------------------
+
+
+def test_allowed_once_the_deadline_has_passed(w):
+    w.driver.to(w.case, "notice_sent")
+    with time_machine.travel(DEADLINE + dt.timedelta(microseconds=1), tick=False):
+        decision = decide(w)
+    w.case.refresh_from_db()
+    assert (w.case.status, decision.outcome, decision.meeting_on) == (
+        "decided_dismissed",
+        "dismissed",
+        dt.date(2026, 12, 14),  # the first instant after the deadline is midnight, Dec 14
+    )
+
+
+def test_allowed_before_the_deadline_when_the_respondent_declined_a_hearing_in_writing(w):
+    w.driver.to(w.case, "notice_sent")
+    services.violation_record_response(
+        case=w.case,
+        actor=w.manager,
+        party=respondent_party(w.case),
+        text="I accept the facts and do not want a hearing.",
+        channel="letter",
+        received_at=timezone.now(),
+        declines_hearing=True,
+    )
+    with time_machine.travel(T0 + dt.timedelta(days=2), tick=False):
+        assert timezone.now() < DEADLINE
+        decide(w, outcome="upheld_warning")
+    w.case.refresh_from_db()
+    assert w.case.status == "decided_upheld"
+
+
+def test_allowed_after_a_hearing_was_held(w):
+    w.driver.to(w.case, "hearing_scheduled")
+    hearing = w.case.hearings.get()
+    with time_machine.travel(hearing.scheduled_for + dt.timedelta(hours=2), tick=False):
+        services.violation_record_hearing_outcome(
+            case=w.case, actor=w.manager, outcome="held", minutes="Olive explained the party."
+        )
+        assert timezone.now() < DEADLINE
+        decide(w)
+    w.case.refresh_from_db()
+    hearing.refresh_from_db()
+    assert (w.case.status, hearing.outcome, hearing.held_at) == (
+        "decided_dismissed",
+        "held",
+        hearing.scheduled_for,
+    )
+
+
+@pytest.fixture
+def tenant_case_served(w):
+    """Terry (tenant, no email for notices) is the respondent; Olive owns and lets the unit;
+    Terry's notice was mailed on November 26."""
+    w.driver.to(w.case, "notice_sent", respondent_role="tenant", respondent=w.tenant)
+    with time_machine.travel(T0 + dt.timedelta(days=1), tick=False):
+        services.violation_record_service(
+            service=Service.objects.get(person=w.tenant),
+            actor=w.manager,
+            method=ServiceMethod.MAIL,
+            on_date=dt.date(2026, 11, 26),
+        )
+    w.case.refresh_from_db()
+    return w.case
+
+
+def test_an_upheld_fine_creates_one_charge_for_the_one_bylaw_respondent_and_unit(
+    w, tenant_case_served
+):
+    case = tenant_case_served
+    with time_machine.travel(case.response_deadline + dt.timedelta(hours=1), tick=False):
+        decision = decide(w, outcome="upheld_fine", fine_amount=Decimal("50"))
+    charge = Charge.objects.get()
+    assert (
+        charge.case,
+        charge.decision,
+        charge.bylaw,
+        charge.liable_person,
+        charge.unit,
+        charge.kind,
+        charge.amount,
+        charge.charged_on,
+    ) == (
+        case,
+        decision,
+        case.bylaws.get(),
+        w.tenant,
+        case.unit,
+        "fine",
+        Decimal("50.00"),
+        dt.date(2026, 12, 15),
+    )
+
+
+def test_a_dismissal_creates_no_charge(w, tenant_case_served):
+    with time_machine.travel(tenant_case_served.response_deadline + dt.timedelta(hours=1)):
+        decision = decide(w, outcome="dismissed")
+    assert decision.outcome == "dismissed"
+    assert not Charge.objects.exists()
+    assert decision.fine_amount is None
+
+
+def test_the_decision_letter_is_emailed_once_to_each_emailable_party_and_printed_for_others(
+    w, tenant_case_served
+):
+    case = tenant_case_served
+    before = counts()
+    with time_machine.travel(case.response_deadline + dt.timedelta(hours=1), tick=False):
+        decision = decide(w, outcome="upheld_warning")
+    letter = decision.letter
+    assert (letter.kind, letter.issued_at is not None) == ("decision", True)
+    emails = OutboundEmail.objects.filter(kind="decision")
+    assert [(e.to_address, e.dedup_key, e.person) for e in emails] == [
+        (
+            "olive.notices@example.test",
+            f"violation:{case.uuid}:decision:{w.owner.uuid}:v1",
+            w.owner,
+        )
+    ]
+    services_ = {s.person: s for s in letter.services.all()}
+    assert set(services_) == {w.owner, w.tenant}
+    olive, terry = services_[w.owner], services_[w.tenant]
+    assert (olive.method, olive.status, olive.outbound_email) == ("email", "sent", emails.get())
+    assert (terry.method, terry.status, terry.deemed_given_on, terry.outbound_email) == (
+        "mail",
+        "pending",
+        None,
+        None,
+    )
+    assert counts()["emails"] - before["emails"] == 1
+    assert Decision.objects.get() == decision
