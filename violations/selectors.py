@@ -80,17 +80,23 @@ def open_cases_for(unit: Unit, bylaws) -> list[Violation]:
 def allowed_transitions(case: Violation, user) -> list[Transition]:
     """The transitions ``user`` may start on ``case`` now (DESIGN §9: only these become
     buttons): the case's status is a source, the user holds the right in its strata and is
-    not recused. Approving is offered only where the strata requires approvals. Guards that
-    need the case's records (service, deadlines) are left to the services to explain."""
+    not recused. Approving is offered only where the strata requires approvals, and
+    recording service only while a paper service is pending. Other guards that need the
+    case's records (deadlines, hearings) are left to the services to explain."""
     if is_recused(user, case):
         return []
-    return [
+    offered = [
         transition
         for transition in TRANSITIONS.values()
         if case.status in transition.sources
         and has_case_right(user, transition.right, case)
         and (transition.name != "approve_notice" or case.strata.notice_approvals_required)
     ]
+    if any(t.name == "record_service" for t in offered) and not Service.objects.filter(
+        letter__case=case, status=Service.Status.PENDING
+    ).exists():
+        offered = [t for t in offered if t.name != "record_service"]
+    return offered
 
 
 # --- work queues and dashboard ---------------------------------------------------------------

@@ -725,7 +725,7 @@ def violation_schedule_hearing(
 ) -> Hearing:
     with transaction.atomic():
         case = _begin(case, "schedule_hearing", actor)
-        hearing = case.hearings.select_for_update().filter(outcome="").latest("id")
+        hearing = _open_hearing(case)
         day = scheduled_for.astimezone(strata_zone(case.strata)).date()
         if scheduled_for <= timezone.now():
             raise TransitionRefused({"scheduled_for": _("A hearing is scheduled in the future.")})
@@ -794,7 +794,7 @@ def violation_record_hearing_outcome(
 ) -> Hearing:
     with transaction.atomic():
         case = _begin(case, "record_hearing_outcome", actor)
-        hearing = case.hearings.select_for_update().filter(outcome="").latest("id")
+        hearing = _open_hearing(case)
         now = timezone.now()
         if outcome not in HearingOutcome.values:
             raise TransitionRefused({"outcome": _("Choose held, no-show, withdrawn or postponed.")})
@@ -847,6 +847,23 @@ def violation_record_hearing_outcome(
             visible_to_resident=True,
             context=context,
         )
+    return hearing
+
+
+def _decided_late(case: Violation, meeting_on: dt.date) -> bool:
+    """SPA s.34.1(2): council decides within its deadline after a hearing. A late decision is
+    still recorded (refusing would leave the case undecidable) and the record says so."""
+    held = case.hearings.filter(outcome=HearingOutcome.HELD).order_by("-held_at").first()
+    if held is None:
+        return False
+    held_on = held.held_at.astimezone(strata_zone(case.strata)).date()
+    return meeting_on > rule_pack.decision_due(case.strata, held_on)
+
+
+def _open_hearing(case: Violation) -> Hearing:
+    hearing = case.hearings.select_for_update().filter(outcome="").order_by("-id").first()
+    if hearing is None:
+        refuse(_("%(case)s has no open hearing request.") % {"case": case.reference})
     return hearing
 
 
@@ -963,6 +980,7 @@ def violation_record_decision(
                 "outcome": outcome,
                 "fine": str(fine_amount) if fine_bylaw else None,
                 "vote": [votes_for, votes_against, votes_abstaining],
+                "after_decision_deadline": _decided_late(case, meeting_on),
             },
             visible_to_resident=True,
             context=context,

@@ -23,6 +23,7 @@ from violations.models import (
     ServiceStatus,
     Violation,
 )
+from violations.workflow import SERVED_STATUSES
 
 
 def stated_deadline(case: Violation) -> dt.datetime:
@@ -34,7 +35,10 @@ def stated_deadline(case: Violation) -> dt.datetime:
 
 def deadline_recompute(case: Violation) -> None:
     """The response deadline once every required party is served: the later of what the
-    notice stated and the end of the window after the latest deemed date (SPA s.61)."""
+    notice stated and the end of the window after the latest deemed date (SPA s.61). Fixed
+    once the case is past answering (decided, closed): later paper service changes nothing."""
+    if case.status not in SERVED_STATUSES:
+        return
     if unserved_parties(case):
         deadline = None
     else:

@@ -151,11 +151,11 @@ TRANSITIONS: dict[str, Transition] = {
         _t(
             "record_service",
             "Record service",
-            SERVED_STATUSES,
+            Status.values,
             [],
             Right.REVIEW_CASES,
-            "a pending paper service, mailed or handed on a date not in the future",
-            "none; the deadline follows the latest deemed date",
+            "a pending paper service of any letter, mailed or handed on a date not in the future",
+            "none; a notice's deadline follows the latest deemed date",
         ),
         _t(
             "reserve",

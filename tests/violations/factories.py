@@ -65,3 +65,40 @@ class ViolationFactory(factory.django.DjangoModelFactory):
                 complainant_name="A neighbour",
                 details="Music again.",
             )
+
+
+class ViolationCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "violations.ViolationCategory"
+
+    strata = factory.SubFactory(StrataFactory)
+    name = factory.Sequence(lambda n: f"Violation category {n}")
+
+
+class LetterTemplateFactory(factory.django.DjangoModelFactory):
+    """A strata's own wording of a letter, in use (version 1 unless given)."""
+
+    class Meta:
+        model = "violations.LetterTemplate"
+
+    strata = factory.SubFactory(StrataFactory)
+    kind = "hearing_notice"
+    version = 1
+    body_html = "<p>Our own wording of {{ reference }}.</p>"
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    """A staff photo on a case, with its resident-safe copy."""
+
+    class Meta:
+        model = "violations.Evidence"
+
+    case = factory.SubFactory(ViolationFactory)
+    original = factory.django.FileField(data=b"\xff\xd8\xff\xe0 original", filename="photo.jpg")
+    resident_copy = factory.django.FileField(data=b"\xff\xd8\xff\xe0 copy", filename="copy.jpg")
+    original_name = "photo.jpg"
+    size = 13
+    kind = "image"
+    content_type = "image/jpeg"
+    sha256 = "0" * 64
+    source = "staff"

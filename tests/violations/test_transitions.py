@@ -329,7 +329,6 @@ WRONG_STATUS = {
     "prepare_notice": ("rejected", "Rejected", "owners"),
     "approve_notice": ("reported", "Reported", "owners"),
     "send_notice": ("reported", "Reported", "owners"),
-    "record_service": ("warned", "Warned", "tenant"),
     "reserve": ("warned", "Warned", "owners"),
     "record_response": ("hearing_requested", "Hearing requested", "owners"),
     "receive_hearing_request": ("warned", "Warned", "owners"),
@@ -342,7 +341,25 @@ WRONG_STATUS = {
 
 
 def test_every_transition_but_report_has_a_wrong_status_case():
-    assert sorted(WRONG_STATUS) == sorted(set(TRANSITIONS) - {"report"})
+    # Recording the mailing of a letter is possible in every status (a decision letter is
+    # mailed after the decision); its guard is a pending paper service.
+    assert sorted(WRONG_STATUS) == sorted(set(TRANSITIONS) - {"report", "record_service"})
+
+
+def test_the_mailing_of_a_warning_letter_is_recorded_while_the_case_is_warned(world):
+    world.driver.to(world.case, "warned", respondent_role="tenant", respondent=world.tenant)
+    pending = Service.objects.get(letter__case=world.case, status=Service.Status.PENDING)
+
+    invoke_record = services.violation_record_service(
+        service=pending, actor=world.manager, method="mail", on_date=strata_today(world.case.strata)
+    )
+
+    assert (invoke_record.status, invoke_record.deemed_given_on) == (
+        "sent",
+        strata_today(world.case.strata) + dt.timedelta(days=4),
+    )
+    world.case.refresh_from_db()
+    assert (world.case.status, world.case.response_deadline) == ("warned", None)
 
 
 @pytest.mark.parametrize("name", sorted(WRONG_STATUS))

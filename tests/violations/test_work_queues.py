@@ -370,17 +370,19 @@ def test_a_future_mailing_date_is_refused_and_nothing_changes(
 
 def test_record_as_mailed_reports_each_refusal_and_records_the_rest(client, strata, manager):
     good = row_case(strata, served=False, person_name="Gail Good")
-    withdrawn = row_case(strata, served=False, person_name="Walt Withdrawn")
-    Violation.objects.filter(pk=withdrawn.pk).update(status=Status.WITHDRAWN)
-    services = [c.letters.get().services.get() for c in (good, withdrawn)]
+    later = row_case(strata, served=False, person_name="Lena Later")
+    services = [c.letters.get().services.get() for c in (good, later)]
+    # Queued tomorrow: a mailing recorded today would predate it.
+    Service.objects.filter(pk=services[1].pk).update(
+        created_at=timezone.now() + dt.timedelta(days=1)
+    )
     client.force_login(manager)
 
     response = post_action(client, "record_as_mailed", services)
 
     assert messages_of(response) == [
-        f"{withdrawn.reference}, Walt Withdrawn: not recorded. {withdrawn.reference} is "
-        "Withdrawn; record service is possible only when it is: Awaiting decision, Hearing "
-        "requested, Hearing scheduled, Notice sent, Responded.",
+        f"{later.reference}, Lena Later: not recorded. The service date cannot be before the "
+        "letter was issued.",
         "Recorded 1 letter as mailed today.",
     ]
     assert [Service.objects.get(pk=s.pk).status for s in services] == [
