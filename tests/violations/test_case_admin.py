@@ -2,15 +2,18 @@
 the transitions posted through it, filing, letters, and query-count guards."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from accounts.strata_time import strata_today
 from communications.models import OutboundEmail
@@ -661,3 +664,66 @@ def test_case_page_queries_do_not_grow_with_events_and_evidence(
     assert len(response.context["events"]) == 30
     assert len(response.context["evidence"]) == 10
     assert response.text.count('class="thumbnail"') == 10
+
+
+# --- evidence from the case page -----------------------------------------------------------
+
+
+def evidence_url(case) -> str:
+    return reverse("admin:violations_violation_evidence_add", args=[case.pk])
+
+
+def jpeg_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("role", ["caretaker", "manager"])
+def test_staff_add_evidence_from_the_case_page(client, case, role, request, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    user = request.getfixturevalue(role)
+    client.force_login(user)
+    page = client.get(case_url(case))
+    assert evidence_url(case) in page.text
+
+    response = client.post(
+        evidence_url(case),
+        {
+            "files": [
+                SimpleUploadedFile("balcony.jpg", jpeg_bytes()),
+                SimpleUploadedFile("noise.jpg", jpeg_bytes()),
+            ],
+            "source": "staff",
+            "description": "Taken from the courtyard",
+        },
+    )
+
+    assert response.status_code == 302
+    assert sorted(case.evidence.values_list("original_name", "uploaded_by", "description")) == [
+        ("balcony.jpg", user.pk, "Taken from the courtyard"),
+        ("noise.jpg", user.pk, "Taken from the courtyard"),
+    ]
+
+
+def test_a_refused_upload_shows_why_and_stores_nothing(client, case, manager, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(manager)
+
+    response = client.post(
+        evidence_url(case),
+        {
+            "files": [SimpleUploadedFile("holiday.jpg", b"MZ\x90\x00" + b"\x00" * 200)],
+            "source": "staff",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "holiday.jpg is not an image" in response.text
+    assert not case.evidence.exists()
+    assert list(tmp_path.rglob("*.*")) == []
+
+
+def test_recused_member_cannot_reach_the_upload(client, case, recused_council_member):
+    client.force_login(recused_council_member)
+    assert client.get(evidence_url(case)).status_code == 404

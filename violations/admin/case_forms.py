@@ -27,6 +27,7 @@ from violations.models import (
     CaseParty,
     Complaint,
     DecisionOutcome,
+    Evidence,
     HearingOutcome,
     LetterKind,
     RespondentRole,
@@ -472,6 +473,39 @@ class CloseForm(CaseForm):
         required=False,
         help_text=_("Required for a fined case: the day the contravention stopped."),
     )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern); each is checked by
+    ``evidence_add``, which refuses the whole upload if any one fails."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class EvidenceForm(CaseForm):
+    files = MultipleFileField(
+        label=_("Files"),
+        help_text=_(
+            "Photos, PDFs, audio, video, emails (.eml, .msg) and Word files. Originals are kept "
+            "for staff with their metadata; residents only ever see copies without it."
+        ),
+    )
+    source = forms.ChoiceField(
+        label=_("From"), choices=Evidence.Source.choices, initial=Evidence.Source.STAFF
+    )
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
 
 
 # Each button's form, by transition name (workflow.TRANSITIONS).

@@ -8,6 +8,8 @@ each button opens a small form whose one service decides and says why not. Rows 
 switcher narrows them further. Letter PDFs leave only through the permission-checked view here.
 """
 
+from types import SimpleNamespace
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,15 +30,17 @@ from accounts.strata_time import strata_zone
 from communications.admin.rendering import html_frame
 from properties.models import Unit
 from violations import services, serving
-from violations.access import cases_visible_to_staff
+from violations.access import cases_visible_to_staff, has_case_right, is_recused
 from violations.admin.case_forms import (
     FORMS,
     CaseReportForm,
     ComplaintFields,
+    EvidenceForm,
     PrepareNoticeForm,
     WarnForm,
 )
 from violations.admin.case_page import case_sections
+from violations.evidence import evidence_add
 from violations.guards import decision_refusal
 from violations.models import (
     CaseParty,
@@ -324,6 +328,11 @@ class ViolationAdmin(StrataScopedAdmin):
                 name="{}_{}_transition".format(*info),
             ),
             path(
+                "<path:object_id>/evidence/add/",
+                view(self.evidence_add_view),
+                name="{}_{}_evidence_add".format(*info),
+            ),
+            path(
                 "<path:object_id>/letters/<uuid:letter>/",
                 view(self.letter_view),
                 name="{}_{}_letter".format(*info),
@@ -366,6 +375,11 @@ class ViolationAdmin(StrataScopedAdmin):
                 ),
                 title=f"{obj.reference} — {obj.get_status_display()}",
                 case_zone=obj.strata.time_zone,
+                evidence_add_url=reverse(
+                    "admin:violations_violation_evidence_add", args=[obj.pk], current_app=name
+                )
+                if self._may_add_evidence(request, obj)
+                else "",
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -472,6 +486,57 @@ class ViolationAdmin(StrataScopedAdmin):
             media=self.media + form.media,
             **self._transition_extras(case, name),
             **extra,
+        )
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, f"{TEMPLATES}/transition.html", context)
+
+    # --- evidence ---------------------------------------------------------------------------
+    @staticmethod
+    def _may_add_evidence(request, case) -> bool:
+        return has_case_right(request.user, Right.FILE_CASES, case) and not is_recused(
+            request.user, case
+        )
+
+    def evidence_add_view(self, request, object_id):
+        """Upload files to the case: all are checked (type, size, count, scan) before any is
+        stored. Not a transition: the status does not change, an event still records it."""
+        case = self._case(request, object_id)
+        if not self._may_add_evidence(request, case):
+            raise PermissionDenied
+        form = EvidenceForm(
+            request.POST if request.method == "POST" else None,
+            request.FILES if request.method == "POST" else None,
+            case=case,
+            user=request.user,
+        )
+        if (
+            request.method == "POST"
+            and form.is_valid()
+            and self._attempt(request, form, evidence_add)
+        ):
+            count = len(form.cleaned_data["files"])
+            self.message_user(
+                request,
+                _("%(count)d file(s) added to %(case)s.")
+                % {"count": count, "case": case.reference},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(self._case_url(case))
+        action = SimpleNamespace(
+            name="add_evidence",
+            label=_("Add evidence"),
+            guard=_(
+                "files of an accepted kind within their size limits, and at most the case's "
+                "number of files"
+            ),
+        )
+        context = self._context(
+            request,
+            case,
+            f"{action.label} — {case.reference}",
+            transition=action,
+            form=form,
+            media=self.media + form.media,
         )
         request.current_app = self.admin_site.name
         return TemplateResponse(request, f"{TEMPLATES}/transition.html", context)
