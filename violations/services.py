@@ -22,7 +22,7 @@ from accounts.strata_time import end_of_day, strata_today, strata_zone
 from communications.models import EmailKind, OutboundEmail, TrackingEvent
 from properties.models import Person, Unit
 from properties.selectors import current_occupancies
-from violations import guards, letters, rule_pack, serving
+from violations import evidence, guards, letters, rule_pack, serving
 from violations.access import has_case_right, is_recused
 from violations.models import (
     Bylaw,
@@ -807,6 +807,11 @@ def violation_record_hearing_outcome(
             )
         if outcome == HearingOutcome.HELD and not minutes.strip():
             raise TransitionRefused({"minutes": _("Record the minutes of the hearing.")})
+        if consent_file:
+            try:
+                evidence.inspect_file(consent_file)
+            except evidence.Refused as refused:
+                raise TransitionRefused({"consent_file": str(refused)}) from refused
         if outcome == HearingOutcome.POSTPONED and not consent_file:
             raise TransitionRefused(
                 {

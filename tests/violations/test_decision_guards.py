@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from communications.models import OutboundEmail
@@ -136,7 +137,7 @@ def test_refused_after_a_postponement_until_the_new_hearing_is_held(w):
         case=w.case,
         actor=w.manager,
         outcome="postponed_by_request",
-        consent_file="hearings/2026/request.pdf",
+        consent_file=SimpleUploadedFile("request.pdf", b"%PDF-1.4\n% written request\n"),
     )
     with (
         time_machine.travel(AFTER_DEADLINE, tick=False),
@@ -145,6 +146,22 @@ def test_refused_after_a_postponement_until_the_new_hearing_is_held(w):
         decide(w)
     assert refused.value.code == "state"
     assert "A hearing was requested on 2026-11-25" in refused.value.messages[0]
+
+
+def test_a_postponement_request_that_is_no_document_is_refused(w, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    w.driver.to(w.case, "hearing_scheduled")
+    before = snapshot(w.case)
+    with pytest.raises(TransitionRefused) as refused:
+        services.violation_record_hearing_outcome(
+            case=w.case,
+            actor=w.manager,
+            outcome="postponed_by_request",
+            consent_file=SimpleUploadedFile("request.pdf", b"MZ\x90\x00" + b"\x00" * 64),
+        )
+    assert list(refused.value.message_dict) == ["consent_file"]
+    assert "request.pdf is not an image" in refused.value.message_dict["consent_file"][0]
+    assert snapshot(w.case) == before
 
 
 def test_refused_without_a_meeting_date_and_without_a_vote(w):
