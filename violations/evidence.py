@@ -15,8 +15,6 @@ import hashlib
 import io
 import math
 import re
-import socket
-import struct
 import unicodedata
 import uuid
 import warnings
@@ -38,7 +36,8 @@ from accounts.models import User
 from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from violations.access import has_case_right, is_recused
-from violations.models import Evidence, EvidenceKind, ScanStatus, Violation, ViolationEvent
+from violations.clamav import scan_uploads
+from violations.models import Evidence, EvidenceKind, Violation, ViolationEvent
 
 # Enough for filetype's signatures and for the headers of an email with a long Received chain.
 HEAD_BYTES = 64 * 1024
@@ -506,69 +505,3 @@ def _exif_text(value) -> str:
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     return str(value).strip("\0 ")[:100]
-
-
-# --- ClamAV -------------------------------------------------------------------------------------
-
-
-def scan_uploads(uploads: list[Upload]) -> str:
-    """Scan every file with clamd when CLAMAV_SOCKET is set; refuse the upload if one is
-    infected or the scanner cannot answer (never accept unscanned when scanning is on)."""
-    if not settings.CLAMAV_SOCKET:
-        return ScanStatus.NOT_SCANNED
-    errors = []
-    for upload in uploads:
-        try:
-            reply = clamd_instream(upload.file)
-        except (OSError, ValueError):
-            raise ValidationError(
-                _(
-                    "The virus scanner could not be reached, so no file was stored; "
-                    "try again later or tell the site's administrator"
-                )
-            ) from None
-        if reply.endswith(" FOUND"):
-            signature = reply.removeprefix("stream:").removesuffix(" FOUND").strip()
-            errors.append(
-                _("%(name)s was refused: the virus scanner found %(signature)s in it")
-                % {"name": upload.name, "signature": signature}
-            )
-        elif reply != "stream: OK":
-            errors.append(
-                _("%(name)s could not be scanned for viruses (the scanner said: %(reply)s)")
-                % {"name": upload.name, "reply": reply[:200]}
-            )
-    if errors:
-        raise ValidationError(errors)
-    return ScanStatus.CLEAN
-
-
-def clamd_instream(file: File) -> str:
-    """Send the file with clamd's INSTREAM command (length-prefixed chunks, then a zero
-    length) and return its one-line reply, e.g. ``stream: OK``."""
-    address = settings.CLAMAV_SOCKET
-    timeout = settings.CLAMAV_TIMEOUT_SECONDS
-    if address.startswith("/"):
-        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        connection.settimeout(timeout)
-        connection.connect(address)
-    else:
-        host, _colon, port = address.rpartition(":")
-        connection = socket.create_connection((host.strip("[]"), int(port)), timeout=timeout)
-    with connection:
-        try:
-            connection.sendall(b"zINSTREAM\0")
-            for chunk in file.chunks(CHUNK_BYTES):
-                connection.sendall(struct.pack("!L", len(chunk)) + chunk)
-            connection.sendall(struct.pack("!L", 0))
-        except OSError:
-            pass  # clamd stops reading to report an error (a size limit): read it below
-        reply = b""
-        while not reply.endswith(b"\0"):
-            received = connection.recv(4096)
-            if not received:
-                break
-            reply += received
-    if not reply:
-        raise ConnectionError("clamd closed the connection without a reply")
-    return reply.rstrip(b"\0").decode("utf-8", "replace").strip()
