@@ -1,11 +1,17 @@
 """The staff permission matrix, through the admin (DESIGN §5 and §9, STYLE "Tests").
 
-Every admin registered for a model of ``accounts``, ``properties`` or ``communications`` has a
-grid in ``MATRIX``: a row per page, a column per role, and in each cell what that page answers
-that user. A world of two stratas (``strata`` is "own", ``other_strata`` is "other") with one
-record of each model in each is built for every case. The matrix fails when an admin, an admin
-URL, an autocomplete field or a foreign-key choice on an add form has no row, so a new one must
-be added here.
+Every admin registered for a model of ``accounts``, ``properties``, ``communications`` or
+``violations`` has a grid in ``MATRIX``: a row per page, a column per role, and in each cell what
+that page answers that user. A world of two stratas (``strata`` is "own", ``other_strata`` is
+"other") with one record of each model in each is built for every case (and, for enforcement,
+the cases each transition row needs). The matrix fails when an admin, an admin URL, a URL of the
+site's own, an autocomplete field or a foreign-key choice on an add form has no row, so a new
+one must be added here.
+
+Recusal is not a column: a recused council member answers as council everywhere but on the
+cases they are recused from, which ``test_recused_member_cannot_reach_the_case`` and its
+neighbours cover page by page. The evidence download, outside the admin, has its own small
+matrix (``EVIDENCE``), with the recused member as a column.
 
 Outcomes:
 
@@ -19,6 +25,9 @@ Outcomes:
 - ``view``   200, the record shown read-only (no Save button).
 - ``edit``   200, the record in a form with a Save button.
 - ``200``    the page answers (add, import, export, history, password).
+- ``form``   200, a transition's form on the case (the case's reference shown).
+- ``pdf``    200, a PDF (``nosniff``) holding the record's text: a letter as issued, a letter
+             template's preview (letters' PDFs are rendered by ``fake_pdf`` here).
 - ``own``/``other``/``both``  200 and exactly those of the two records listed (changelists,
              the email templates' list of stratas, autocomplete results, dashboard stratas and
              outbox figures, foreign-key choices).
@@ -33,6 +42,8 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin import AdminSite
+from django.contrib.admin.widgets import AutocompleteMixin
 from django.contrib.messages import get_messages
 from django.forms import ModelChoiceField
 from django.forms.models import InlineForeignKeyField
@@ -57,6 +68,30 @@ from tests.properties.factories import (
     PersonFactory,
     StorageLockerFactory,
 )
+from tests.violations.factories import (
+    BylawCategoryFactory,
+    BylawFactory,
+    EvidenceFactory,
+    LetterTemplateFactory,
+    ViolationCategoryFactory,
+    ViolationFactory,
+)
+from violations import letters as violation_letters
+from violations import services as violation_services
+from violations.admin import letter_templates as letter_template_admin
+from violations.admin.case_forms import FORMS
+from violations.models import (
+    CaseParty,
+    Complaint,
+    LetterKind,
+    Service,
+    ServiceMethod,
+    ServiceStatus,
+    Status,
+    Violation,
+    ViolationEvent,
+)
+from violations.workflow import TRANSITIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +105,7 @@ ROLES = (
     "other_manager",
     "superuser",
 )
-APPS = ("accounts", "properties", "communications")
+APPS = ("accounts", "properties", "communications", "violations")
 
 
 def grid(**rows: str) -> dict[str, dict[str, str]]:
@@ -105,6 +140,18 @@ OUTBOX = grid(
     change_own=             "login  login  login  403    403    view   index  view",
     change_other=           "login  login  login  403    403    index  view   view",
     history_own=            "login  login  login  index  index  200    index  200",
+    history_other=          "login  login  login  index  index  index  200    200",
+    delete_own=             "login  login  login  403    403    403    403    403",
+)
+# Bylaws, rules and their categories: every staff member reads them (VIEW_REGISTER); a strata's
+# managers and council edit them (EDIT_BYLAWS, DESIGN §5 "bylaws: edit, import"); nobody deletes.
+BYLAWS = grid(
+    dashboard=              "login  login  login  shown  shown  shown  shown  shown",
+    changelist=             "login  login  login  own    own    own    other  both",
+    add=                    "login  login  login  403    200    200    200    200",
+    change_own=             "login  login  login  view   edit   edit   index  edit",
+    change_other=           "login  login  login  index  index  index  edit   edit",
+    history_own=            "login  login  login  200    200    200    index  200",
     history_other=          "login  login  login  index  index  index  200    200",
     delete_own=             "login  login  login  403    403    403    403    403",
 )
@@ -183,6 +230,67 @@ MATRIX = {
             edit_other=     "login  login  login  403    403    404    edit   edit",
         ),
     },
+    "violations.bylaw": {
+        **BYLAWS,
+        **grid(
+            import_=        "login  login  login  403    200    200    200    200",
+        ),
+    },
+    "violations.bylawcategory": BYLAWS,
+    "violations.violationcategory": BYLAWS,
+    # Cases (VIEW_CASES, less recused cases: test_recused_member_cannot_reach_the_case). Every
+    # staff role files (FILE_CASES); a change is a transition, each on its own page that only
+    # the transition's right opens (a case of another strata is not found: 404). Managers and
+    # council review (reject) and record decisions; only a council member of the strata
+    # approves a notice, not a manager nor a superuser. Every staff role adds evidence
+    # (FILE_CASES). The letter and its PDF as issued are part of the case's staff view.
+    "violations.violation": grid(
+        dashboard=          "login  login  login  shown  shown  shown  shown  shown",
+        changelist=         "login  login  login  own    own    own    other  both",
+        add=                "login  login  login  200    200    200    200    200",
+        change_own=         "login  login  login  view   view   view   index  view",
+        change_other=       "login  login  login  index  index  index  view   view",
+        history_own=        "login  login  login  200    200    200    index  200",
+        history_other=      "login  login  login  index  index  index  200    200",
+        delete_own=         "login  login  login  403    403    403    403    403",
+        add_complaint_own=  "login  login  login  form   form   form   404    form",
+        add_complaint_other="login  login  login  404    404    404    form   form",
+        reject_own=         "login  login  login  403    form   form   404    form",
+        reject_other=       "login  login  login  404    404    404    form   form",
+        approve_notice_own= "login  login  login  403    form   403    404    403",
+        approve_notice_other="login login  login  404    404    404    403    403",
+        record_decision_own="login  login  login  403    form   form   404    form",
+        record_decision_other="login login login  404    404    404    form   form",
+        evidence_add_own=   "login  login  login  form   form   form   404    form",
+        evidence_add_other= "login  login  login  404    404    404    form   form",
+        letter_own=         "login  login  login  view   view   view   404    view",
+        letter_other=       "login  login  login  404    404    404    view   view",
+        letter_pdf_own=     "login  login  login  pdf    pdf    pdf    404    pdf",
+        letter_pdf_other=   "login  login  login  404    404    404    pdf    pdf",
+    ),
+    # The print queue: pending paper services of the cases the user reviews (REVIEW_CASES);
+    # its actions call the services, so nobody adds, changes or deletes a service here.
+    "violations.service": grid(
+        dashboard=          "login  login  login  hidden shown  shown  shown  shown",
+        changelist=         "login  login  login  403    own    own    other  both",
+        add=                "login  login  login  403    403    403    403    403",
+        change_own=         "login  login  login  403    view   view   index  view",
+        change_other=       "login  login  login  403    index  index  view   view",
+        history_own=        "login  login  login  index  200    200    index  200",
+        history_other=      "login  login  login  index  index  index  200    200",
+        delete_own=         "login  login  login  403    403    403    403    403",
+    ),
+    # Letter templates, built like the email templates (EDIT_TEMPLATES: managers), with a PDF
+    # preview per (strata, letter).
+    "violations.lettertemplate": {
+        **OUTBOX,
+        **grid(
+            edit_own=       "login  login  login  403    403    edit   404    edit",
+            edit_other=     "login  login  login  403    403    404    edit   edit",
+            pdf_own=        "login  login  login  403    403    pdf    404    pdf",
+            pdf_other=      "login  login  login  403    403    404    pdf    pdf",
+        ),
+    },
 }
 
 # The autocomplete endpoint answers with the *remote* model admin's queryset and view right,
@@ -192,6 +300,7 @@ AUTOCOMPLETE = grid(
     user=                   "login  login  login  403    403    403    403    both",
     unit=                   "login  login  login  own    own    own    other  both",
     person=                 "login  login  login  own    own    own    other  both",
+    bylawcategory=          "login  login  login  own    own    own    other  both",
 )
 
 # The admin site's own pages.
@@ -200,6 +309,8 @@ SITE = grid(
     switch_to_own=          "login  login  login  switched switched switched refused switched",
     switch_to_other=        "login  login  login  refused refused refused switched switched",
     outbox_panel=           "login  login  login  hidden hidden own    other  both",
+    cases_panel=            "login  login  login  own    own    own    other  both",
+    cases_awaiting_council= "login  login  login  403    own    own    other  both",
 )
 # fmt: on
 
@@ -214,7 +325,17 @@ URL_PAGES = {
     "import": ("import_",),
     "export": ("export",),
     "auth_user_password_change": ("password_change_own",),
-    "edit": ("edit_own", "edit_other"),  # the email template editor of a (strata, template)
+    "edit": ("edit_own", "edit_other"),  # the template editor of a (strata, template)
+    "pdf": ("pdf_own", "pdf_other"),  # a letter template's PDF preview
+    # A case's transition page, one row per kind of right (test_every_case_right_has_a_row).
+    "transition": tuple(
+        f"{name}_{side}"
+        for name in ("add_complaint", "reject", "approve_notice", "record_decision")
+        for side in ("own", "other")
+    ),
+    "evidence_add": ("evidence_add_own", "evidence_add_other"),  # files added to a case
+    "letter": ("letter_own", "letter_other"),  # a letter of a case, as issued
+    "letter_pdf": ("letter_pdf_own", "letter_pdf_other"),
     # POST-only; its permission check is test_process_import_needs_the_import_right.
     "process_import": (),
 }
@@ -238,9 +359,24 @@ FK_CHOICES = {
     ("properties.storagelocker", "form", "unit"): "unit",
     ("properties.bikelocker", "form", "strata"): "strata",
     ("properties.bikelocker", "form", "unit"): "unit",
+    ("violations.bylaw", "form", "strata"): "strata",
+    ("violations.bylaw", "form", "category"): "bylawcategory",
+    ("violations.bylawcategory", "form", "strata"): "strata",
+    ("violations.violationcategory", "form", "strata"): "strata",
+    ("violations.violationcategory", "form", "default_bylaws"): "bylaw",
+    # Filing a case: the unit, its bylaws and category, and a complainant on the register.
+    ("violations.violation", "form", "unit"): "unit",
+    ("violations.violation", "form", "bylaws"): "bylaw",
+    ("violations.violation", "form", "category"): "violationcategory",
+    ("violations.violation", "form", "complainant"): "person",
 }
 # Who reaches an add form, and whose records its choices must offer.
 FK_EXPECTED = {"manager": "own", "other_manager": "other", "superuser": "both"}
+
+
+# Autocomplete widgets an admin's own form sets up (not in ``autocomplete_fields``): the unit
+# when filing a case. test_every_autocomplete_widget_is_in_the_matrix keeps this complete.
+FORM_AUTOCOMPLETE = {("violations.violation", "unit", "unit")}
 
 
 def registered_admins() -> dict[str, admin.ModelAdmin]:
@@ -265,7 +401,7 @@ def autocomplete_fields() -> list[tuple[str, str, str]]:
                 found.add(
                     (holder.model._meta.label_lower, name, field.related_model._meta.model_name)
                 )
-    return sorted(found)
+    return sorted(found | FORM_AUTOCOMPLETE)
 
 
 # --- the world --------------------------------------------------------------------------------
@@ -279,6 +415,7 @@ def _fast_passwords(settings):
 
 @pytest.fixture
 def world(
+    monkeypatch,
     strata,
     other_strata,
     manager,
@@ -396,6 +533,9 @@ def world(
         "communications.suppression": ("olive.owner@example.test", "otto.outsider@example.test"),
         "communications.emailtemplate": ("Own wording {{ role }}", "Other wording {{ role }}"),
     }
+    enforcement = violations_world(monkeypatch, manager, other_manager, (unit, other_unit))
+    objects |= enforcement.objects
+    markers |= enforcement.markers
     users = {
         "anonymous": None,
         "resident": resident,
@@ -413,6 +553,124 @@ def world(
         by_model=by_model,
         markers=markers,
         stratas=(strata, other_strata),
+        page_records=enforcement.page_records,
+        page_markers=enforcement.page_markers,
+        evidence=enforcement.evidence,
+    )
+
+
+def fake_pdf(html: str) -> bytes:
+    """Letters' PDFs without WeasyPrint (hundreds of worlds are built): the HTML as sent,
+    behind a PDF header, so a download can be told apart by what it holds."""
+    return b"%PDF-1.7\n%" + html.encode()
+
+
+def violations_world(monkeypatch, manager, other_manager, units) -> SimpleNamespace:
+    """Enforcement's records in each strata, on its unit 101 / 9, built through the services:
+
+    - a bylaw, a bylaw category and a violation category;
+    - case A, reported (the case admin's record; its transitions ``add_complaint`` and
+      ``reject``), with a photo as evidence;
+    - case B, its notice prepared and waiting for council's approval (``approve_notice``);
+    - case C, its notice sent: the owner gave no email for notices, so the notice (an issued
+      letter with its PDF) waits in the print queue as a pending mail service (the print
+      queue's record; ``record_decision``, the letter and its PDF);
+    - a letter template of the strata's own (the hearing notice, which no case here uses).
+
+    Both stratas then require one council approval of a notice (case C was sent before).
+    """
+    monkeypatch.setattr(violation_letters, "html_to_pdf", fake_pdf)
+    monkeypatch.setattr(letter_template_admin, "html_to_pdf", fake_pdf)  # the PDF preview
+    pairs: dict[str, list] = {}
+    markers: dict[str, list] = {}
+    page_records: dict[str, list] = {}
+    page_markers: dict[str, list] = {}
+    evidence = []
+    for side, unit, actor, number in (
+        ("Own", units[0], manager, 1),
+        ("Other", units[1], other_manager, 2),
+    ):
+        strata = unit.strata
+        bylaw = BylawFactory(strata=strata, number=f"{number}.9", title=f"{side} bylaw title")
+        records = {
+            "violations.bylaw": bylaw,
+            "violations.bylawcategory": BylawCategoryFactory(
+                strata=strata, name=f"{side} bylaw category"
+            ),
+            "violations.violationcategory": ViolationCategoryFactory(
+                strata=strata, name=f"{side} violation category"
+            ),
+        }
+
+        def case(letter, status_description, unit=unit, bylaw=bylaw, number=number):
+            return ViolationFactory(
+                unit=unit,
+                bylaws=[bylaw],
+                reference=f"VIO-20261101-{number}0{letter}",
+                description=status_description,
+            )
+
+        reported = case("1", f"{side} case description")
+        pending = case("2", "Case waiting for approval")
+        sent = case("3", "Case whose notice was sent")
+        for prepared in (pending, sent):
+            violation_services.violation_prepare_notice(
+                case=prepared, actor=actor, respondent_role="owners"
+            )
+        letter = violation_services.violation_send_notice(case=sent, actor=actor)
+        service = Service.objects.get(
+            letter=letter, method=ServiceMethod.MAIL, status=ServiceStatus.PENDING
+        )
+        records |= {
+            "violations.violation": reported,
+            "violations.service": service,
+            "violations.lettertemplate": LetterTemplateFactory(
+                strata=strata,
+                kind=LetterKind.HEARING_NOTICE,
+                body_html=f"<p>{side} letter wording</p>",
+            ),
+        }
+        for label, record in records.items():
+            pairs.setdefault(label, []).append(record)
+        for label, marker in {
+            "violations.bylaw": f"{side} bylaw title",
+            "violations.bylawcategory": f"{side} bylaw category",
+            "violations.violationcategory": f"{side} violation category",
+            "violations.violation": f"{side} case description",
+            "violations.service": service.address.splitlines()[0],
+            "violations.lettertemplate": f"{side} letter wording",
+        }.items():
+            markers.setdefault(label, []).append(marker)
+        for page, record in {
+            "add_complaint": reported,
+            "reject": reported,
+            "evidence_add": reported,
+            "approve_notice": pending,
+            "record_decision": sent,
+            "letter": letter,
+            "letter_pdf": letter,
+        }.items():
+            page_records.setdefault(page, []).append(record)
+            # What a transition's or a letter's page shows of its case: the reference.
+            reference = getattr(record, "reference", None) or record.case.reference
+            page_markers.setdefault(page, []).append(reference)
+        evidence.append(EvidenceFactory(case=reported, original_name=f"{side.lower()}.jpg"))
+        for built in (pending, sent):
+            built.refresh_from_db()
+        assert (reported.status, pending.status, sent.status) == (
+            Status.REPORTED,
+            Status.NOTICE_PENDING_APPROVAL,
+            Status.NOTICE_SENT,
+        )
+    for unit in units:
+        unit.strata.notice_approvals_required = 1
+        unit.strata.save(update_fields=["notice_approvals_required"])
+    return SimpleNamespace(
+        objects={label: tuple(pair) for label, pair in pairs.items()},
+        markers={label: tuple(pair) for label, pair in markers.items()},
+        page_records={page: tuple(pair) for page, pair in page_records.items()},
+        page_markers={page: tuple(pair) for page, pair in page_markers.items()},
+        evidence=tuple(evidence),
     )
 
 
@@ -460,17 +718,55 @@ def test_every_admin_url_is_in_the_matrix():
         assert pages == set(MATRIX[label]) - {"dashboard"}, label
 
 
+# Admins with an import page of their own rather than django-import-export's.
+OWN_IMPORTS = {"violations.bylaw"}  # the bylaw import: upload, preview, confirm
+
+
 def test_import_rows_are_exactly_the_admins_with_resources():
     for label, model_admin in registered_admins().items():
-        has_import = bool(getattr(model_admin, "resource_classes", None))
+        has_import = bool(getattr(model_admin, "resource_classes", None)) or label in OWN_IMPORTS
         assert ("import_" in MATRIX[label]) is has_import, label
 
 
 PAGE_URL_NAMES = {page: name for name, pages in URL_PAGES.items() for page in pages}
-# The arguments of URLs that take more than the record's pk.
-URL_ARGS = {"edit": lambda template: [template.strata_id, template.name]}
-# Lists that link each record to another page than its change page.
-LIST_LINKS = {"communications.emailtemplate": "edit_own"}
+
+
+def page_stem(page: str) -> str:
+    """``reject_own`` → ``reject``: the page without the side of the world it opens."""
+    return page.removesuffix("_own").removesuffix("_other")
+
+
+def template_args(template, page):
+    return [template.strata_id, getattr(template, "name", None) or template.kind]
+
+
+def letter_args(letter, page):
+    return [letter.case_id, letter.uuid]
+
+
+# The arguments of URLs that take more than the record's pk, by URL name.
+URL_ARGS = {
+    "edit": template_args,
+    "pdf": template_args,
+    "transition": lambda case, page: [case.pk, page_stem(page)],
+    "letter": letter_args,
+    "letter_pdf": letter_args,
+}
+
+
+def case_link(service) -> str:
+    return reverse("admin:violations_violation_change", args=[service.letter.case_id])
+
+
+# Lists that link each record to another page than its change page: the template lists link
+# to each editor; the print queue links each letter to its case.
+LIST_LINKS = {
+    "communications.emailtemplate": lambda t: page_url(
+        "communications.emailtemplate", "edit_own", t
+    ),
+    "violations.lettertemplate": lambda t: page_url("violations.lettertemplate", "edit_own", t),
+    "violations.service": case_link,
+}
 
 
 def page_url(label: str, page: str, record=None) -> str:
@@ -479,8 +775,27 @@ def page_url(label: str, page: str, record=None) -> str:
     name = PAGE_URL_NAMES[page]
     if not name.startswith("auth_"):  # Django's UserAdmin names its password page so
         name = f"{label.replace('.', '_')}_{name}"
-    args = [] if record is None else URL_ARGS.get(PAGE_URL_NAMES[page], lambda r: [r.pk])(record)
+    args = (
+        []
+        if record is None
+        else URL_ARGS.get(PAGE_URL_NAMES[page], lambda r, page: [r.pk])(record, page)
+    )
     return reverse(f"admin:{name}", args=args)
+
+
+def page_record(world, label: str, page: str):
+    """The own and the other record a page opens, and the text each shows: the admin's world
+    records, or those the page is about (the case a transition needs, a case's letter)."""
+    stem = page_stem(page)
+    if stem in world.page_records:
+        return world.page_records[stem], world.page_markers[stem]
+    return world.objects[label], world.markers[label]
+
+
+def body(response) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
 
 
 MATRIX_CASES = [
@@ -503,11 +818,11 @@ def test_admin_page_answers_each_role(client, world, label, page, role, outcome)
     app, model_name = label.split(".")
     model_admin = registered_admins()[label]
     own, other = world.objects[label]
-    marker_own, marker_other = world.markers[label]
+    (page_own, page_other), (marker_own, marker_other) = page_record(world, label, page)
     record, marker = None, None
     if page.endswith(("_own", "_other")):
         mine = page.endswith("_own")
-        record, marker = (own, marker_own) if mine else (other, marker_other)
+        record, marker = (page_own, marker_own) if mine else (page_other, marker_other)
     url = page_url(label, page, record)
 
     response = client.get(url)
@@ -524,6 +839,17 @@ def test_admin_page_answers_each_role(client, world, label, page, role, outcome)
         assert response.status_code == 200
         assert marker in response.text
         assert ('name="_save"' in response.text) is (outcome == "edit")
+    elif outcome == "form":  # a transition's form on the case
+        assert response.status_code == 200
+        assert marker in response.text
+        assert response.context["form"] is not None
+    elif outcome == "pdf":
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        content = body(response)
+        assert content.startswith(b"%PDF")
+        assert marker.encode() in content
     elif outcome == "200":
         assert response.status_code == 200
     elif outcome in ("shown", "hidden"):
@@ -538,13 +864,16 @@ def test_admin_page_answers_each_role(client, world, label, page, role, outcome)
     else:
         assert response.status_code == 200
         for record, expected in zip((own, other), listed(outcome), strict=True):
-            link = page_url(label, LIST_LINKS.get(label, "change_own"), record)
+            if label in LIST_LINKS:
+                link = LIST_LINKS[label](record)
+            else:
+                link = page_url(label, "change_own", record)
             assert (f'href="{link}"' in response.text) is expected
         if "cl" in response.context:
             pks = {row.pk for row in response.context["cl"].result_list}
             for record, expected in zip((own, other), listed(outcome), strict=True):
                 assert (record.pk in pks) is expected
-        else:  # the email templates: every template, for each of the user's stratas
+        else:  # the email and letter templates: every template, for each of the user's stratas
             stratas = set(response.context["template_stratas"])
             assert stratas == {
                 s for s, ok in zip(world.stratas, listed(outcome), strict=True) if ok
@@ -580,8 +909,37 @@ def test_every_autocomplete_field_is_in_the_matrix():
     assert remotes <= set(AUTOCOMPLETE), remotes - set(AUTOCOMPLETE)
 
 
+def test_every_autocomplete_widget_is_in_the_matrix(client, world):
+    """Every autocomplete widget on an add form, whoever set it up, has an AUTOCOMPLETE row."""
+    client.force_login(world.users["superuser"])
+    found = set()
+    for label in registered_admins():
+        app, model_name = label.split(".")
+        response = client.get(reverse(f"admin:{app}_{model_name}_add"))
+        if response.status_code == 403:
+            continue
+        for field in choice_fields(response).values():
+            widget = getattr(field.widget, "widget", field.widget)  # inside the related wrapper
+            if isinstance(widget, AutocompleteMixin):
+                model_field = widget.field
+                found.add(
+                    (
+                        model_field.model._meta.label_lower,
+                        model_field.name,
+                        model_field.related_model._meta.model_name,
+                    )
+                )
+    assert found <= set(autocomplete_fields()), found - set(autocomplete_fields())
+
+
 AUTOCOMPLETE_CASES = [
-    pytest.param(source, field, role, AUTOCOMPLETE[remote][role], id=f"{source}.{field}-{role}")
+    pytest.param(
+        source,
+        field,
+        role,
+        AUTOCOMPLETE[remote][role],
+        id=f"{source}.{field}-{role}",
+    )
     for source, field, remote in autocomplete_fields()
     if remote in AUTOCOMPLETE
     for role in ROLES
@@ -624,7 +982,14 @@ def test_autocomplete_offers_only_records_the_user_may_see(
 
 
 def choice_fields(response) -> dict[tuple[str, str], ModelChoiceField]:
-    """The foreign-key choice fields of an add page: its form's and its inlines' empty forms."""
+    """The foreign-key choice fields of an add page: its form's and its inlines' empty forms
+    (or those of its own form, for an admin whose add page is a view of its own: filing a case)."""
+    if "adminform" not in response.context:
+        return {
+            ("form", name): field
+            for name, field in response.context["form"].fields.items()
+            if isinstance(field, ModelChoiceField)
+        }
     fields = {
         ("form", name): field
         for name, field in response.context["adminform"].form.fields.items()
@@ -770,6 +1135,76 @@ def test_strata_switcher_accepts_only_the_users_stratas(client, world, target, r
     else:
         assert SESSION_STRATA_ID not in client.session
         assert messages == ["You have no role in that strata."]
+
+
+@pytest.mark.parametrize(
+    ("role", "outcome"),
+    [pytest.param(role, outcome, id=role) for role, outcome in SITE["cases_panel"].items()],
+)
+def test_dashboard_cases_panel_counts_only_the_users_stratas(client, world, role, outcome):
+    log_in(client, world, role)
+    response = client.get(reverse("admin:index"))
+    if outcome == "login":
+        assert_login_redirect(response)
+        return
+    assert response.status_code == 200
+    counts = {row["name"]: row["total"] for row in response.context["case_counts"]}
+    expected = {s.name for s, ok in zip(world.stratas, listed(outcome), strict=True) if ok}
+    assert counts == dict.fromkeys(expected, 3)  # the world's three cases in each strata
+
+
+@pytest.mark.parametrize(
+    ("role", "outcome"),
+    [
+        pytest.param(role, outcome, id=role)
+        for role, outcome in SITE["cases_awaiting_council"].items()
+    ],
+)
+def test_cases_awaiting_council_lists_only_the_users_stratas(client, world, role, outcome):
+    """Who records decisions or approves notices (managers, council) sees what waits on
+    council in their stratas: the notice awaiting approval and the notice served."""
+    log_in(client, world, role)
+    waiting = list(
+        zip(
+            world.page_records["approve_notice"], world.page_records["record_decision"], strict=True
+        )
+    )
+
+    response = client.get(reverse("admin:cases_awaiting_council"))
+
+    if outcome == "login":
+        assert_login_redirect(response)
+        return
+    if outcome == "403":
+        assert response.status_code == 403
+        for case in (case for pair in waiting for case in pair):
+            assert case.reference not in response.text
+        return
+    assert response.status_code == 200
+    expected = [s for s, ok in zip(world.stratas, listed(outcome), strict=True) if ok]
+    sections = response.context["sections"]
+    assert [section["strata"] for section in sections] == sorted(expected, key=lambda s: s.name)
+    for (pending, sent), ok in zip(waiting, listed(outcome), strict=True):
+        assert (pending.reference in response.text) is ok
+        assert (sent.reference in response.text) is ok
+    for section in sections:
+        assert [case.pk for case in section["approvals"]] == [
+            pending.pk for pending, _sent in waiting if pending.strata_id == section["strata"].pk
+        ]
+
+
+# The site's own URLs (besides Django's) and the SITE rows that cover them.
+SITE_URLS = {
+    "switch_strata": ("switch_to_own", "switch_to_other"),
+    "cases_awaiting_council": ("cases_awaiting_council",),
+}
+
+
+def test_every_site_url_is_in_the_matrix():
+    names = {getattr(p, "name", None) for p in admin.site.get_urls()}
+    djangos = {getattr(p, "name", None) for p in AdminSite.get_urls(admin.site)}
+    assert names - djangos == set(SITE_URLS)
+    assert {page for pages in SITE_URLS.values() for page in pages} <= set(SITE)
 
 
 def test_switching_strata_narrows_a_superusers_changelist(client, world):
@@ -1073,6 +1508,7 @@ def csv_upload(text: str):
 @pytest.mark.parametrize("role", ["caretaker", "council"])
 def test_importing_needs_the_import_right(client, world, role):
     log_in(client, world, role)
+    audit_before = AuditLog.objects.count()
     text = "strata,unit_number,strata_lot_number\r\nBCS1234,77,77\r\n"
 
     response = client.post(
@@ -1081,7 +1517,7 @@ def test_importing_needs_the_import_right(client, world, role):
     )
 
     assert not Unit.objects.filter(unit_number="77").exists()
-    assert AuditLog.objects.count() == 2  # the world's two entries
+    assert AuditLog.objects.count() == audit_before
     assert response.status_code == 403
 
 
@@ -1156,6 +1592,12 @@ CHANGELIST_VIEWERS = {
     "properties.parkingspot": "caretaker",
     "properties.storagelocker": "caretaker",
     "properties.bikelocker": "caretaker",
+    "violations.bylaw": "caretaker",
+    "violations.bylawcategory": "caretaker",
+    "violations.violationcategory": "caretaker",
+    "violations.violation": "caretaker",
+    "violations.service": "council",
+    "violations.lettertemplate": "manager",
 }
 
 
@@ -1182,3 +1624,193 @@ def test_changelist_names_no_other_strata(client, world, label, role):
 
 def test_every_staff_changelist_is_checked_for_other_stratas():
     assert set(CHANGELIST_VIEWERS) == set(MATRIX) - {"accounts.user"}
+
+
+# --- enforcement: the rights of each transition, recusal, evidence ---------------------------
+
+
+def test_every_kind_of_case_right_has_a_transition_row():
+    """The transition rows cover each right a transition form needs (filing, reviewing,
+    approving, recording a decision)."""
+    rows = {page_stem(page) for page in URL_PAGES["transition"]}
+    assert rows <= set(FORMS)
+    assert {TRANSITIONS[name].right for name in rows} == {TRANSITIONS[name].right for name in FORMS}
+
+
+RECUSALS = ("occupant", "complainant", "party")
+
+
+def own_cases(world) -> tuple:
+    """The own strata's reported case, the one awaiting approval and the one served."""
+    return (
+        world.objects["violations.violation"][0],
+        world.page_records["approve_notice"][0],
+        world.page_records["record_decision"][0],
+    )
+
+
+def recused_member(world, reason: str) -> User:
+    """A council member of the own strata recused from each of its cases (DESIGN §5, SPA
+    s.32): living in their unit, a complainant on each, or a party to each."""
+    strata = world.stratas[0]
+    user = UserFactory(email="rex.recused@example.test", full_name="Rex Recused")
+    MembershipFactory(strata=strata, role=StrataMembership.Role.COUNCIL, user=user)
+    person = PersonFactory(strata=strata, full_name="Rex Recused", user=user)
+    for case in own_cases(world):
+        if reason == "occupant":
+            OccupancyFactory(unit=case.unit, person=person, role=Occupancy.Role.OCCUPANT)
+            break  # the three cases are on one unit
+        if reason == "complainant":
+            Complaint.objects.create(
+                case=case,
+                received_on=case.incident_on,
+                channel=Complaint.Channel.PHONE,
+                complainant=person,
+            )
+        else:
+            CaseParty.objects.create(
+                case=case, person=person, role=CaseParty.Role.OWNER, required=False
+            )
+    return user
+
+
+RECUSED_PAGES = (
+    "change",
+    "history",
+    *(f"transition:{name}" for name in FORMS),
+    "evidence_add",
+    "letter",
+    "letter_pdf",
+    "evidence",
+)
+
+
+def recused_page(world, page: str) -> tuple[str, object]:
+    """The URL of ``page`` on an own case, and the case. A transition opens the case in a
+    status it starts from, when the world has one."""
+    reported, pending, sent = own_cases(world)
+    letter = world.page_records["letter"][0]
+    if page.startswith("transition:"):
+        name = page.split(":")[1]
+        sources = TRANSITIONS[name].sources
+        case = next((c for c in (reported, pending, sent) if c.status in sources), sent)
+        return reverse("admin:violations_violation_transition", args=[case.pk, name]), case
+    if page in ("letter", "letter_pdf"):
+        return reverse(f"admin:violations_violation_{page}", args=letter_args(letter, page)), sent
+    if page == "evidence_add":
+        return reverse("admin:violations_violation_evidence_add", args=[reported.pk]), reported
+    if page == "evidence":
+        evidence = world.evidence[0]
+        return reverse("violations:evidence-download", args=[evidence.uuid]), evidence.case
+    return reverse(f"admin:violations_violation_{page}", args=[reported.pk]), reported
+
+
+@pytest.mark.parametrize("page", RECUSED_PAGES)
+@pytest.mark.parametrize("reason", RECUSALS)
+def test_recused_member_cannot_reach_the_case(client, world, reason, page):
+    """A recused council member gets what a case that does not exist gets; a council member
+    who is not recused opens the same URL (or is refused the transition: 403, not 404)."""
+    url, case = recused_page(world, page)
+    client.force_login(world.users["council"])
+    control = client.get(url)
+    if page.startswith("transition:"):
+        assert control.status_code in (200, 403)
+    else:
+        assert control.status_code == 200
+    client.force_login(recused_member(world, reason))
+
+    response = client.get(url)
+
+    if page in ("change", "history"):
+        assert_missing_redirect(response, Violation, case.pk)
+    else:
+        assert response.status_code == 404
+        assert case.reference not in response.text
+        assert case.description not in response.text
+
+
+@pytest.mark.parametrize("reason", RECUSALS)
+def test_recused_member_lists_none_of_the_cases(client, world, reason):
+    """Not on the case list, the print queue, the council's page nor the dashboard's counts;
+    the strata's other cases would be (the control: a council member who is not recused)."""
+    cases = own_cases(world)
+    references = {case.reference for case in cases}
+    pages = {
+        "cases": reverse("admin:violations_violation_changelist"),
+        "print_queue": reverse("admin:violations_service_changelist"),
+        "awaiting": reverse("admin:cases_awaiting_council"),
+        "dashboard": reverse("admin:index"),
+    }
+    client.force_login(world.users["council"])
+    for url in pages.values():
+        text = client.get(url).text
+        assert any(reference in text for reference in references) or url == pages["dashboard"]
+    client.force_login(recused_member(world, reason))
+
+    answers = {name: client.get(url) for name, url in pages.items()}
+
+    assert {name: r.status_code for name, r in answers.items()} == dict.fromkeys(pages, 200)
+    for response in answers.values():
+        for reference in references:
+            assert reference not in response.text
+    assert list(answers["cases"].context["cl"].result_list) == []
+    assert list(answers["print_queue"].context["cl"].result_list) == []
+    assert answers["awaiting"].context["sections"] == []
+    assert answers["dashboard"].context["case_counts"] == []
+
+
+@pytest.mark.parametrize("reason", RECUSALS)
+def test_recused_members_transition_changes_nothing(client, world, reason):
+    reported = own_cases(world)[0]
+    events_before = ViolationEvent.objects.filter(case=reported).count()
+    audit_before = AuditLog.objects.count()
+    client.force_login(recused_member(world, reason))
+
+    response = client.post(
+        reverse("admin:violations_violation_transition", args=[reported.pk, "reject"]),
+        {"reason": "Not a bylaw matter."},
+    )
+
+    assert response.status_code == 404
+    reported.refresh_from_db()
+    assert reported.status == Status.REPORTED
+    assert ViolationEvent.objects.filter(case=reported).count() == events_before
+    assert AuditLog.objects.count() == audit_before
+
+
+# The evidence download (``violations:evidence-download``, outside the admin): staff who may
+# read the case's staff view get the original as an attachment; everyone else, the recused
+# included, gets the 404 of a file that does not exist.
+EVIDENCE_ROLES = (*ROLES, "recused")
+# fmt: off
+# Columns:  anonymous resident ended caretaker council manager other_mgr superuser recused
+EVIDENCE = {
+    "own":   "404  404  404  file  file  file  404   file  404",
+    "other": "404  404  404  404   404   404   file  file  404",
+}
+# fmt: on
+EVIDENCE_CASES = [
+    pytest.param(side, role, outcome, id=f"{side}-{role}")
+    for side, row in EVIDENCE.items()
+    for role, outcome in zip(EVIDENCE_ROLES, row.split(), strict=True)
+]
+
+
+@pytest.mark.parametrize(("side", "role", "outcome"), EVIDENCE_CASES)
+def test_evidence_download_answers_each_role(client, world, side, role, outcome):
+    evidence = world.evidence[0 if side == "own" else 1]
+    if role == "recused":
+        client.force_login(recused_member(world, "occupant"))
+    else:
+        log_in(client, world, role)
+
+    response = client.get(reverse("violations:evidence-download", args=[evidence.uuid]))
+
+    if outcome == "404":
+        assert response.status_code == 404
+        assert evidence.original_name not in response.text
+        return
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="{evidence.original_name}"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert body(response) == b"\xff\xd8\xff\xe0 original"

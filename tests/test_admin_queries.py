@@ -9,6 +9,8 @@ suppressions of the register's addresses; stratas with their own template versio
 """
 
 import datetime as dt
+import importlib
+import inspect
 import uuid
 
 import pytest
@@ -214,14 +216,66 @@ def ctx(strata, manager, superuser):
     return context
 
 
+# Admins whose guard lives with their app's tests: label → (module, test, and the value the
+# test is parametrized with for this admin, if it guards several).
+GUARDED_ELSEWHERE = {
+    "violations.bylaw": (
+        "tests.violations.test_bylaws",
+        "test_changelist_queries_do_not_grow_with_rows",
+        "violations_bylaw",
+    ),
+    "violations.bylawcategory": (
+        "tests.violations.test_bylaws",
+        "test_changelist_queries_do_not_grow_with_rows",
+        "violations_bylawcategory",
+    ),
+    "violations.violationcategory": (
+        "tests.violations.test_bylaws",
+        "test_changelist_queries_do_not_grow_with_rows",
+        "violations_violationcategory",
+    ),
+    "violations.violation": (
+        "tests.violations.test_case_admin",
+        "test_changelist_queries_do_not_grow_with_cases",
+        None,
+    ),
+    "violations.lettertemplate": (
+        "tests.violations.test_letter_templates",
+        "test_the_letter_list_queries_do_not_grow_with_stratas",
+        None,
+    ),
+    "violations.service": (  # the print queue
+        "tests.violations.test_work_queues",
+        "test_print_queue_queries_do_not_grow_with_services",
+        None,
+    ),
+}
+GUARDED_APPS = ("accounts", "properties", "communications", "violations")
+
+
+def parametrized_values(test) -> set:
+    """Every value a test is parametrized with (each argument of each case)."""
+    values = set()
+    for mark in getattr(test, "pytestmark", []):
+        if mark.name == "parametrize":
+            for case in mark.args[1]:
+                values.update(case if isinstance(case, tuple) else (case,))
+    return values
+
+
 def test_every_staff_changelist_has_a_guard():
     registered = {
         model._meta.label_lower
         for model in admin.site._registry
-        if model._meta.app_label in ("accounts", "properties", "communications")
+        if model._meta.app_label in GUARDED_APPS
     }
-    assert registered == set(CHANGELISTS) | set(OTHER_LISTS)
+    assert registered == set(CHANGELISTS) | set(OTHER_LISTS) | set(GUARDED_ELSEWHERE)
     assert all(name in globals() for name in OTHER_LISTS.values())
+    for label, (module, name, value) in GUARDED_ELSEWHERE.items():
+        test = getattr(importlib.import_module(module), name, None)
+        assert callable(test), f"{label}: no {module}.{name}"
+        assert "django_assert_num_queries" in inspect.signature(test).parameters, label
+        assert value is None or value in parametrized_values(test), f"{label}: {name}"
 
 
 @pytest.mark.parametrize("label", CHANGELISTS)

@@ -425,6 +425,8 @@ class CategoryAdmin(StrataScopedAdmin):
     its strata."""
 
     edit_right = Right.EDIT_BYLAWS
+    # Explicit: the bylaw count's GROUP BY drops Meta.ordering, and autocomplete pages need one.
+    ordering = ("strata__name", "name")
     list_select_related = ("strata",)
     list_filter = (("strata", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("name", "description")
