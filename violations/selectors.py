@@ -92,9 +92,10 @@ def allowed_transitions(case: Violation, user) -> list[Transition]:
         and has_case_right(user, transition.right, case)
         and (transition.name != "approve_notice" or case.strata.notice_approvals_required)
     ]
-    if any(t.name == "record_service" for t in offered) and not Service.objects.filter(
-        letter__case=case, status=Service.Status.PENDING
-    ).exists():
+    if (
+        any(t.name == "record_service" for t in offered)
+        and not Service.objects.filter(letter__case=case, status=Service.Status.PENDING).exists()
+    ):
         offered = [t for t in offered if t.name != "record_service"]
     return offered
 
