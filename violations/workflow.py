@@ -234,3 +234,17 @@ TRANSITIONS: dict[str, Transition] = {
         ),
     )
 }
+
+# Events that are not transitions of the table: written by the system or by a side action.
+OTHER_EVENTS = {
+    "service_failed": "Email not delivered: to be served on paper",
+    "evidence_added": "Evidence added",
+}
+
+
+def event_label(kind: str) -> str:
+    """What a timeline entry says: the transition's label, or the other event's."""
+    for transition in TRANSITIONS.values():
+        if transition.event == kind:
+            return transition.label
+    return OTHER_EVENTS.get(kind, kind)

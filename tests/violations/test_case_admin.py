@@ -394,6 +394,7 @@ def test_record_decision_refused_by_the_guard_shows_why_and_changes_nothing(
     page = client.get(case_url(case))
     button = next(b for b in page.context["buttons"] if b.transition.name == "record_decision")
     assert button.refusal.startswith("The notice has not been served on Terry Tenant")
+    assert f'href="{transition_url(case, "record_decision")}"' not in page.text  # not a link
     before = state(case)
 
     response = client.post(

@@ -24,7 +24,7 @@ from violations.models import (
     ViolationEvent,
 )
 from violations.selectors import allowed_transitions
-from violations.workflow import Transition
+from violations.workflow import Transition, event_label
 
 
 @dataclass
@@ -74,6 +74,7 @@ def _status_label(value: str) -> str:
 def timeline(case: Violation) -> list[ViolationEvent]:
     events = list(case.events.select_related("actor"))
     for event in events:
+        event.label = event_label(event.kind)
         event.from_label = _status_label(event.from_status)
         event.to_label = _status_label(event.to_status)
     return events

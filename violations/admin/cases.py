@@ -29,7 +29,7 @@ from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_zone
 from communications.admin.rendering import html_frame
 from properties.models import Unit
-from violations import services, serving
+from violations import letters, services, serving
 from violations.access import cases_visible_to_staff, has_case_right, is_recused
 from violations.admin.case_forms import (
     FORMS,
@@ -216,9 +216,8 @@ class ViolationAdmin(StrataScopedAdmin):
         "category",
         "status",
         "incident_on",
-        "response_deadline",
+        "deadline_column",
         "parties_served_column",
-        "created_at",
     )
     list_select_related = ("unit", "strata", "category")
     list_filter = ("status", CategoryFilter, UnitFilter, OverdueFilter, UnservedFilter)
@@ -253,7 +252,7 @@ class ViolationAdmin(StrataScopedAdmin):
             {
                 "fields": (
                     "respondent_label",
-                    "fine_contemplated",
+                    "fine_contemplated_label",
                     "continuing_interval_days",
                     "response_deadline",
                     "compliance_on",
@@ -344,6 +343,17 @@ class ViolationAdmin(StrataScopedAdmin):
             ),
             *super().get_urls(),
         ]
+
+    @admin.display(description=gettext_lazy("fine contemplated"))
+    def fine_contemplated_label(self, case):
+        return "—" if case.fine_contemplated is None else letters.money(case.fine_contemplated)
+
+    @admin.display(description=gettext_lazy("response deadline"), ordering="response_deadline")
+    def deadline_column(self, case):
+        """The deadline's date in the case's own strata, whatever strata is switched to."""
+        if case.response_deadline is None:
+            return "—"
+        return case.response_deadline.astimezone(strata_zone(case.strata)).date()
 
     # --- the case page ----------------------------------------------------------------------
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
