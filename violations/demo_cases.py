@@ -1,13 +1,13 @@
 """Demo enforcement data: the demo bylaws, and one case in every status, driven through the
-same services staff use so each has its letters, service records, events and emails.
-
-Only the clock is bent: a demo hearing is moved into the past before its outcome is recorded,
-because the services rightly refuse to record a hearing that has not happened yet.
+same services staff use so each has its letters, service records, events and emails. Every
+step happens today, so the cases that reach a decision do it the way the law allows on the
+day of the notice: the respondent declines a hearing in writing.
 """
 
 import datetime as dt
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ from properties.models import Occupancy, Unit
 from properties.selectors import current_occupancies
 from violations import services
 from violations.demo_bylaws import demo_bylaws_create
-from violations.models import Complaint, Hearing, Service, Status, Violation, ViolationCategory
+from violations.models import Complaint, Service, Status, Violation, ViolationCategory
 
 # (status, category, what happened)
 CASES = (
@@ -157,12 +157,14 @@ def _drive(case: Violation, status: str, *, manager: User, council: User) -> Non
     )
     if status == Status.HEARING_SCHEDULED:
         return
-    Hearing.objects.filter(case=case).update(scheduled_for=now - dt.timedelta(hours=2))
     services.violation_record_hearing_outcome(
         case=case,
         actor=manager,
-        outcome="held",
-        minutes="The owner attended and explained; council asked questions.",
+        outcome="withdrawn",
+        consent_file=ContentFile(
+            b"%PDF-1.4\n% The owner withdraws the request for a hearing.\n",
+            name="withdrawal.pdf",
+        ),
     )
 
 

@@ -12,7 +12,15 @@ from accounts.permissions import current_memberships
 from accounts.strata_time import strata_today, strata_zone
 from violations import letters, rule_pack, serving
 from violations.access import is_recused
-from violations.models import Bylaw, DecisionOutcome, PartyRole, Violation
+from violations.models import (
+    Bylaw,
+    DecisionOutcome,
+    HearingOutcome,
+    LetterKind,
+    PartyRole,
+    Response,
+    Violation,
+)
 from violations.workflow import TransitionRefused, refuse
 
 
@@ -46,15 +54,19 @@ def decision_guard(case: Violation, meeting_on=None) -> None:
             )
             % {"date": open_hearing.requested_on, "hold_by": open_hearing.hold_by}
         )
+    zone = strata_zone(case.strata)
+    if meeting_on is not None:
+        _meeting_after_the_record(case, meeting_on, zone)
     deadline = case.response_deadline
     if deadline is not None and timezone.now() > deadline:
-        last_day = deadline.astimezone(strata_zone(case.strata)).date()
+        last_day = deadline.astimezone(zone).date()
         if meeting_on is None or meeting_on > last_day:
             return
-    if case.hearings.exists():
-        return  # a hearing was held (or not attended, or withdrawn): council may decide
+    if case.hearings.filter(outcome__in=HEARD).exists():
+        return  # the respondent was heard (or did not come): council may decide
     respondents = case.parties.filter(role=PartyRole.RESPONDENT, required=True)
-    declined = respondents.filter(responses__declines_hearing=True).distinct().count()
+    declining = Response.objects.filter(party__in=respondents, declines_hearing=True)
+    declined = declining.values("party").distinct().count()
     if respondents.count() and declined == respondents.count():
         return
     refuse(
@@ -64,6 +76,41 @@ def decision_guard(case: Violation, meeting_on=None) -> None:
         )
         % {"deadline": letters.deadline_text(case, deadline)}
     )
+
+
+# Hearing outcomes after which council has heard the respondent (or they chose not to come).
+HEARD = (HearingOutcome.HELD, HearingOutcome.NO_SHOW)
+
+
+def _meeting_after_the_record(case: Violation, meeting_on, zone) -> None:
+    """A meeting decides on what was before it: never before the notice went out, a hearing
+    was held or the response that declined a hearing arrived."""
+    notice = (
+        case.letters.filter(kind=LetterKind.NOTICE, issued_at__isnull=False).order_by("-id").first()
+    )
+    events = []
+    if notice is not None:
+        events.append((notice.issued_at, _("the notice was sent")))
+    heard = case.hearings.filter(outcome__in=HEARD).exclude(scheduled_for=None).order_by("-id")
+    if heard:
+        events.append((heard[0].scheduled_for, _("the hearing")))
+    response = (
+        Response.objects.filter(case=case, declines_hearing=True).order_by("-received_at").first()
+    )
+    if response is not None:
+        events.append((response.received_at, _("the response declining a hearing arrived")))
+    for moment, what in events:
+        on = moment.astimezone(zone).date()
+        if meeting_on < on:
+            raise TransitionRefused(
+                {
+                    "meeting_on": _(
+                        "The meeting of %(meeting)s is before %(what)s (%(on)s): council decides "
+                        "on the record before it."
+                    )
+                    % {"meeting": meeting_on, "what": what, "on": on}
+                }
+            )
 
 
 def meeting_guard(

@@ -47,6 +47,11 @@ SAMPLES: dict[str, dict[str, str]] = {
         "continuing": "For a continuing contravention, a fine may be imposed every 7 days.",
         "response_deadline": "December 13, 2026 (end of day, Vancouver time)",
         "response_window": "14 days after this notice is deemed received",
+        "right_to_answer": "You may answer this complaint in writing, and you may ask in "
+        "writing, giving a reason, for a hearing before council (Strata Property Act, "
+        "section 135).",
+        "no_answer": "If council receives no answer by December 13, 2026 (end of day, "
+        "Vancouver time), it will decide on the information it has.",
     },
     LetterKind.WARNING: COMMON,
     LetterKind.HEARING_NOTICE: {
@@ -125,12 +130,14 @@ def deadline_text(case: Violation, deadline: dt.datetime) -> str:
 
 
 def bylaw_text_in_force(case: Violation) -> str:
-    """Each bylaw of the case as worded on the incident date (its revision then in force)."""
+    """Each bylaw of the case as worded on the incident date (its revision then in force).
+    Empty if one had no wording then, so the notice check refuses it: never today's text."""
     parts = []
     for bylaw in case.bylaws.all():
         revision = bylaw_revision_in_force(bylaw, case.incident_on)
-        text = revision.text if revision else bylaw.text
-        parts.append(f"{bylaw}: {text}")
+        if revision is None:
+            return ""
+        parts.append(f"{bylaw}: {revision.text}")
     return "\n\n".join(parts)
 
 
@@ -172,14 +179,25 @@ def notice_context(
         else ""
     )
     window = case.strata.response_window_days
+    deadline_words = deadline_text(case, deadline)
     return {
         **base_context(case, recipients),
         "fine_contemplated": f"up to {money(fine)} for each contravention",
         "continuing": continuing,
-        "response_deadline": deadline_text(case, deadline),
+        "response_deadline": deadline_words,
         "response_window": f"{window} days after this notice is deemed received: "
         f"{rule_pack.DEEMED_DAYS_BY_MAIL_OR_EMAIL} days after it is mailed or emailed",
+        "right_to_answer": RIGHT_TO_ANSWER,
+        "no_answer": NO_ANSWER.format(deadline=deadline_words),
     }
+
+
+# The words of SPA s.135(1) a notice must carry, whatever a strata's template says around them.
+RIGHT_TO_ANSWER = (
+    "You may answer this complaint in writing, and you may ask in writing, giving a reason, "
+    "for a hearing before council (Strata Property Act, section 135)."
+)
+NO_ANSWER = "If council receives no answer by {deadline}, it will decide on the information it has."
 
 
 def notice_missing_elements(html: str, context: dict[str, str]) -> list[str]:
@@ -190,15 +208,20 @@ def notice_missing_elements(html: str, context: dict[str, str]) -> list[str]:
         "strata_name": context["strata_name"],
         "strata_plan": context["strata_plan"],
         "unit": context["unit"],
+        "strata_lot": context["strata_lot"],
         "bylaw_text": context["bylaw_text"],
         "incident_when": context["incident_when"],
         "incident_place": context["incident_place"],
         "description": context["description"],
         "fine_contemplated": context["fine_contemplated"],
+        "right_to_answer": context["right_to_answer"],
         "response_window": context["response_deadline"],
+        "no_answer": context["no_answer"],
         "reply_address": context["reply_address"],
         "reply_email": context["reply_email"],
     }
+    if context["continuing"]:  # only a notice that contemplates a continuing fine says how often
+        values["continuing"] = context["continuing"]
     return [
         rule_pack.NOTICE_ELEMENTS[key]
         for key, value in values.items()

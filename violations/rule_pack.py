@@ -28,13 +28,17 @@ DEEMED_DAYS_BY_MAIL_OR_EMAIL = 4
 NOTICE_ELEMENTS = {
     "strata_name": "the strata corporation's name",
     "strata_plan": "the strata plan number",
-    "unit": "the strata lot and unit",
+    "unit": "the unit",
+    "strata_lot": "the strata lot",
     "bylaw_text": "the text of each bylaw in force on the incident date",
     "incident_when": "the date (and time) of the incident",
     "incident_place": "where it happened",
     "description": "what happened",
     "fine_contemplated": "the fine contemplated, up to what amount",
-    "response_window": "the right to answer in writing and to ask for a hearing, and by when",
+    "continuing": "how often a continuing contravention may be fined",
+    "right_to_answer": "the right to answer in writing and to ask in writing for a hearing",
+    "response_window": "the deadline to answer, as a date",
+    "no_answer": "that council will decide on what it has if there is no answer",
     "reply_address": "a postal address for replies",
     "reply_email": "an email address for replies",
 }
@@ -70,30 +74,26 @@ class FineLimit:
 
 
 def fine_limit(bylaw: Bylaw, strata) -> FineLimit:
-    """The largest fine for one contravention of ``bylaw``: the bylaw's own amount, the
-    strata's maximum and Reg 7.1, whichever is lowest."""
-    if bylaw.is_short_term_rental:
-        legal, legal_why, min_interval = (
+    """The largest fine for one contravention of ``bylaw``, and how often it may repeat.
+
+    A bylaw without its own amount takes the strata's maximum for bylaws or rules; every
+    amount is held to Reg 7.1 ($200 a bylaw, $50 a rule). Only a short-term rental bylaw that
+    sets its own amount may go higher (up to $1,000, Reg 7.1(2)), and only one that sets its
+    own interval may repeat more often than the strata's interval (daily at most).
+    """
+    if bylaw.is_short_term_rental and bylaw.fine_amount is not None:
+        legal = (
             Decimal(REG_7_1_MAX_SHORT_TERM_RENTAL_FINE),
             "Reg 7.1(2) caps a short-term rental fine at $1,000",
-            1,
         )
         strata_cap = None
     elif bylaw.kind == Bylaw.Kind.RULE:
-        legal, legal_why, min_interval = (
-            Decimal(REG_7_1_MAX_RULE_FINE),
-            "Reg 7.1 caps a rule fine at $50",
-            MIN_CONTINUING_INTERVAL_DAYS,
-        )
+        legal = (Decimal(REG_7_1_MAX_RULE_FINE), "Reg 7.1 caps a rule fine at $50")
         strata_cap = strata.max_fine_rule
     else:
-        legal, legal_why, min_interval = (
-            Decimal(REG_7_1_MAX_BYLAW_FINE),
-            "Reg 7.1 caps a bylaw fine at $200",
-            MIN_CONTINUING_INTERVAL_DAYS,
-        )
+        legal = (Decimal(REG_7_1_MAX_BYLAW_FINE), "Reg 7.1 caps a bylaw fine at $200")
         strata_cap = strata.max_fine_bylaw
-    candidates = [(legal, legal_why)]
+    candidates = [legal]
     if strata_cap is not None:
         candidates.append((Decimal(strata_cap), f"the strata's maximum is ${strata_cap}"))
     if bylaw.fine_amount is not None:
@@ -101,11 +101,14 @@ def fine_limit(bylaw: Bylaw, strata) -> FineLimit:
             (Decimal(bylaw.fine_amount), f"{bylaw} sets its fine at ${bylaw.fine_amount}")
         )
     amount, why = min(candidates, key=lambda pair: pair[0])
-    interval = max(
-        min_interval,
-        bylaw.continuing_interval_days or 0,
-        0 if bylaw.is_short_term_rental else strata.continuing_interval_days,
-    )
+    if bylaw.is_short_term_rental and bylaw.continuing_interval_days:
+        interval = bylaw.continuing_interval_days
+    else:
+        interval = max(
+            MIN_CONTINUING_INTERVAL_DAYS,
+            bylaw.continuing_interval_days or 0,
+            strata.continuing_interval_days,
+        )
     return FineLimit(amount=amount, interval_days=interval, why=why)
 
 

@@ -47,6 +47,7 @@ from violations.models import (
     ViolationCategory,
     ViolationEvent,
 )
+from violations.selectors import bylaw_revision_in_force
 from violations.workflow import TRANSITIONS, Transition, TransitionRefused, refuse
 
 # --- the frame every transition shares ---------------------------------------------------
@@ -187,6 +188,12 @@ def violation_report(
         errors["bylaws"] = _("Name at least one bylaw or rule that was contravened.")
     if any(b.strata_id != strata.pk for b in bylaws):
         errors["bylaws"] = _("Every bylaw must be one of %(strata)s's.") % {"strata": strata.name}
+    not_in_force = [str(b) for b in bylaws if bylaw_revision_in_force(b, incident_on) is None]
+    if not_in_force and "bylaws" not in errors:
+        errors["bylaws"] = _(
+            "%(bylaws)s had no wording in force on %(date)s: a contravention is judged by the "
+            "bylaw in force when it happened."
+        ) % {"bylaws": "; ".join(not_in_force), "date": incident_on}
     if category is not None and category.strata_id != strata.pk:
         errors["category"] = _("The category belongs to another strata.")
     if incident_on > strata_today(strata):
@@ -768,7 +775,7 @@ def violation_schedule_hearing(
             letter,
             [(p.person, p) for p in parties],
             actor,
-            key=f"hearing_notice:{hearing.uuid}",
+            key=f"hearing_notice:{letter.uuid}",
             kind=EmailKind.HEARING_NOTICE,
         )
         _finish(
@@ -812,12 +819,14 @@ def violation_record_hearing_outcome(
                 evidence.inspect_file(consent_file)
             except evidence.Refused as refused:
                 raise TransitionRefused({"consent_file": str(refused)}) from refused
-        if outcome == HearingOutcome.POSTPONED and not consent_file:
+        if outcome in (HearingOutcome.HELD, HearingOutcome.NO_SHOW):
+            _hearing_notice_given(case, hearing)
+        if outcome in (HearingOutcome.POSTPONED, HearingOutcome.WITHDRAWN) and not consent_file:
             raise TransitionRefused(
                 {
                     "consent_file": _(
-                        "A hearing is postponed only at the respondent's written request; "
-                        "attach it."
+                        "A hearing is postponed or its request withdrawn only in writing by the "
+                        "respondent; attach their written request."
                     )
                 }
             )
@@ -853,6 +862,35 @@ def violation_record_hearing_outcome(
             context=context,
         )
     return hearing
+
+
+def _hearing_notice_given(case: Violation, hearing: Hearing) -> None:
+    """A hearing is held, or missed, only if every party was given its notice in time: each
+    one's latest service of the hearing notice deemed given (SPA s.61) by the hearing day."""
+    day = hearing.scheduled_for.astimezone(strata_zone(case.strata)).date()
+    latest = {}
+    for service in Service.objects.filter(letter=hearing.notice_letter).order_by(
+        "created_at", "id"
+    ):
+        latest[service.person_id] = service
+    late = [
+        party.person.full_name
+        for party in case.parties.filter(required=True).select_related("person")
+        if party.person_id not in latest
+        or latest[party.person_id].status != ServiceStatus.SENT
+        or latest[party.person_id].deemed_given_on > day
+    ]
+    if late:
+        raise TransitionRefused(
+            {
+                "outcome": _(
+                    "%(names)s had not been given the hearing notice by %(day)s (it is deemed "
+                    "given 4 days after mailing or emailing, or when handed over): the hearing "
+                    "cannot count as held or missed. Schedule it again."
+                )
+                % {"names": ", ".join(late), "day": day}
+            }
+        )
 
 
 def _decided_late(case: Violation, meeting_on: dt.date) -> bool:

@@ -92,7 +92,7 @@ TRANSITIONS: dict[str, Transition] = {
             [S.REPORTED],
             Right.FILE_CASES,
             "a unit of the strata, at least one bylaw, a complaint or staff observation",
-            "complainant acknowledgement, emailed when the complainant has an address",
+            "complainant acknowledgement to a complainant on the register: email or print",
         ),
         _t(
             "add_complaint",
@@ -187,10 +187,11 @@ TRANSITIONS: dict[str, Transition] = {
         _t(
             "schedule_hearing",
             "Schedule the hearing",
-            [S.HEARING_REQUESTED],
+            [S.HEARING_REQUESTED, S.HEARING_SCHEDULED],
             [S.HEARING_SCHEDULED],
             Right.REVIEW_CASES,
-            "on or before the hold-by date (request + hearing deadline days), not in the past",
+            "on or before the hold-by date (request + hearing deadline days), not in the past; "
+            "scheduling again sends a new notice",
             "hearing notice to each party",
         ),
         _t(
@@ -199,8 +200,9 @@ TRANSITIONS: dict[str, Transition] = {
             [S.HEARING_SCHEDULED],
             [S.AWAITING_DECISION, S.HEARING_REQUESTED],
             Right.REVIEW_CASES,
-            "held or no-show once its time has come, or withdrawn; "
-            "postponed only with the respondent's written request (back to scheduling)",
+            "held or no-show once its time has come and every party was given the hearing "
+            "notice by then; withdrawn or postponed only with the respondent's written request "
+            "(postponed: back to scheduling)",
             "none",
         ),
         _t(

@@ -8,6 +8,7 @@ every table a transition may write, so a refusal can assert that nothing changed
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import AuditLog, User
@@ -156,10 +157,23 @@ class Driver:
             case "awaiting_decision":
                 self.to(case, "hearing_scheduled", **notice)
                 services.violation_record_hearing_outcome(
-                    case=case, actor=a, outcome=HearingOutcome.WITHDRAWN
+                    case=case,
+                    actor=a,
+                    outcome=HearingOutcome.WITHDRAWN,
+                    consent_file=written_request(),
                 )
             case "decided_dismissed" | "decided_upheld":
-                self.to(case, "awaiting_decision", **notice)
+                self.to(case, "notice_sent", **notice)
+                for party in case.parties.filter(role="respondent", required=True):
+                    services.violation_record_response(
+                        case=case,
+                        actor=a,
+                        party=party,
+                        text="No hearing, thank you; council may decide.",
+                        channel="letter",
+                        received_at=timezone.now(),
+                        declines_hearing=True,
+                    )
                 outcome = "dismissed" if status == "decided_dismissed" else "upheld_warning"
                 services.violation_record_decision(
                     case=case, actor=a, **decision_kwargs(case, self.council, outcome=outcome)
@@ -169,3 +183,8 @@ class Driver:
         case.refresh_from_db()
         assert case.status == status
         return case
+
+
+def written_request() -> SimpleUploadedFile:
+    """A respondent's written request (to withdraw or postpone a hearing), as a small PDF."""
+    return SimpleUploadedFile("request.pdf", b"%PDF-1.4\n% I withdraw my request.\n")

@@ -21,7 +21,7 @@ from tests.violations.drive import (
     snapshot,
 )
 from tests.violations.factories import BylawFactory
-from violations import services
+from violations import rule_pack, services
 from violations.models import Bylaw, Charge, Decision, Service, ServiceMethod, ServiceStatus
 from violations.workflow import TransitionRefused
 
@@ -442,3 +442,80 @@ def test_the_decision_letter_is_emailed_once_to_each_emailable_party_and_printed
     )
     assert counts()["emails"] - before["emails"] == 1
     assert Decision.objects.get() == decision
+
+
+# --- the record before the meeting (review findings) ---------------------------------------
+
+
+def test_refused_when_the_meeting_is_dated_before_the_notice_went_out(w):
+    w.driver.to(w.case, "notice_sent")
+    with time_machine.travel(AFTER_DEADLINE, tick=False):
+        assert_refused(
+            w,
+            {
+                "meeting_on": [
+                    "The meeting of 2026-11-01 is before the notice was sent (2026-11-25): "
+                    "council decides on the record before it."
+                ]
+            },
+            meeting_on=dt.date(2026, 11, 1),
+        )
+
+
+def test_a_withdrawn_hearing_request_does_not_open_the_decision_before_the_deadline(w):
+    w.driver.to(w.case, "awaiting_decision")  # the hearing request was withdrawn in writing
+    assert_refused(
+        w,
+        "The response deadline is December 13, 2026 (end of day, Vancouver time); before "
+        "then a decision needs the respondent's written response declining a hearing.",
+    )
+
+
+def test_a_hearing_request_is_withdrawn_only_in_writing(w):
+    w.driver.to(w.case, "hearing_scheduled")
+    before = snapshot(w.case)
+    with pytest.raises(TransitionRefused) as refused:
+        services.violation_record_hearing_outcome(case=w.case, actor=w.manager, outcome="withdrawn")
+    assert list(refused.value.message_dict) == ["consent_file"]
+    assert snapshot(w.case) == before
+
+
+def test_a_no_show_is_refused_when_a_party_was_not_given_the_hearing_notice_in_time(w):
+    # Terry (the tenant) gave no email: his hearing notice waits in the print queue.
+    w.driver.to(w.case, "hearing_scheduled", respondent_role="tenant", respondent=w.tenant)
+    before = snapshot(w.case)
+    with (
+        time_machine.travel(T0 + dt.timedelta(days=8), tick=False),
+        pytest.raises(TransitionRefused) as refused,
+    ):
+        services.violation_record_hearing_outcome(case=w.case, actor=w.manager, outcome="no_show")
+    assert refused.value.message_dict["outcome"][0].startswith(
+        "Terry Tenant had not been given the hearing notice by 2026-12-02"
+    )
+    assert snapshot(w.case) == before
+
+
+def test_a_hearing_can_be_scheduled_again_with_a_new_notice(w):
+    w.driver.to(w.case, "hearing_scheduled")
+    first = w.case.hearings.get().notice_letter
+
+    hearing = services.violation_schedule_hearing(
+        case=w.case,
+        actor=w.manager,
+        scheduled_for=timezone.now() + dt.timedelta(days=10),
+        location="Lobby meeting room",
+    )
+
+    assert hearing.notice_letter != first
+    assert (hearing.location, w.case.letters.filter(kind="hearing_notice").count()) == (
+        "Lobby meeting room",
+        2,
+    )
+    keys = OutboundEmail.objects.filter(kind="hearing_notice").values_list("dedup_key", flat=True)
+    assert len(set(keys)) == 2  # each notice its own key: the second is sent, not deduplicated
+
+
+def test_a_short_term_rental_bylaw_without_its_own_fine_takes_the_stratas_maximum(w):
+    bylaw = BylawFactory(strata=w.case.strata, number="7.1", is_short_term_rental=True)
+    limit = rule_pack.fine_limit(bylaw, w.case.strata)
+    assert (limit.amount, limit.interval_days) == (Decimal("50.00"), 7)

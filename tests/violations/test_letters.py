@@ -131,3 +131,49 @@ def test_the_letter_html_and_pdf_are_kept_as_sent(case, driver, owner_for_notice
     email = OutboundEmail.objects.get(kind="notice")
     assert email.body_html == notice.html
     assert email.subject == "Notice of complaint VIO-20261101-001 — Harbour View"
+
+
+def test_an_edited_notice_without_the_right_to_answer_is_refused(
+    case, driver, manager, owner_for_notices
+):
+    draft = driver.to(case, "notice_pending_approval").letters.get(kind="notice")
+    edited = draft.html.replace(
+        "You may answer this complaint in writing, and you may ask in writing, giving a "
+        "reason, for a hearing before council (Strata Property Act, section 135).",
+        "Pay the fine.",
+    )
+    assert edited != draft.html
+    services.violation_prepare_notice(
+        case=case, actor=manager, respondent_role="owners", html=edited
+    )
+    with pytest.raises(TransitionRefused) as refused:
+        services.violation_send_notice(case=case, actor=manager)
+    assert (
+        "the right to answer in writing and to ask in writing for a hearing"
+        in (refused.value.messages[0])
+    )
+    assert not OutboundEmail.objects.exists()
+
+
+def test_a_case_under_a_bylaw_not_yet_in_force_on_the_incident_date_is_refused(
+    strata, unit, owner_for_notices, manager
+):
+    bylaw = BylawFactory(strata=strata, number="9.9", revision=dt.date(2026, 11, 20))
+    with pytest.raises(TransitionRefused) as refused:
+        services.violation_report(
+            actor=manager,
+            unit=unit,
+            bylaws=[bylaw],
+            incident_on=dt.date(2026, 11, 1),
+            description="Music.",
+            complaint={
+                "channel": "email",
+                "received_on": dt.date(2026, 11, 2),
+                "complainant_name": "A neighbour",
+            },
+        )
+    assert refused.value.message_dict["bylaws"] == [
+        "Bylaw 9.9 Noise had no wording in force on 2026-11-01: a contravention is judged by "
+        "the bylaw in force when it happened."
+    ]
+    assert not unit.violations.exists()

@@ -26,6 +26,7 @@ from tests.violations.drive import (
     delta,
     respondent_party,
     snapshot,
+    written_request,
 )
 from violations import services
 from violations.models import Service, Violation, ViolationEvent
@@ -242,7 +243,7 @@ def invoke(name: str, case: Violation, actor, w):
             )
         case "record_hearing_outcome":
             return services.violation_record_hearing_outcome(
-                case=case, actor=actor, outcome="withdrawn"
+                case=case, actor=actor, outcome="withdrawn", consent_file=written_request()
             )
         case "record_decision":
             return services.violation_record_decision(

@@ -331,7 +331,10 @@ class RecordServiceForm(CaseForm):
     service = forms.ModelChoiceField(label=_("Letter to serve"), queryset=Service.objects.none())
     method = forms.ChoiceField(
         label=_("Served by"),
-        choices=[(ServiceMethod.MAIL, _("Mail")), (ServiceMethod.HAND, _("By hand"))],
+        choices=[
+            (ServiceMethod.MAIL, _("Mail")),
+            (ServiceMethod.HAND, _("Handed to the person (SPA s.61(1)(a))")),
+        ],
         widget=forms.RadioSelect,
     )
     on_date = forms.DateField(label=_("Mailed or handed over on"), widget=AdminDateWidget)
