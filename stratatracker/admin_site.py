@@ -6,7 +6,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -50,12 +50,8 @@ CASE_PANEL_STATUSES = (
 DASHBOARD_HEARINGS = 10  # the soonest hearings due the dashboard lists
 
 
-def case_change_url(case, current_app: str) -> str | None:
-    """The case's admin page, once the case admin is registered."""
-    try:
-        return reverse("admin:violations_violation_change", args=[case.pk], current_app=current_app)
-    except NoReverseMatch:
-        return None
+def case_change_url(case, current_app: str) -> str:
+    return reverse("admin:violations_violation_change", args=[case.pk], current_app=current_app)
 
 
 class StaffAuthenticationForm(AdminAuthenticationForm):

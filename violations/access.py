@@ -21,6 +21,7 @@ def recused_q(user) -> Q:
         Q(parties__person__user=user)
         | Q(complaints__complainant__user=user)
         | Q(unit__in=current_occupancies().filter(person__user=user).values("unit_id"))
+        | Q(unit__in=current_occupancies().filter(landlord__user=user).values("unit_id"))
     )
 
 
@@ -28,7 +29,11 @@ def is_recused(user, case: Violation) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     if case.pk is None:  # a case being filed: recused from reporting on their own unit
-        return current_occupancies().filter(person__user=user, unit=case.unit_id).exists()
+        return (
+            current_occupancies()
+            .filter(Q(person__user=user) | Q(landlord__user=user), unit=case.unit_id)
+            .exists()
+        )
     return Violation.objects.filter(recused_q(user), pk=case.pk).exists()
 
 

@@ -4,11 +4,11 @@ The decision guard (service, deadline, hearing), the meeting guard (a council me
 members present, recusals, a carried motion) and the fine guard (one bylaw, every cap).
 """
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import StrataMembership
-from accounts.permissions import current_memberships
 from accounts.strata_time import strata_today, strata_zone
 from violations import letters, rule_pack, serving
 from violations.access import is_recused
@@ -134,16 +134,31 @@ def meeting_guard(
         errors["meeting_on"] = _("The meeting date cannot be in the future.")
     if not members_present:
         errors["members_present"] = _("Name the council members present at the meeting.")
+    on = meeting_on if meeting_on is not None else strata_today(case.strata)
     council_ids = set(
         StrataMembership.objects.filter(
-            current_memberships(), strata=case.strata, role=StrataMembership.Role.COUNCIL
+            Q(starts_on__lte=on) & (Q(ends_on__isnull=True) | Q(ends_on__gte=on)),
+            strata=case.strata,
+            role=StrataMembership.Role.COUNCIL,
         ).values_list("user_id", flat=True)
     )
     outsiders = [u for u in members_present if u.pk not in council_ids]
     if outsiders:
-        errors["members_present"] = _("%(names)s are not council members of %(strata)s.") % {
+        errors["members_present"] = _(
+            "%(names)s were not council members of %(strata)s on %(on)s."
+        ) % {
             "names": ", ".join(str(u) for u in outsiders),
             "strata": case.strata.name,
+            "on": on,
+        }
+    elif members_present and len(members_present) < rule_pack.council_quorum(len(council_ids)):
+        errors["members_present"] = _(
+            "%(present)d of %(council)d council members were present; a quorum is %(quorum)d "
+            "(Standard Bylaw 18)."
+        ) % {
+            "present": len(members_present),
+            "council": len(council_ids),
+            "quorum": rule_pack.council_quorum(len(council_ids)),
         }
     conflicted = [u for u in members_present if is_recused(u, case) and u not in recusals]
     if conflicted:

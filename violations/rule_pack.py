@@ -66,6 +66,17 @@ def decision_due(strata, held_on: dt.date) -> dt.date:
     return held_on + dt.timedelta(days=strata.decision_deadline_days)
 
 
+def council_quorum(council_size: int) -> int:
+    """Standard Bylaw 18: 1 of 1, 2 of 2 to 4, 3 of 5 or 6, 4 of 7 (and a majority above)."""
+    if council_size <= 1:
+        return 1
+    if council_size <= 4:
+        return 2
+    if council_size <= 6:
+        return 3
+    return council_size // 2 + 1
+
+
 @dataclass(frozen=True)
 class FineLimit:
     amount: Decimal

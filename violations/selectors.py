@@ -106,7 +106,7 @@ def allowed_transitions(case: Violation, user) -> list[Transition]:
 # the cases they are recused from) and runs a fixed number of queries, however many cases.
 
 # Where a decision may be recorded from (workflow "record_decision").
-DECISION_STATUSES = (Status.NOTICE_SENT, Status.RESPONDED, Status.AWAITING_DECISION)
+DECISION_STATUSES = tuple(TRANSITIONS["record_decision"].sources)
 
 
 def _latest_issued_notice(case_ref) -> QuerySet[Letter]:

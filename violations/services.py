@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_log_record
 from accounts.models import User
 from accounts.request_meta import AuditContext
-from accounts.strata_time import end_of_day, strata_today, strata_zone
+from accounts.strata_time import strata_today, strata_zone
 from communications.models import EmailKind, OutboundEmail, TrackingEvent
 from properties.models import Person, Unit
 from properties.selectors import current_occupancies
@@ -516,7 +516,13 @@ def violation_record_service(
             refuse(_("The service date cannot be before the letter was issued."))
         service.method = method
         service.status = ServiceStatus.SENT
-        service.sent_at = end_of_day(case.strata, on_date) if on_date else timezone.now()
+        # Paper service is recorded by date; the time is unknown unless it is today.
+        today = strata_today(case.strata)
+        service.sent_at = (
+            timezone.now()
+            if on_date == today
+            else dt.datetime.combine(on_date, dt.time(12), tzinfo=strata_zone(case.strata))
+        )
         service.deemed_given_on = rule_pack.deemed_given_on(method, on_date)
         service.recorded_by = actor
         service.save()
@@ -700,6 +706,17 @@ def violation_receive_hearing_request(
             )
         if requested_on > strata_today(case.strata):
             raise TransitionRefused({"requested_on": _("It cannot be received in the future.")})
+        notice_on = _issued(case, LetterKind.NOTICE).issued_at.astimezone(strata_zone(case.strata))
+        if requested_on < notice_on.date():
+            raise TransitionRefused(
+                {
+                    "requested_on": _(
+                        "The notice went out on %(date)s; a hearing request answers it, so it "
+                        "is received on or after that day."
+                    )
+                    % {"date": notice_on.date()}
+                }
+            )
         hearing = Hearing.objects.create(
             case=case,
             requested_by=party,
@@ -727,7 +744,6 @@ def violation_schedule_hearing(
     actor: User,
     scheduled_for: dt.datetime,
     location: str,
-    html: str | None = None,
     context: AuditContext | None = None,
 ) -> Hearing:
     with transaction.atomic():
@@ -765,7 +781,7 @@ def violation_schedule_hearing(
         context_ = {
             k: v for k, v in context_.items() if k in letters.SAMPLES[LetterKind.HEARING_NOTICE]
         }
-        letter = _letter_create(case, LetterKind.HEARING_NOTICE, context_, actor, html=html)
+        letter = _letter_create(case, LetterKind.HEARING_NOTICE, context_, actor)
         letters.letter_issue(letter)
         hearing.notice_letter = letter
         hearing.save()
@@ -929,7 +945,6 @@ def violation_record_decision(
     fine_amount: Decimal | None = None,
     fine_bylaw: Bylaw | None = None,
     continuing_every_days: int | None = None,
-    html: str | None = None,
     context: AuditContext | None = None,
 ) -> Decision:
     """Record council's decision from its meeting, send the decision letter to every served
@@ -988,7 +1003,7 @@ def violation_record_decision(
             },
             "reasons": reasons,
         }
-        letter = _letter_create(case, LetterKind.DECISION, context_, actor, html=html)
+        letter = _letter_create(case, LetterKind.DECISION, context_, actor)
         letters.letter_issue(letter)
         decision.letter = letter
         decision.save(update_fields=["letter", "updated_at"])

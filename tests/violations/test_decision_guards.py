@@ -10,7 +10,11 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accounts.models import StrataMembership
 from communications.models import OutboundEmail
+from properties.models import Occupancy
+from tests.accounts.factories import MembershipFactory, UserFactory
+from tests.properties.factories import PersonFactory
 from tests.violations.drive import (
     FAST_HASHERS,
     T0,
@@ -22,6 +26,7 @@ from tests.violations.drive import (
 )
 from tests.violations.factories import BylawFactory
 from violations import rule_pack, services
+from violations.access import is_recused
 from violations.models import Bylaw, Charge, Decision, Service, ServiceMethod, ServiceStatus
 from violations.workflow import TransitionRefused
 
@@ -519,3 +524,66 @@ def test_a_short_term_rental_bylaw_without_its_own_fine_takes_the_stratas_maximu
     bylaw = BylawFactory(strata=w.case.strata, number="7.1", is_short_term_rental=True)
     limit = rule_pack.fine_limit(bylaw, w.case.strata)
     assert (limit.amount, limit.interval_days) == (Decimal("50.00"), 7)
+
+
+def test_refused_without_a_quorum_of_council(w, strata):
+    for n in range(3):  # five council members: a quorum is three (Standard Bylaw 18)
+        MembershipFactory(
+            strata=strata,
+            role=StrataMembership.Role.COUNCIL,
+            starts_on=dt.date(2026, 1, 1),
+            user=UserFactory(email=f"member{n}@example.test"),
+        )
+    w.driver.to(w.case, "notice_sent")
+    with time_machine.travel(AFTER_DEADLINE, tick=False):
+        assert_refused(
+            w,
+            {
+                "members_present": [
+                    "2 of 5 council members were present; a quorum is 3 (Standard Bylaw 18)."
+                ]
+            },
+        )
+
+
+def test_refused_when_a_member_present_had_left_council_before_the_meeting(w):
+    leaver = w.council[1]
+    leaver.memberships.update(ends_on=dt.date(2026, 12, 1))
+    w.driver.to(w.case, "notice_sent")
+    with time_machine.travel(AFTER_DEADLINE, tick=False):
+        assert_refused(
+            w,
+            {
+                "members_present": [
+                    f"{leaver} were not council members of Harbour View on 2026-12-14."
+                ]
+            },
+        )
+
+
+def test_a_hearing_request_cannot_predate_the_notice(w):
+    w.driver.to(w.case, "notice_sent")
+    with pytest.raises(TransitionRefused) as refused:
+        services.violation_receive_hearing_request(
+            case=w.case,
+            actor=w.manager,
+            party=respondent_party(w.case),
+            reason="I want to explain.",
+            requested_on=dt.date(2026, 11, 20),
+        )
+    assert refused.value.message_dict == {
+        "requested_on": [
+            "The notice went out on 2026-11-25; a hearing request answers it, so it is "
+            "received on or after that day."
+        ]
+    }
+
+
+def test_a_landlord_on_council_is_recused_before_anyone_is_served(w, council_member):
+    landlord = PersonFactory(strata=w.case.strata, full_name="Lou Landlord", user=council_member)
+    Occupancy.objects.filter(person=w.tenant, role="tenant").update(landlord=landlord)
+
+    assert is_recused(council_member, w.case)
+    with pytest.raises(TransitionRefused) as refused:
+        services.violation_reject(case=w.case, actor=council_member, reason="Not a matter.")
+    assert refused.value.code == "recused"

@@ -324,7 +324,7 @@ def test_record_as_mailed_serves_the_party_and_moves_the_deadline(
     terry.refresh_from_db()
     assert (terry.status, terry.method, terry.recorded_by) == ("sent", "mail", manager)
     assert terry.deemed_given_on == mailed_on + dt.timedelta(days=4)
-    assert terry.sent_at == end_of_day(strata, mailed_on)
+    assert terry.sent_at == dt.datetime.combine(mailed_on, dt.time(12), tzinfo=strata_zone(strata))
     case.refresh_from_db()
     assert case.response_deadline == end_of_day(
         strata, dt.date(2026, 12, 1) + dt.timedelta(days=strata.response_window_days)

@@ -21,7 +21,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -40,14 +40,6 @@ from violations.selectors import print_queue_for
 from violations.services import violation_record_service
 
 TITLE = gettext_lazy("Print queue")
-
-
-def case_change_url(case, current_app: str = "admin") -> str | None:
-    """The case's admin page, once the case admin is registered."""
-    try:
-        return reverse("admin:violations_violation_change", args=[case.pk], current_app=current_app)
-    except NoReverseMatch:
-        return None
 
 
 def pdf_name(number: int, service: Service) -> str:
@@ -125,9 +117,10 @@ class PrintQueueAdmin(StrataScopedAdmin):
     @admin.display(description=gettext_lazy("case"), ordering="letter__case__reference")
     def case(self, service):
         case = service.letter.case
-        url = case_change_url(case, self.admin_site.name)
-        label = f"{case.reference} ({case.strata.name})"
-        return format_html('<a href="{}">{}</a>', url, label) if url else label
+        url = reverse(
+            "admin:violations_violation_change", args=[case.pk], current_app=self.admin_site.name
+        )
+        return format_html('<a href="{}">{} ({})</a>', url, case.reference, case.strata.name)
 
     @admin.display(description=gettext_lazy("letter"), ordering="letter__kind")
     def letter_kind(self, service):
