@@ -8,8 +8,10 @@ and changes nothing.
 """
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -24,6 +26,7 @@ from properties.models import Person, Unit
 from properties.selectors import current_occupancies
 from violations import evidence, guards, letters, rule_pack, serving
 from violations.access import has_case_right, is_recused
+from violations.clamav import scan_uploads
 from violations.models import (
     Bylaw,
     CaseParty,
@@ -815,6 +818,7 @@ def violation_record_hearing_outcome(
     consent_file=None,
     context: AuditContext | None = None,
 ) -> Hearing:
+    written = _written_request(consent_file) if consent_file else None
     with transaction.atomic():
         case = _begin(case, "record_hearing_outcome", actor)
         hearing = _open_hearing(case)
@@ -830,14 +834,9 @@ def violation_record_hearing_outcome(
             )
         if outcome == HearingOutcome.HELD and not minutes.strip():
             raise TransitionRefused({"minutes": _("Record the minutes of the hearing.")})
-        if consent_file:
-            try:
-                evidence.inspect_file(consent_file)
-            except evidence.Refused as refused:
-                raise TransitionRefused({"consent_file": str(refused)}) from refused
         if outcome in (HearingOutcome.HELD, HearingOutcome.NO_SHOW):
             _hearing_notice_given(case, hearing)
-        if outcome in (HearingOutcome.POSTPONED, HearingOutcome.WITHDRAWN) and not consent_file:
+        if outcome in (HearingOutcome.POSTPONED, HearingOutcome.WITHDRAWN) and not written:
             raise TransitionRefused(
                 {
                     "consent_file": _(
@@ -851,8 +850,8 @@ def violation_record_hearing_outcome(
         hearing.recorded_by = actor
         if outcome == HearingOutcome.HELD:
             hearing.held_at = hearing.scheduled_for
-        if consent_file:
-            hearing.consent_file = consent_file
+        if written:
+            hearing.consent_file = written
         hearing.save()
         before = case.status
         if outcome == HearingOutcome.POSTPONED:
@@ -878,6 +877,21 @@ def violation_record_hearing_outcome(
             context=context,
         )
     return hearing
+
+
+def _written_request(file):
+    """A respondent's written request, checked like evidence (its type and size) and scanned
+    when scanning is on, before any transaction (the scan is network I/O); it is stored under
+    a random name, never the uploader's."""
+    try:
+        upload = evidence.inspect_file(file)
+        scan_uploads([upload])
+    except evidence.Refused as refused:
+        raise TransitionRefused({"consent_file": str(refused)}) from refused
+    except ValidationError as error:
+        raise TransitionRefused({"consent_file": error.messages}) from error
+    file.name = f"{uuid.uuid4().hex}.{upload.extension}"
+    return file
 
 
 def _hearing_notice_given(case: Violation, hearing: Hearing) -> None:

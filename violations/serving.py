@@ -10,7 +10,7 @@ import datetime as dt
 from django.utils import timezone
 
 from accounts.strata_time import strata_today
-from communications.models import EmailKind
+from communications.models import EmailKind, OutboundEmail
 from communications.services import queue_email
 from properties.models import Person, Unit
 from violations import letters, rule_pack
@@ -116,9 +116,14 @@ def letter_serve_one(
             dedup_key=f"violation:{case.uuid}:{key}:{person.uuid}:v{version}",
             about=case.uuid,
         )
-        service.status = ServiceStatus.SENT
-        service.sent_at = timezone.now()
-        service.deemed_given_on = rule_pack.deemed_given_on(method, strata_today(case.strata))
+        if service.outbound_email.status == OutboundEmail.Status.SUPPRESSED:
+            # Only non-legal letters (an acknowledgement) can be suppressed: print it instead.
+            service.method = ServiceMethod.MAIL
+            service.address = postal_address(person, case.unit)
+        else:
+            service.status = ServiceStatus.SENT
+            service.sent_at = timezone.now()
+            service.deemed_given_on = rule_pack.deemed_given_on(method, strata_today(case.strata))
     else:
         service.address = postal_address(person, case.unit)
     service.save()

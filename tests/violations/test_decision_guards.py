@@ -151,6 +151,9 @@ def test_refused_after_a_postponement_until_the_new_hearing_is_held(w):
         decide(w)
     assert refused.value.code == "state"
     assert "A hearing was requested on 2026-11-25" in refused.value.messages[0]
+    stored = w.case.hearings.get(outcome="postponed_by_request").consent_file.name
+    assert stored.startswith("hearings/") and stored.endswith(".pdf")
+    assert "request" not in stored  # a random name, never the uploader's
 
 
 def test_a_postponement_request_that_is_no_document_is_refused(w, settings, tmp_path):

@@ -10,6 +10,7 @@ import time_machine
 from communications.models import OutboundEmail, TrackingEvent
 from properties.models import Occupancy
 from tests.accounts.factories import MembershipFactory, StrataFactory
+from tests.communications.factories import SuppressionFactory
 from tests.properties.factories import OccupancyFactory, PersonFactory, UnitFactory
 from tests.violations.drive import FAST_HASHERS, T0, Driver, complaint, counts, snapshot
 from tests.violations.factories import BylawFactory
@@ -351,4 +352,30 @@ def test_references_count_per_strata_per_local_day(manager, unit, strata):
         "VIO-20261124-001",
         "VIO-20261124-002",
         "VIO-20261124-001",
+    )
+
+
+def test_an_acknowledgement_to_a_suppressed_address_is_printed_instead(w, strata, unit):
+    neighbour = PersonFactory(
+        strata=strata,
+        full_name="Nina Neighbour",
+        email_for_notices="nina@example.test",
+        email_for_notices_given_on=dt.date(2025, 1, 1),
+    )
+    SuppressionFactory(address="nina@example.test")
+
+    case = services.violation_report(
+        actor=w.manager,
+        unit=unit,
+        bylaws=list(w.case.bylaws.all()),
+        incident_on=dt.date(2026, 11, 20),
+        description="Music again.",
+        complaint={**complaint(), "complainant": neighbour, "complainant_name": ""},
+    )
+
+    service = case.letters.get(kind="complainant_acknowledgement").services.get()
+    assert (service.method, service.status, service.outbound_email.status) == (
+        ServiceMethod.MAIL,
+        ServiceStatus.PENDING,
+        "suppressed",
     )
