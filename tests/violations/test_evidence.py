@@ -1,4 +1,5 @@
 import datetime as dt
+import functools
 import hashlib
 import io
 import socketserver
@@ -53,8 +54,10 @@ def upload(name: str, data: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="image/jpeg")
 
 
+@functools.cache
 def jpeg_with_gps() -> bytes:
-    """A 40x20 photo taken sideways (orientation 6) with GPS, camera, time, XMP and ICC."""
+    """A 40x20 photo taken sideways (orientation 6) with GPS, camera, time, XMP and ICC.
+    Made once: a new sRGB profile carries the second it was made, so two calls can differ."""
     exif = Image.Exif()
     exif[Base.Make] = "Canon"
     exif[Base.Model] = "EOS R6"
