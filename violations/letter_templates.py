@@ -1,5 +1,5 @@
-"""Per-strata letter wording (DESIGN §4): saving a new version, going back to the default file,
-and the reads the template editor needs.
+"""Per-strata letter wording (DESIGN §4): saving a new version and going back to the default
+file. The editor's reads are in ``violations/selectors.py``.
 
 The default of each letter is ``violations/letters/<kind>.html``; a ``LetterTemplate`` row is a
 strata's override, versioned like email templates (``communications.services.
@@ -11,12 +11,12 @@ that leaves an element out. The reads live here until ``violations/selectors.py`
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_log_record
 from accounts.models import Strata, User
-from accounts.permissions import Right, can, scope_to_stratas
+from accounts.permissions import Right, can
 from accounts.request_meta import AuditContext
 from communications import template_engine
 from violations import letters
@@ -116,47 +116,3 @@ def letter_template_revert(
                 context=context,
             )
     return count
-
-
-# --- reads ------------------------------------------------------------------------------------
-
-
-def letter_templates_visible_to(user) -> QuerySet[LetterTemplate]:
-    """Every saved version of the stratas whose letters the user edits."""
-    return scope_to_stratas(
-        LetterTemplate.objects.select_related("strata", "created_by"), user, Right.EDIT_TEMPLATES
-    )
-
-
-def letter_template_overview(stratas) -> list[dict]:
-    """Every letter, and for each of ``stratas`` its version in use, if any.
-
-    ``[{"kind": LetterKind, "stratas": [{"strata": Strata, "override": LetterTemplate | None},
-    …]}, …]`` in one query for the overrides, however many stratas.
-    """
-    stratas = list(stratas)
-    active = {
-        (row.strata_id, row.kind): row
-        for row in LetterTemplate.objects.filter(
-            strata__in=[s.pk for s in stratas], is_active=True
-        ).only("strata", "kind", "version")
-    }
-    return [
-        {
-            "kind": kind,
-            "stratas": [
-                {"strata": strata, "override": active.get((strata.pk, kind.value))}
-                for strata in stratas
-            ],
-        }
-        for kind in LetterKind
-    ]
-
-
-def letter_template_versions(*, strata: Strata, kind: str) -> QuerySet[LetterTemplate]:
-    """Every saved version of one strata's letter, newest first, with who saved it."""
-    return (
-        LetterTemplate.objects.filter(strata=strata, kind=kind)
-        .select_related("created_by")
-        .order_by("-version")
-    )

@@ -28,6 +28,7 @@ from violations.models import (
     Hearing,
     Letter,
     LetterKind,
+    LetterTemplate,
     NoticeApproval,
     PartyRole,
     Response,
@@ -357,3 +358,47 @@ def case_counts_for(user, *, now: dt.datetime | None = None) -> list[dict]:
             }
         )
     return counts
+
+
+# --- letter templates ------------------------------------------------------------------------
+
+
+def letter_templates_visible_to(user) -> QuerySet[LetterTemplate]:
+    """Every saved version of the stratas whose letters the user edits."""
+    return scope_to_stratas(
+        LetterTemplate.objects.select_related("strata", "created_by"), user, Right.EDIT_TEMPLATES
+    )
+
+
+def letter_template_overview(stratas) -> list[dict]:
+    """Every letter, and for each of ``stratas`` its version in use, if any.
+
+    ``[{"kind": LetterKind, "stratas": [{"strata": Strata, "override": LetterTemplate | None},
+    …]}, …]`` in one query for the overrides, however many stratas.
+    """
+    stratas = list(stratas)
+    active = {
+        (row.strata_id, row.kind): row
+        for row in LetterTemplate.objects.filter(
+            strata__in=[s.pk for s in stratas], is_active=True
+        ).only("strata", "kind", "version")
+    }
+    return [
+        {
+            "kind": kind,
+            "stratas": [
+                {"strata": strata, "override": active.get((strata.pk, kind.value))}
+                for strata in stratas
+            ],
+        }
+        for kind in LetterKind
+    ]
+
+
+def letter_template_versions(*, strata: Strata, kind: str) -> QuerySet[LetterTemplate]:
+    """Every saved version of one strata's letter, newest first, with who saved it."""
+    return (
+        LetterTemplate.objects.filter(strata=strata, kind=kind)
+        .select_related("created_by")
+        .order_by("-version")
+    )

@@ -32,15 +32,17 @@ from communications.admin.rendering import html_frame, text_block
 from communications.selectors import template_stratas_for
 from violations import letters, rule_pack
 from violations.letter_templates import (
-    letter_template_overview,
     letter_template_preview,
     letter_template_revert,
     letter_template_save,
-    letter_template_versions,
-    letter_templates_visible_to,
 )
 from violations.models import LetterKind, LetterTemplate
 from violations.pdf import html_to_pdf
+from violations.selectors import (
+    letter_template_overview,
+    letter_template_versions,
+    letter_templates_visible_to,
+)
 
 
 class LetterSourceForm(forms.Form):
