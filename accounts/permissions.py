@@ -30,6 +30,9 @@ class Right(StrEnum):
     APPROVE_NOTICES = "approve_notices"
     RECORD_DECISIONS = "record_decisions"
     EDIT_BYLAWS = "edit_bylaws"
+    VIEW_LEDGER = "view_ledger"
+    RECORD_PAYMENTS = "record_payments"
+    EXPORT_CASE_FILES = "export_case_files"
 
 
 RIGHTS: dict[Right, frozenset[str]] = {
@@ -52,6 +55,12 @@ RIGHTS: dict[Right, frozenset[str]] = {
     Right.APPROVE_NOTICES: frozenset({Role.COUNCIL}),
     Right.RECORD_DECISIONS: frozenset({Role.MANAGER, Role.COUNCIL}),
     Right.EDIT_BYLAWS: frozenset({Role.MANAGER, Role.COUNCIL}),
+    # The fines ledger: council and managers read it; the manager, who keeps the accounts,
+    # records payments; a waiver is council's decision, recorded with RECORD_DECISIONS.
+    Right.VIEW_LEDGER: frozenset({Role.MANAGER, Role.COUNCIL}),
+    Right.RECORD_PAYMENTS: frozenset({Role.MANAGER}),
+    # The case file (DESIGN §6) names everyone involved: for a tribunal or a records request.
+    Right.EXPORT_CASE_FILES: frozenset({Role.MANAGER, Role.COUNCIL}),
 }
 
 _CACHE_ATTR = "_stratatracker_staff_roles"

@@ -68,6 +68,17 @@ SAMPLES: dict[str, dict[str, str]] = {
         "vote": "4 for, 0 against, 1 abstaining (members present: 5)",
         "reasons": "Council accepted the neighbours' reports.",
     },
+    LetterKind.FINE_NOTICE: {
+        **COMMON,
+        "meeting_on": "December 16, 2026",
+        "charge_kind": "fine",
+        "charge_amount": "$200.00",
+        "charged_on": "December 23, 2026",
+        "liable_person": "Olive Owner",
+        "observation": "The contravention was seen continuing on December 22, 2026 at "
+        "11:40 p.m. by the caretaker.",
+        "balance": "$200.00",
+    },
     LetterKind.COMPLAINANT_ACKNOWLEDGEMENT: {
         **{key: COMMON[key] for key in COMMON if key not in ("bylaw_text", "description")},
         "received_on": "November 2, 2026",
@@ -78,6 +89,7 @@ SUBJECTS = {
     LetterKind.WARNING: "Courtesy reminder {reference} — {strata}",
     LetterKind.HEARING_NOTICE: "Notice of hearing {reference} — {strata}",
     LetterKind.DECISION: "Council's decision {reference} — {strata}",
+    LetterKind.FINE_NOTICE: "Notice of a charge {reference} — {strata}",
     LetterKind.COMPLAINANT_ACKNOWLEDGEMENT: "Complaint received {reference} — {strata}",
 }
 

@@ -517,6 +517,7 @@ class LetterKind(models.TextChoices):
     HEARING_NOTICE = "hearing_notice", _("Hearing notice")
     DECISION = "decision", _("Decision letter")
     COMPLAINANT_ACKNOWLEDGEMENT = "complainant_acknowledgement", _("Complainant acknowledgement")
+    FINE_NOTICE = "fine_notice", _("Fine notice")
 
 
 class LetterTemplate(TimeStamped):
@@ -754,6 +755,36 @@ class Hearing(TimeStamped):
         return f"{self.case} — {self.requested_on}"
 
 
+class CouncilMeeting(TimeStamped):
+    """A council meeting whose decisions were recorded together (DESIGN §9 bulk action).
+
+    ``submission`` is the recording form's one-time token, so a form submitted twice records
+    one meeting, not two."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    strata = models.ForeignKey(Strata, on_delete=models.PROTECT, related_name="council_meetings")
+    held_on = models.DateField(_("meeting date"))
+    members_present = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("members present")
+    )
+    submission = models.UUIDField(unique=True, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("council meeting")
+        verbose_name_plural = _("council meetings")
+        ordering = ["-held_on", "-id"]
+        indexes = [
+            # the strata's meetings, latest first
+            models.Index(fields=["strata", "-held_on"], name="meeting_strata_held"),
+        ]
+
+    def __str__(self):
+        return f"{self.strata} council meeting {self.held_on}"
+
+
 class DecisionOutcome(models.TextChoices):
     UPHELD_WARNING = "upheld_warning", _("Upheld: warning only")
     UPHELD_FINE = "upheld_fine", _("Upheld: fine")
@@ -787,6 +818,14 @@ class Decision(TimeStamped):
     )
     letter = models.ForeignKey(
         Letter, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    meeting = models.ForeignKey(
+        CouncilMeeting,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name=_("recorded with meeting"),
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -822,9 +861,76 @@ class ChargeKind(models.TextChoices):
     REMEDY_COST = "remedy_cost", _("Remedy cost (SPA s.133)")
 
 
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISMISSED = "dismissed", _("Dismissed")
+    STOPPED = "stopped", _("Stopped by compliance")
+
+
+class FineProposal(TimeStamped):
+    """The next fine of a continuing contravention (SPA s.135(3)), proposed by the daily job
+    once the interval has passed. Staff confirm it with an observation (who saw the
+    contravention continue, when, and the evidence), which charges it, or dismiss it."""
+
+    Status = ProposalStatus
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Violation, on_delete=models.PROTECT, related_name="fine_proposals")
+    decision = models.ForeignKey(
+        "Decision", on_delete=models.PROTECT, related_name="fine_proposals"
+    )
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED
+    )
+    observed_by = models.CharField(_("seen continuing by"), max_length=200, blank=True)
+    observed_at = models.DateTimeField(_("seen at"), null=True, blank=True)
+    observation = models.TextField(_("what was seen"), blank=True)
+    evidence = models.ManyToManyField(
+        Evidence, blank=True, related_name="fine_proposals", verbose_name=_("evidence")
+    )
+    dismissed_reason = models.TextField(_("reason dismissed"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("continuing fine proposal")
+        verbose_name_plural = _("continuing fine proposals")
+        ordering = ["case", "due_on"]
+        constraints = [
+            _choices_check("status", ProposalStatus, "fine_proposal_status_valid"),
+            # the daily job may run twice: one proposal per case per due date
+            models.UniqueConstraint(fields=["case", "due_on"], name="fine_proposal_once_per_due"),
+            models.CheckConstraint(
+                condition=~Q(status="confirmed")
+                | (Q(observed_at__isnull=False) & ~Q(observed_by="") & ~Q(observation="")),
+                name="fine_proposal_confirmed_has_observation",
+            ),
+        ]
+        indexes = [
+            # "continuing fines to confirm": open proposals by case
+            models.Index(
+                fields=["case"],
+                condition=Q(status="proposed"),
+                name="fine_proposal_open",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case} fine due {self.due_on}"
+
+
 class Charge(TimeStamped):
-    """An amount owed: a fine (or, later, a remedy cost) against the liable person and lot,
-    naming exactly one bylaw and the decision that imposed it."""
+    """An amount owed: a fine or an SPA s.133 remedy cost against the liable person and lot,
+    naming exactly one bylaw and the decision that imposed it. The balance is derived from
+    its payments and waivers, never stored."""
 
     Kind = ChargeKind
 
@@ -837,6 +943,26 @@ class Charge(TimeStamped):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.FINE)
     amount = models.DecimalField(_("amount"), **Money)
     charged_on = models.DateField(_("date"))
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    proposal = models.OneToOneField(
+        FineProposal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="charge",
+        verbose_name=_("continuing fine observation"),
+    )
+    letter = models.ForeignKey(
+        Letter,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fine notice"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("charge")
@@ -846,6 +972,110 @@ class Charge(TimeStamped):
             _choices_check("kind", ChargeKind, "charge_kind_valid"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="charge_amount_positive"),
         ]
+        indexes = [
+            # the strata ledger and the owner ledger, by date
+            models.Index(fields=["unit", "charged_on"], name="charge_unit_date"),
+            models.Index(fields=["liable_person", "charged_on"], name="charge_person_date"),
+        ]
 
     def __str__(self):
         return f"{self.case} {self.get_kind_display()} {self.amount}"
+
+
+class PaymentMethod(models.TextChoices):
+    CHEQUE = "cheque", _("Cheque")
+    EFT = "eft", _("Electronic transfer")
+    CASH = "cash", _("Cash")
+    OTHER = "other", _("Other")
+
+
+class Payment(TimeStamped):
+    """Money received against one charge; a charge may be paid in parts."""
+
+    Method = PaymentMethod
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    charge = models.ForeignKey(Charge, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(_("amount"), **Money)
+    paid_on = models.DateField(_("paid on"))
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["charge", "paid_on", "id"]
+        constraints = [
+            _choices_check("method", PaymentMethod, "payment_method_valid"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.charge} paid {self.amount}"
+
+
+class Waiver(TimeStamped):
+    """Part or all of a charge forgiven by council; it cites the meeting and the resolution,
+    because only council can waive what council imposed."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    charge = models.ForeignKey(Charge, on_delete=models.PROTECT, related_name="waivers")
+    amount = models.DecimalField(_("amount"), **Money)
+    meeting_on = models.DateField(_("council meeting date"))
+    resolution = models.TextField(_("council resolution"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("waiver")
+        verbose_name_plural = _("waivers")
+        ordering = ["charge", "meeting_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="waiver_amount_positive"),
+            models.CheckConstraint(condition=~Q(resolution=""), name="waiver_cites_a_decision"),
+        ]
+
+    def __str__(self):
+        return f"{self.charge} waived {self.amount}"
+
+
+class CaseFileExportPurpose(models.TextChoices):
+    TRIBUNAL = "tribunal", _("Civil Resolution Tribunal")
+    RECORDS_REQUEST = "records_request", _("Records request (SPA s.36)")
+    COUNCIL = "council", _("Council or the strata's lawyer")
+
+
+class CaseFileExport(models.Model):
+    """One export of the case file (DESIGN §6): who asked, for what, what was redacted, and
+    the sha256 of the PDF and the ZIP as handed over."""
+
+    Purpose = CaseFileExportPurpose
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Violation, on_delete=models.PROTECT, related_name="exports")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    requested_by_name = models.CharField(_("requested by"), max_length=200, blank=True)
+    redactions = models.JSONField(_("redactions"), default=list, blank=True)
+    pdf = models.FileField(_("case file PDF"), upload_to="case_files/%Y/")
+    pdf_sha256 = models.CharField(max_length=64)
+    archive = models.FileField(_("originals ZIP"), upload_to="case_files/%Y/")
+    archive_sha256 = models.CharField(max_length=64)
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case file export")
+        verbose_name_plural = _("case file exports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            _choices_check("purpose", CaseFileExportPurpose, "case_file_purpose_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.case} case file {self.created_at:%Y-%m-%d}"

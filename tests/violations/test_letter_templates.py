@@ -460,8 +460,8 @@ def test_anonymous_visitors_are_sent_to_log_in(client, strata):
 
 def test_an_unknown_letter_is_not_found(client, manager, strata):
     client.force_login(manager)
-    assert client.get(edit_url(strata, "fine_notice")).status_code == 404
-    assert client.get(pdf_url(strata, "fine_notice")).status_code == 404
+    assert client.get(edit_url(strata, "invoice")).status_code == 404
+    assert client.get(pdf_url(strata, "invoice")).status_code == 404
 
 
 # --- queries ----------------------------------------------------------------------------------
