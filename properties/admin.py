@@ -2,13 +2,15 @@
 occupancies, stalls and lockers, with CSV/XLSX import and export."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
 from accounts.admin_base import StrataScopedAdmin, StrataScopedInline
-from accounts.permissions import is_superuser
+from accounts.permissions import Right, is_superuser, strata_ids_with
 from accounts.request_meta import AuditContext
 from properties import register_io
 from properties.models import BikeLocker, Occupancy, ParkingSpot, Person, StorageLocker, Unit
@@ -263,6 +265,20 @@ class PersonAdmin(RegisterAdmin):
             .get_queryset()
             .filter(person__in=super().get_export_queryset(request).values("pk"))
         )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The person's charges in the fines ledger, for those who read that strata's ledger.
+        pk = unquote(object_id)
+        ledger_stratas = strata_ids_with(request.user, Right.VIEW_LEDGER)
+        if pk.isdigit() and (
+            ledger_stratas is None
+            or Person.objects.filter(pk=pk, strata_id__in=ledger_stratas).exists()
+        ):
+            url = reverse(
+                "admin:violations_charge_person_ledger", args=[pk], current_app=self.admin_site.name
+            )
+            extra_context = {"ledger_url": url, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("strata"), ordering="strata__name")
     def strata_name(self, person):

@@ -16,6 +16,7 @@ from accounts.permissions import Right, can, is_staff_member
 from accounts.selectors import stratas_visible_to
 from communications.selectors import outbox_stats_for
 from properties.selectors import register_counts_for
+from violations.ledger_selectors import outstanding_balances_for
 from violations.models import Status
 from violations.selectors import (
     case_counts_for,
@@ -97,8 +98,15 @@ class StaffAdminSite(admin.AdminSite):
             "register_counts": register_counts_for(request.user),
             "outbox_stats": self.outbox_panel(request),
             **self.cases_panel(request),
+            "outstanding_balances": self.ledger_panel(request),
+            "repeat_offenders": self.repeat_offenders_panel(request),
         }
         return super().index(request, extra_context)
+
+    def repeat_offenders_panel(self, request) -> dict | None:
+        from violations.admin.repeat_offenders import repeat_offenders_panel
+
+        return repeat_offenders_panel(request.user)
 
     def get_app_list(self, request, app_label=None):
         """Admins may name their entry apart from their model (``app_list_name``): the print
@@ -132,6 +140,20 @@ class StaffAdminSite(admin.AdminSite):
             "can_see_awaiting_council": may_see_cases_awaiting_council(request.user),
             "can_see_print_queue": can(request.user, Right.REVIEW_CASES),
         }
+
+    def ledger_panel(self, request) -> list[dict] | None:
+        """What is owing per strata, each linking to its ledger, for those who read the
+        ledger (VIEW_LEDGER). One query, however many charges."""
+        if not can(request.user, Right.VIEW_LEDGER):
+            return None
+        rows = outstanding_balances_for(request.user)
+        for row in rows:
+            row["url"] = reverse(
+                "admin:violations_charge_strata_ledger",
+                args=[row["strata_id"]],
+                current_app=self.name,
+            )
+        return rows
 
     def cases_awaiting_council(self, request):
         """A plain page of what council has to act on, per strata (DESIGN §9)."""
@@ -171,13 +193,28 @@ class StaffAdminSite(admin.AdminSite):
             for key, label, status in OUTBOX_PANEL
         ]
 
+    def repeat_offenders(self, request):
+        # Imported here: violations.admin registers its admins on this site when imported.
+        from violations.admin.repeat_offenders import repeat_offenders_view
+
+        return repeat_offenders_view(self, request)
+
     def get_urls(self):
+        # Imported here: violations.admin registers its admins on this site when imported.
+        from violations.admin.meetings import urls as meeting_urls
+
         return [
             path("switch-strata/", self.admin_view(self.switch_strata), name="switch_strata"),
+            *meeting_urls(self),
             path(
                 "cases-awaiting-council/",
                 self.admin_view(self.cases_awaiting_council),
                 name="cases_awaiting_council",
+            ),
+            path(
+                "repeat-offenders/",
+                self.admin_view(self.repeat_offenders),
+                name="repeat_offenders",
             ),
             *super().get_urls(),
         ]

@@ -251,6 +251,8 @@ OUTBOX_WINDOW_SECONDS = env.int("OUTBOX_WINDOW_SECONDS", default=600)
 OUTBOX_REQUEUE_AFTER_SECONDS = env.int("OUTBOX_REQUEUE_AFTER_SECONDS", default=60)
 OUTBOX_RESTORE_LIMIT = env.int("OUTBOX_RESTORE_LIMIT", default=5000)
 OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=60)
+# The hour (0-23, the staff member's own time) from which the daily digest is sent.
+DIGEST_LOCAL_HOUR = env.int("DIGEST_LOCAL_HOUR", default=7)
 # Messages per second per worker process; 0 = unlimited.
 OUTBOX_RATE_PER_SECOND = env.float("OUTBOX_RATE_PER_SECOND", default=0)
 # Sent bodies are purged after this many days; metadata and keys stay (DESIGN §7).
@@ -290,6 +292,23 @@ CELERY_BEAT_SCHEDULE = {
     "notice-services-check": {
         "task": "violations.tasks.check_notice_services_task",
         "schedule": 300,
+    },
+    # Hourly: each staff member's digest goes out on the first run after DIGEST_LOCAL_HOUR in
+    # their own time; the dedup key (user, local date) makes the other runs send nothing.
+    "send-digests": {
+        "task": "violations.tasks.send_digests_task",
+        "schedule": crontab(minute=5),
+    },
+    # Hourly too: a reminder is due on a strata's date, whichever zone it keeps.
+    "send-deadline-reminders": {
+        "task": "violations.tasks.send_deadline_reminders_task",
+        "schedule": crontab(minute=35),
+    },
+    # 13:07 UTC is early morning in BC (05:07 PST, 06:07 PDT): the day's proposals are ready
+    # when staff start.
+    "propose-continuing-fines": {
+        "task": "violations.tasks.propose_continuing_fines_task",
+        "schedule": crontab(hour=13, minute=7),
     },
 }
 if OUTBOX_BACKOFF_CAP_SECONDS >= CELERY_VISIBILITY_TIMEOUT:

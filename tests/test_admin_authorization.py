@@ -27,7 +27,8 @@ Outcomes:
 - ``200``    the page answers (add, import, export, history, password).
 - ``form``   200, a transition's form on the case (the case's reference shown).
 - ``pdf``    200, a PDF (``nosniff``) holding the record's text: a letter as issued, a letter
-             template's preview (letters' PDFs are rendered by ``fake_pdf`` here).
+             template's preview (letters' PDFs are rendered by ``fake_pdf`` here), a case file.
+- ``zip``    200, a ZIP (``nosniff``) holding the record's text: a case file's originals.
 - ``own``/``other``/``both``  200 and exactly those of the two records listed (changelists,
              the email templates' list of stratas, autocomplete results, dashboard stratas and
              outbox figures, foreign-key choices).
@@ -68,6 +69,8 @@ from tests.properties.factories import (
     PersonFactory,
     StorageLockerFactory,
 )
+from tests.violations.case_files import case_file_on
+from tests.violations.charges import charge_on
 from tests.violations.factories import (
     BylawCategoryFactory,
     BylawFactory,
@@ -76,6 +79,7 @@ from tests.violations.factories import (
     ViolationCategoryFactory,
     ViolationFactory,
 )
+from violations import approval_links
 from violations import letters as violation_letters
 from violations import services as violation_services
 from violations.admin import letter_templates as letter_template_admin
@@ -83,6 +87,8 @@ from violations.admin.case_forms import FORMS
 from violations.models import (
     CaseParty,
     Complaint,
+    Decision,
+    FineProposal,
     LetterKind,
     Service,
     ServiceMethod,
@@ -267,6 +273,16 @@ MATRIX = {
         letter_other=       "login  login  login  404    404    404    view   view",
         letter_pdf_own=     "login  login  login  pdf    pdf    pdf    404    pdf",
         letter_pdf_other=   "login  login  login  404    404    404    pdf    pdf",
+        remedy_cost_own=    "login  login  login  403    form   form   404    form",
+        remedy_cost_other=  "login  login  login  404    404    404    form   form",
+        # The case file (EXPORT_CASE_FILES: managers and council): the export form, and each
+        # export's PDF and ZIP.
+        case_file_own=      "login  login  login  403    form   form   404    form",
+        case_file_other=    "login  login  login  404    404    404    form   form",
+        case_file_pdf_own=  "login  login  login  403    pdf    pdf    404    pdf",
+        case_file_pdf_other="login  login  login  404    404    404    pdf    pdf",
+        case_file_zip_own=  "login  login  login  403    zip    zip    404    zip",
+        case_file_zip_other="login  login  login  404    404    404    zip    zip",
     ),
     # The print queue: pending paper services of the cases the user reviews (REVIEW_CASES);
     # its actions call the services, so nobody adds, changes or deletes a service here.
@@ -279,6 +295,48 @@ MATRIX = {
         history_own=        "login  login  login  index  200    200    index  200",
         history_other=      "login  login  login  index  index  index  200    200",
         delete_own=         "login  login  login  403    403    403    403    403",
+    ),
+    # The fines ledger (VIEW_LEDGER: managers and council; not caretakers). Charges come from
+    # decisions, so nobody adds, changes or deletes one; a manager records payments
+    # (RECORD_PAYMENTS), council or a manager records council's waiver (RECORD_DECISIONS). A
+    # charge, strata or person outside the user's stratas is not found (404). The CSV export
+    # answers with the user's own rows only (tests/violations/test_ledger_admin.py).
+    "violations.charge": grid(
+        dashboard=          "login  login  login  hidden shown  shown  shown  shown",
+        changelist=         "login  login  login  403    own    own    other  both",
+        add=                "login  login  login  403    403    403    403    403",
+        change_own=         "login  login  login  403    view   view   index  view",
+        change_other=       "login  login  login  403    index  index  view   view",
+        history_own=        "login  login  login  index  200    200    index  200",
+        history_other=      "login  login  login  index  index  index  200    200",
+        delete_own=         "login  login  login  403    403    403    403    403",
+        export=             "login  login  login  403    200    200    200    200",
+        payment_own=        "login  login  login  403    403    form   404    form",
+        payment_other=      "login  login  login  403    404    404    form   form",
+        waiver_own=         "login  login  login  403    form   form   404    form",
+        waiver_other=       "login  login  login  403    404    404    form   form",
+        strata_ledger_own=  "login  login  login  403    view   view   404    view",
+        strata_ledger_other="login  login  login  403    404    404    view   view",
+        person_ledger_own=  "login  login  login  403    view   view   404    view",
+        person_ledger_other="login  login  login  403    404    404    view   view",
+    ),
+    # Continuing fines to confirm: the proposals of the cases the user reviews (REVIEW_CASES);
+    # the daily job adds them and the confirm and dismiss pages call the services, so nobody
+    # adds, changes or deletes one here. A caretaker is refused those pages (403); a proposal
+    # of another strata is not found (404).
+    "violations.fineproposal": grid(
+        dashboard=          "login  login  login  hidden shown  shown  shown  shown",
+        changelist=         "login  login  login  403    own    own    other  both",
+        add=                "login  login  login  403    403    403    403    403",
+        change_own=         "login  login  login  403    view   view   index  view",
+        change_other=       "login  login  login  403    index  index  view   view",
+        history_own=        "login  login  login  index  200    200    index  200",
+        history_other=      "login  login  login  index  index  index  200    200",
+        delete_own=         "login  login  login  403    403    403    403    403",
+        confirm_own=        "login  login  login  403    form   form   404    form",
+        confirm_other=      "login  login  login  403    404    404    form   form",
+        dismiss_own=        "login  login  login  403    form   form   404    form",
+        dismiss_other=      "login  login  login  403    404    404    form   form",
     ),
     # Letter templates, built like the email templates (EDIT_TEMPLATES: managers), with a PDF
     # preview per (strata, letter).
@@ -309,8 +367,18 @@ SITE = grid(
     switch_to_own=          "login  login  login  switched switched switched refused switched",
     switch_to_other=        "login  login  login  refused refused refused switched switched",
     outbox_panel=           "login  login  login  hidden hidden own    other  both",
+    ledger_panel=           "login  login  login  hidden own    own    other  both",
     cases_panel=            "login  login  login  own    own    own    other  both",
     cases_awaiting_council= "login  login  login  403    own    own    other  both",
+    repeat_offenders=       "login  login  login  own    own    own    other  both",
+    repeat_offenders_panel= "login  login  login  own    own    own    other  both",
+    # Council meetings: a strata's agenda and its recording form (404 for a strata not
+    # theirs), and the approval link emailed to the council member (403 for anyone else).
+    meeting_agenda_own=     "login  login  login  404    200    200    404    200",
+    meeting_agenda_other=   "login  login  login  404    404    404    200    200",
+    meeting_record_own=     "login  login  login  404    200    200    404    200",
+    meeting_record_other=   "login  login  login  404    404    404    200    200",
+    notice_approval=        "login  login  login  403    form   403    403    403",
 )
 # fmt: on
 
@@ -336,6 +404,20 @@ URL_PAGES = {
     "evidence_add": ("evidence_add_own", "evidence_add_other"),  # files added to a case
     "letter": ("letter_own", "letter_other"),  # a letter of a case, as issued
     "letter_pdf": ("letter_pdf_own", "letter_pdf_other"),
+    # The fines ledger: a charge's payment and waiver forms, a strata's and a person's ledger.
+    "payment": ("payment_own", "payment_other"),
+    "waiver": ("waiver_own", "waiver_other"),
+    "strata_ledger": ("strata_ledger_own", "strata_ledger_other"),
+    "person_ledger": ("person_ledger_own", "person_ledger_other"),
+    # A remedy cost on an upheld case; confirming or dismissing a continuing fine.
+    "remedy_cost": ("remedy_cost_own", "remedy_cost_other"),
+    "confirm": ("confirm_own", "confirm_other"),
+    "dismiss": ("dismiss_own", "dismiss_other"),
+    # The case file export form, and an export's PDF or ZIP.
+    "case_file": ("case_file_own", "case_file_other"),
+    "case_file_download": tuple(
+        f"case_file_{what}_{side}" for what in ("pdf", "zip") for side in ("own", "other")
+    ),
     # POST-only; its permission check is test_process_import_needs_the_import_right.
     "process_import": (),
 }
@@ -575,6 +657,8 @@ def violations_world(monkeypatch, manager, other_manager, units) -> SimpleNamesp
     - case C, its notice sent: the owner gave no email for notices, so the notice (an issued
       letter with its PDF) waits in the print queue as a pending mail service (the print
       queue's record; ``record_decision``, the letter and its PDF);
+    - case D, decided upheld, with a fine charged to a person of the unit (the ledger's record,
+      its payment and waiver forms, and the strata's and the person's ledger);
     - a letter template of the strata's own (the hearing notice, which no case here uses).
 
     Both stratas then require one council approval of a notice (case C was sent before).
@@ -654,7 +738,51 @@ def violations_world(monkeypatch, manager, other_manager, units) -> SimpleNamesp
             # What a transition's or a letter's page shows of its case: the reference.
             reference = getattr(record, "reference", None) or record.case.reference
             page_markers.setdefault(page, []).append(reference)
+        # case D, decided upheld, its fine owed by a person of the unit (the ledger's record).
+        liable = PersonFactory(strata=strata, full_name=f"{side} Liable Person")
+        charge = charge_on(
+            unit,
+            liable,
+            actor,
+            reference=f"VIO-20261101-{number}04",
+            description=f"{side} ledger charge",
+        )
+        pairs.setdefault("violations.charge", []).append(charge)
+        markers.setdefault("violations.charge", []).append(f"{side} ledger charge")
+        for page, record in {
+            "payment": charge,
+            "waiver": charge,
+            "strata_ledger": strata,
+            "person_ledger": liable,
+        }.items():
+            page_records.setdefault(page, []).append(record)
+            page_markers.setdefault(page, []).append(f"{side} ledger charge")
+        # case D's fine is continuing, and its next fine waits to be confirmed.
+        Decision.objects.filter(case=charge.case).update(
+            outcome=Decision.Outcome.UPHELD_CONTINUING, continuing_every_days=7
+        )
+        proposal = FineProposal.objects.create(
+            case=charge.case, decision=charge.decision, due_on=dt.date(2026, 11, 27)
+        )
+        pairs.setdefault("violations.fineproposal", []).append(proposal)
+        markers.setdefault("violations.fineproposal", []).append(charge.case.reference)
+        for page, record in {
+            "remedy_cost": charge.case,
+            "confirm": proposal,
+            "dismiss": proposal,
+        }.items():
+            page_records.setdefault(page, []).append(record)
+            page_markers.setdefault(page, []).append(charge.case.reference)
         evidence.append(EvidenceFactory(case=reported, original_name=f"{side.lower()}.jpg"))
+        # case A's case file: the export form, and an export's PDF and ZIP.
+        export = case_file_on(reported, actor)
+        for page, record in {
+            "case_file": reported,
+            "case_file_pdf": export,
+            "case_file_zip": export,
+        }.items():
+            page_records.setdefault(page, []).append(record)
+            page_markers.setdefault(page, []).append(reported.reference)
         for built in (pending, sent):
             built.refresh_from_db()
         assert (reported.status, pending.status, sent.status) == (
@@ -751,6 +879,11 @@ URL_ARGS = {
     "transition": lambda case, page: [case.pk, page_stem(page)],
     "letter": letter_args,
     "letter_pdf": letter_args,
+    "case_file_download": lambda export, page: [
+        export.case_id,
+        export.uuid,
+        page_stem(page).removeprefix("case_file_"),
+    ],
 }
 
 
@@ -849,6 +982,13 @@ def test_admin_page_answers_each_role(client, world, label, page, role, outcome)
         assert response["X-Content-Type-Options"] == "nosniff"
         content = body(response)
         assert content.startswith(b"%PDF")
+        assert marker.encode() in content
+    elif outcome == "zip":
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/zip"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        content = body(response)
+        assert content.startswith(b"PK")
         assert marker.encode() in content
     elif outcome == "200":
         assert response.status_code == 200
@@ -1108,6 +1248,30 @@ def test_dashboard_outbox_panel_counts_only_the_users_stratas(client, world, rol
     assert 'id="outbox-dashboard"' in response.text
 
 
+@pytest.mark.parametrize(
+    ("role", "outcome"),
+    [pytest.param(role, outcome, id=role) for role, outcome in SITE["ledger_panel"].items()],
+)
+def test_dashboard_ledger_panel_counts_only_the_users_stratas(client, world, role, outcome):
+    log_in(client, world, role)
+    response = client.get(reverse("admin:index"))
+    if outcome == "login":
+        assert_login_redirect(response)
+        return
+    assert response.status_code == 200
+    panel = response.context["outstanding_balances"]
+    if outcome == "hidden":
+        assert panel is None
+        assert 'id="ledger-dashboard"' not in response.text
+        return
+    expected = [s for s, ok in zip(world.stratas, listed(outcome), strict=True) if ok]
+    # The world's one fine in each strata, nothing paid yet.
+    assert [(row["name"], row["charges"], str(row["owing"])) for row in panel] == [
+        (strata.name, 1, "200.00") for strata in sorted(expected, key=lambda s: s.name)
+    ]
+    assert 'id="ledger-dashboard"' in response.text
+
+
 SWITCH_CASES = [
     pytest.param(target, role, outcome, id=f"{page}-{role}")
     for page, target in (("switch_to_own", 0), ("switch_to_other", 1))
@@ -1150,7 +1314,7 @@ def test_dashboard_cases_panel_counts_only_the_users_stratas(client, world, role
     assert response.status_code == 200
     counts = {row["name"]: row["total"] for row in response.context["case_counts"]}
     expected = {s.name for s, ok in zip(world.stratas, listed(outcome), strict=True) if ok}
-    assert counts == dict.fromkeys(expected, 3)  # the world's three cases in each strata
+    assert counts == dict.fromkeys(expected, 4)  # the world's four cases in each strata
 
 
 @pytest.mark.parametrize(
@@ -1193,10 +1357,68 @@ def test_cases_awaiting_council_lists_only_the_users_stratas(client, world, role
         ]
 
 
+def upheld_three_times(world) -> tuple:
+    """Each strata's respondent (Olive in the own strata, Otto in the other) has three upheld
+    decisions this year: a repeat offender of their strata."""
+    offenders = (world.by_model["person"][0], world.by_model["person"][1])
+    recorder = world.users["superuser"]
+    for person, unit in zip(offenders, world.by_model["unit"], strict=True):
+        for n in range(3):
+            case = ViolationFactory(
+                unit=unit,
+                reference=f"VIO-20260101-{unit.strata_lot_number}{n}",
+                status=Status.DECIDED_UPHELD,
+            )
+            CaseParty.objects.create(case=case, person=person, role=CaseParty.Role.RESPONDENT)
+            Decision.objects.create(
+                case=case,
+                meeting_on=timezone.localdate() - dt.timedelta(days=30 * (n + 1)),
+                motion="That the contravention be upheld with a warning.",
+                votes_for=3,
+                votes_against=0,
+                outcome=Decision.Outcome.UPHELD_WARNING,
+                reasons="The contravention is established.",
+                recorded_by=recorder,
+            )
+    return offenders
+
+
+@pytest.mark.parametrize(
+    ("page", "role", "outcome"),
+    [
+        pytest.param(page, role, outcome, id=f"{page}-{role}")
+        for page in ("repeat_offenders", "repeat_offenders_panel")
+        for role, outcome in SITE[page].items()
+    ],
+)
+def test_repeat_offenders_lists_only_the_users_stratas(client, world, page, role, outcome):
+    offenders = upheld_three_times(world)
+    log_in(client, world, role)
+
+    response = client.get(
+        reverse("admin:repeat_offenders" if page == "repeat_offenders" else "admin:index")
+    )
+
+    if outcome == "login":
+        assert_login_redirect(response)
+        return
+    assert response.status_code == 200
+    found = response.context["repeat_offenders" if page.endswith("panel") else "persons"]
+    persons = found["persons"] if page.endswith("panel") else found
+    expected = [p for p, ok in zip(offenders, listed(outcome), strict=True) if ok]
+    assert sorted(row["person"].pk for row in persons) == sorted(p.pk for p in expected)
+    for person, ok in zip(offenders, listed(outcome), strict=True):
+        assert (person.full_name in response.text) is ok
+
+
 # The site's own URLs (besides Django's) and the SITE rows that cover them.
 SITE_URLS = {
     "switch_strata": ("switch_to_own", "switch_to_other"),
     "cases_awaiting_council": ("cases_awaiting_council",),
+    "repeat_offenders": ("repeat_offenders",),
+    "council_meeting_agenda": ("meeting_agenda_own", "meeting_agenda_other"),
+    "council_meeting_record": ("meeting_record_own", "meeting_record_other"),
+    "notice_approval": ("notice_approval",),
 }
 
 
@@ -1205,6 +1427,58 @@ def test_every_site_url_is_in_the_matrix():
     djangos = {getattr(p, "name", None) for p in AdminSite.get_urls(admin.site)}
     assert names - djangos == set(SITE_URLS)
     assert {page for pages in SITE_URLS.values() for page in pages} <= set(SITE)
+
+
+MEETING_PAGES = (
+    "meeting_agenda_own",
+    "meeting_agenda_other",
+    "meeting_record_own",
+    "meeting_record_other",
+    "notice_approval",
+)
+
+
+@pytest.mark.parametrize(
+    ("page", "role", "outcome"),
+    [
+        pytest.param(page, role, outcome, id=f"{page}-{role}")
+        for page in MEETING_PAGES
+        for role, outcome in SITE[page].items()
+    ],
+)
+def test_council_meeting_pages_answer_each_role(client, world, page, role, outcome):
+    """The agenda lists the strata's notice awaiting approval (case B); the approval link was
+    emailed to the council member for that notice."""
+    log_in(client, world, role)
+    pending = world.page_records["approve_notice"]
+    strata = world.stratas[0] if page.endswith("_own") else world.stratas[1]
+    if page == "notice_approval":
+        draft = pending[0].letters.get(kind=LetterKind.NOTICE, issued_at__isnull=True)
+        url = reverse(
+            "admin:notice_approval",
+            args=[approval_links.approval_token(draft, world.users["council"])],
+        )
+    else:
+        name = "council_meeting_agenda" if "agenda" in page else "council_meeting_record"
+        url = reverse(f"admin:{name}", args=[strata.uuid])
+
+    response = client.get(url)
+
+    if outcome == "login":
+        assert_login_redirect(response)
+        return
+    assert response.status_code == (200 if outcome in ("200", "form") else int(outcome))
+    own_case = pending[0].reference
+    if outcome == "form":
+        assert "Approve this notice" in response.text
+        assert own_case in response.text
+    elif outcome == "200" and "agenda" in page:
+        case = pending[0] if page.endswith("_own") else pending[1]
+        assert [i.case for i in response.context["agenda"]["approvals"]] == [case]
+    elif outcome == "200":
+        assert response.context["meeting_form"] is not None
+    else:
+        assert own_case not in response.text
 
 
 def test_switching_strata_narrows_a_superusers_changelist(client, world):
@@ -1597,6 +1871,8 @@ CHANGELIST_VIEWERS = {
     "violations.violationcategory": "caretaker",
     "violations.violation": "caretaker",
     "violations.service": "council",
+    "violations.fineproposal": "council",
+    "violations.charge": "council",
     "violations.lettertemplate": "manager",
 }
 
@@ -1641,11 +1917,13 @@ RECUSALS = ("occupant", "complainant", "party")
 
 
 def own_cases(world) -> tuple:
-    """The own strata's reported case, the one awaiting approval and the one served."""
+    """The own strata's reported case, the one awaiting approval, the one served and the one
+    decided (with its charge)."""
     return (
         world.objects["violations.violation"][0],
         world.page_records["approve_notice"][0],
         world.page_records["record_decision"][0],
+        world.objects["violations.charge"][0].case,
     )
 
 
@@ -1659,7 +1937,7 @@ def recused_member(world, reason: str) -> User:
     for case in own_cases(world):
         if reason == "occupant":
             OccupancyFactory(unit=case.unit, person=person, role=Occupancy.Role.OCCUPANT)
-            break  # the three cases are on one unit
+            break  # the cases are on one unit
         if reason == "complainant":
             Complaint.objects.create(
                 case=case,
@@ -1682,13 +1960,16 @@ RECUSED_PAGES = (
     "letter",
     "letter_pdf",
     "evidence",
+    "remedy_cost",
+    "case_file",
+    "case_file_zip",
 )
 
 
 def recused_page(world, page: str) -> tuple[str, object]:
     """The URL of ``page`` on an own case, and the case. A transition opens the case in a
     status it starts from, when the world has one."""
-    reported, pending, sent = own_cases(world)
+    reported, pending, sent, _decided = own_cases(world)
     letter = world.page_records["letter"][0]
     if page.startswith("transition:"):
         name = page.split(":")[1]
@@ -1702,6 +1983,10 @@ def recused_page(world, page: str) -> tuple[str, object]:
     if page == "evidence":
         evidence = world.evidence[0]
         return reverse("violations:evidence-download", args=[evidence.uuid]), evidence.case
+    if page == "case_file_zip":
+        export = world.page_records[page][0]
+        args = [reported.pk, export.uuid, "zip"]
+        return reverse("admin:violations_violation_case_file_download", args=args), reported
     return reverse(f"admin:violations_violation_{page}", args=[reported.pk]), reported
 
 
@@ -1731,13 +2016,15 @@ def test_recused_member_cannot_reach_the_case(client, world, reason, page):
 
 @pytest.mark.parametrize("reason", RECUSALS)
 def test_recused_member_lists_none_of_the_cases(client, world, reason):
-    """Not on the case list, the print queue, the council's page nor the dashboard's counts;
-    the strata's other cases would be (the control: a council member who is not recused)."""
+    """Not on the case list, the print queue, the fines ledger, the council's page nor the
+    dashboard's counts; the strata's other cases would be (the control: a council member who is
+    not recused)."""
     cases = own_cases(world)
     references = {case.reference for case in cases}
     pages = {
         "cases": reverse("admin:violations_violation_changelist"),
         "print_queue": reverse("admin:violations_service_changelist"),
+        "ledger": reverse("admin:violations_charge_changelist"),
         "awaiting": reverse("admin:cases_awaiting_council"),
         "dashboard": reverse("admin:index"),
     }
@@ -1755,6 +2042,7 @@ def test_recused_member_lists_none_of_the_cases(client, world, reason):
             assert reference not in response.text
     assert list(answers["cases"].context["cl"].result_list) == []
     assert list(answers["print_queue"].context["cl"].result_list) == []
+    assert list(answers["ledger"].context["cl"].result_list) == []
     assert answers["awaiting"].context["sections"] == []
     assert answers["dashboard"].context["case_counts"] == []
 

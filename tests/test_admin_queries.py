@@ -249,6 +249,16 @@ GUARDED_ELSEWHERE = {
         "test_print_queue_queries_do_not_grow_with_services",
         None,
     ),
+    "violations.charge": (  # the fines ledger, and a strata's ledger page
+        "tests.violations.test_ledger_admin",
+        "test_ledger_queries_do_not_grow_with_charges",
+        "changelist",
+    ),
+    "violations.fineproposal": (  # continuing fines to confirm
+        "tests.violations.test_continuing",
+        "test_proposals_changelist_queries_do_not_grow_with_proposals",
+        None,
+    ),
 }
 GUARDED_APPS = ("accounts", "properties", "communications", "violations")
 

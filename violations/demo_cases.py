@@ -1,7 +1,8 @@
 """Demo enforcement data: the demo bylaws, and one case in every status, driven through the
 same services staff use so each has its letters, service records, events and emails. Every
 step happens today, so the cases that reach a decision do it the way the law allows on the
-day of the notice: the respondent declines a hearing in writing.
+day of the notice: the respondent declines a hearing in writing. The upheld fine is
+part-paid, so the ledger has a balance to show.
 """
 
 import datetime as dt
@@ -15,7 +16,7 @@ from accounts.models import Strata, StrataMembership, User
 from accounts.strata_time import strata_today
 from properties.models import Occupancy, Unit
 from properties.selectors import current_occupancies
-from violations import services
+from violations import ledger, services
 from violations.demo_bylaws import demo_bylaws_create
 from violations.models import Complaint, Service, Status, Violation, ViolationCategory
 
@@ -191,5 +192,14 @@ def _decide(case: Violation, status: str, *, manager: User, council: User) -> No
         fine_amount=Decimal("200.00") if upheld else None,
         fine_bylaw=bylaw if upheld else None,
     )
+    if upheld:
+        ledger.payment_record(
+            charge=case.charges.get(),
+            actor=manager,
+            amount=Decimal("75.00"),
+            paid_on=strata_today(case.strata),
+            method="eft",
+            reference="Demo transfer 1001",
+        )
     if status == Status.CLOSED:
         services.violation_close(case=case, actor=manager)

@@ -22,6 +22,8 @@ from properties.models import Person
 from violations.access import recused_q
 from violations.models import Charge, Payment, Violation, Waiver
 
+CENT = Decimal("0.01")
+ZERO_CENTS = Decimal("0.00")
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2))
 
 
@@ -86,12 +88,16 @@ def ledger_rows(
 
 
 def ledger_totals(charges: QuerySet[Charge]) -> dict[str, Decimal]:
-    """Charged, paid, waived and balance over ``charges`` (from ``charges_with_balances``),
-    summed in one query."""
-    totals = charges.order_by().aggregate(
-        charged=Sum("amount"), paid=Sum("paid"), waived=Sum("waived"), balance=Sum("balance")
+    """Charged, paid, waived and balance over ``charges``, summed in one query.
+
+    The sums name the payment and waiver subqueries again rather than the ``paid`` and
+    ``waived`` annotations: Django drops those from the inner query it aggregates over."""
+    totals = Charge.objects.filter(pk__in=charges.values("pk")).aggregate(
+        charged=Sum("amount"), paid=Sum(_total(Payment)), waived=Sum(_total(Waiver))
     )
-    return {key: value or Decimal("0.00") for key, value in totals.items()}
+    totals = {key: (value or ZERO_CENTS).quantize(CENT) for key, value in totals.items()}
+    totals["balance"] = totals["charged"] - totals["paid"] - totals["waived"]
+    return totals
 
 
 def outstanding_balances_for(user) -> list[dict]:
@@ -111,7 +117,7 @@ def outstanding_balances_for(user) -> list[dict]:
             "name": row["case__strata__name"],
             "plan_number": row["case__strata__plan_number"],
             "charges": row["charges"],
-            "owing": row["owing"],
+            "owing": row["owing"].quantize(CENT),
         }
         for row in rows
     ]

@@ -25,12 +25,14 @@ from violations.models import (
     Bylaw,
     BylawRevision,
     CaseParty,
+    FineProposal,
     Hearing,
     Letter,
     LetterKind,
     LetterTemplate,
     NoticeApproval,
     PartyRole,
+    ProposalStatus,
     Response,
     Service,
     ServiceMethod,
@@ -305,8 +307,8 @@ def case_counts_for(user, *, now: dt.datetime | None = None) -> list[dict]:
     """The dashboard's cases panel: per strata (with cases the user may see), the number of
     cases in each status (``statuses``), notices awaiting approval, notices out but not yet
     served on every required party, responses awaiting a decision (responded, or heard),
-    cases ready for a decision, hearings due, and letters waiting in the print queue. Two
-    grouped queries, however many cases and stratas."""
+    cases ready for a decision, hearings due, continuing fines to confirm, and letters waiting
+    in the print queue. Two grouped queries, however many cases and stratas."""
     now = now or timezone.now()
     status_counts = {
         f"status_{status}": Count("pk", filter=Q(status=status)) for status in Status.values
@@ -331,6 +333,16 @@ def case_counts_for(user, *, now: dt.datetime | None = None) -> list[dict]:
                 "pk",
                 filter=Q(Exists(Hearing.objects.filter(case=OuterRef("pk"), outcome=""))),
             ),
+            fines_to_confirm=Count(
+                "pk",
+                filter=Q(
+                    Exists(
+                        FineProposal.objects.filter(
+                            case=OuterRef("pk"), status=ProposalStatus.PROPOSED
+                        )
+                    )
+                ),
+            ),
         )
         .order_by("strata__name", "strata_id")
     )
@@ -354,6 +366,7 @@ def case_counts_for(user, *, now: dt.datetime | None = None) -> list[dict]:
                 "awaiting_decision": row["awaiting_decision"],
                 "ready": row["ready"],
                 "hearings_due": row["hearings_due"],
+                "fines_to_confirm": row["fines_to_confirm"],
                 "to_print": to_print.get(row["strata_id"], 0),
             }
         )

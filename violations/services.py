@@ -24,14 +24,23 @@ from accounts.strata_time import strata_today, strata_zone
 from communications.models import EmailKind, OutboundEmail, TrackingEvent
 from properties.models import Person, Unit
 from properties.selectors import current_occupancies
-from violations import evidence, guards, letters, rule_pack, serving
+from violations import (
+    approval_links,
+    charging,
+    continuing,
+    evidence,
+    guards,
+    letters,
+    rule_pack,
+    serving,
+)
 from violations.access import has_case_right, is_recused
 from violations.clamav import scan_uploads
 from violations.models import (
     Bylaw,
     CaseParty,
-    Charge,
     Complaint,
+    CouncilMeeting,
     Decision,
     DecisionOutcome,
     Hearing,
@@ -361,7 +370,8 @@ def violation_prepare_notice(
     """Choose the respondent, compute who is served, and draft the notice for review.
 
     ``html`` is the reviewer's edit of the draft. Preparing again makes a new draft, so
-    approvals given to the old wording do not carry over.
+    approvals given to the old wording do not carry over. Where the strata requires
+    approvals, each council member who may approve is emailed a link to the draft.
     """
     with transaction.atomic():
         case = _begin(case, "prepare_notice", actor)
@@ -386,6 +396,8 @@ def violation_prepare_notice(
             data={"letter": str(letter.uuid), "parties": [str(p.person) for p in parties]},
             context=context,
         )
+        if case.strata.notice_approvals_required:
+            approval_links.approval_requests_queue(case, letter)
     return letter
 
 
@@ -959,13 +971,19 @@ def violation_record_decision(
     fine_amount: Decimal | None = None,
     fine_bylaw: Bylaw | None = None,
     continuing_every_days: int | None = None,
+    meeting: CouncilMeeting | None = None,
     context: AuditContext | None = None,
 ) -> Decision:
     """Record council's decision from its meeting, send the decision letter to every served
-    party and, for an upheld fine, charge it against the respondent and the strata lot."""
+    party and, for an upheld fine, charge it against the respondent and the strata lot.
+    ``meeting``: the council meeting recorded with it (``meetings.meeting_decisions_record``)."""
     recusals = list(recusals or [])
     with transaction.atomic():
         case = _begin(case, "record_decision", actor)
+        if meeting is not None and (
+            meeting.strata_id != case.strata_id or meeting.held_on != meeting_on
+        ):
+            refuse(_("The meeting recorded is not a meeting of this case's strata on that date."))
         guards.decision_guard(case, meeting_on)
         guards.meeting_guard(
             case,
@@ -995,6 +1013,7 @@ def violation_record_decision(
             continuing_every_days=continuing_every_days
             if outcome == DecisionOutcome.UPHELD_CONTINUING
             else None,
+            meeting=meeting,
             recorded_by=actor,
         )
         decision.members_present.set(members_present)
@@ -1021,17 +1040,6 @@ def violation_record_decision(
         letters.letter_issue(letter)
         decision.letter = letter
         decision.save(update_fields=["letter", "updated_at"])
-        if fine_bylaw is not None:
-            respondent = next(p for p in served if p.role == PartyRole.RESPONDENT)
-            Charge.objects.create(
-                case=case,
-                decision=decision,
-                liable_person=respondent.person,
-                unit=case.unit,
-                bylaw=fine_bylaw,
-                amount=fine_amount,
-                charged_on=meeting_on,
-            )
         before = case.status
         dismissed = outcome == DecisionOutcome.DISMISSED
         _set_status(case, Status.DECIDED_DISMISSED if dismissed else Status.DECIDED_UPHELD)
@@ -1042,6 +1050,18 @@ def violation_record_decision(
             key="decision",
             kind=EmailKind.DECISION,
         )
+        if fine_bylaw is not None:
+            respondent = next(p for p in served if p.role == PartyRole.RESPONDENT)
+            charging.charge_create(
+                case=case,
+                decision=decision,
+                liable_person=respondent.person,
+                unit=case.unit,
+                bylaw=fine_bylaw,
+                amount=fine_amount,
+                charged_on=meeting_on,
+                actor=actor,
+            )
         _finish(
             case,
             "record_decision",
@@ -1095,6 +1115,17 @@ def violation_close(
         fined = decision is not None and decision.outcome != DecisionOutcome.UPHELD_WARNING
         if compliance_on is not None and compliance_on > strata_today(case.strata):
             raise TransitionRefused({"compliance_on": _("Compliance cannot be in the future.")})
+        last_seen = continuing.last_seen_on(case)
+        if compliance_on is not None and last_seen is not None and compliance_on < last_seen:
+            raise TransitionRefused(
+                {
+                    "compliance_on": _(
+                        "The contravention was seen continuing on %(date)s and charged: "
+                        "compliance cannot be earlier (waive that fine first if it was wrong)."
+                    )
+                    % {"date": letters.long_date(last_seen)}
+                }
+            )
         if fined and compliance_on is None:
             raise TransitionRefused(
                 {
@@ -1108,6 +1139,7 @@ def violation_close(
         fields = {"closed_at": timezone.now()}
         if compliance_on is not None:
             fields["compliance_on"] = compliance_on
+            continuing.proposals_stop(case)
         _set_status(case, Status.CLOSED, **fields)
         _finish(
             case,

@@ -2,6 +2,9 @@
 
 from celery import shared_task
 
+from violations.continuing import continuing_fines_propose
+from violations.digests import digests_send
+from violations.reminders import deadline_reminders_send
 from violations.services import violation_services_check
 
 
@@ -10,3 +13,23 @@ def check_notice_services_task() -> int:
     """Every few minutes: legal emails the outbox failed to deliver, or that bounced, become
     paper-service tasks in the print queue (SPA s.61 service must still happen)."""
     return violation_services_check()
+
+
+@shared_task(ignore_result=True)
+def propose_continuing_fines_task() -> int:
+    """Daily: propose the next fine of each continuing contravention whose interval has
+    passed (SPA s.135(3)); staff confirm or dismiss it. Running twice proposes nothing new."""
+    return continuing_fines_propose()
+
+
+@shared_task(ignore_result=True)
+def send_digests_task() -> int:
+    """Hourly: each staff member's daily digest, once their local time reaches
+    DIGEST_LOCAL_HOUR. The dedup key makes every later run that day a no-op."""
+    return digests_send()
+
+
+@shared_task(ignore_result=True)
+def send_deadline_reminders_task() -> int:
+    """Hourly: response-deadline reminders to parties who have not answered, once each."""
+    return deadline_reminders_send()

@@ -241,6 +241,13 @@ TRANSITIONS: dict[str, Transition] = {
 OTHER_EVENTS = {
     "service_failed": "Email not delivered: to be served on paper",
     "evidence_added": "Evidence added",
+    "case_file_exported": "Case file exported",
+    "remedy_cost_charged": "Remedy cost charged (SPA s.133)",
+    "continuing_fine_proposed": "Continuing fine proposed",
+    "continuing_fine_confirmed": "Continuing fine confirmed and charged",
+    "continuing_fine_dismissed": "Continuing fine dismissed",
+    "payment_recorded": "Payment recorded",
+    "waiver_recorded": "Waiver recorded",
 }
 
 

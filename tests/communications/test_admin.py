@@ -479,7 +479,8 @@ def test_the_template_list_shows_each_stratas_wording(client, superuser, strata,
     response = client.get(reverse("admin:communications_emailtemplate_changelist"))
 
     rows = {row["template"].name: row for row in response.context["rows"]}
-    assert set(rows) == {"accounts.invitation"}  # password resets have no strata version
+    # password resets have no strata version
+    assert set(rows) == {"accounts.invitation", "violations.deadline_reminder"}
     cells = {c["strata"].name: c["override"] for c in rows[INVITATION]["stratas"]}
     assert cells["Harbour View"].version == 2
     assert cells["Cedar Grove"] is None

@@ -54,7 +54,7 @@ def test_every_default_template_renders_with_its_sample_values():
     for name, default in defaults().items():
         rendered = render_email(name, strata=None, context=default.sample)
         assert rendered.subject and "\n" not in rendered.subject
-        assert default.sample["login_email"] in rendered.body_text
+        assert default.sample["recipient_name"] in rendered.body_text
         assert "{" not in rendered.body_text + rendered.body_html
         assert rendered.template_version is None
 

@@ -14,6 +14,7 @@ from django.contrib.admin.widgets import (
     AdminTimeWidget,
     AutocompleteSelect,
 )
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StrataMembership, User
@@ -529,3 +530,12 @@ FORMS: dict[str, type[CaseForm]] = {
     "withdraw": ReasonForm,
     "close": CloseForm,
 }
+
+
+def attach_errors(form, error: ValidationError) -> None:
+    """A refusal's messages on the fields they name, the rest above the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

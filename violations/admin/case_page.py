@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
+from accounts.permissions import Right, can
 from communications.models import OutboundEmail
+from violations.charging import may_record_remedy_cost
+from violations.continuing_selectors import continuing_series
 from violations.guards import decision_refusal
 from violations.models import (
     CaseParty,
@@ -142,7 +145,24 @@ def case_sections(case: Violation, user, *, transition_url, letter_url, names) -
         "responses": list(case.responses.select_related("party__person", "recorded_by")),
         "hearings": list(case.hearings.select_related("requested_by__person")),
         "decision": decision,
-        "charges": list(
-            Charge.objects.filter(case=case).select_related("bylaw", "liable_person", "unit")
-        ),
+        "charges": [
+            _with_notice_url(charge, letter_url)
+            for charge in Charge.objects.filter(case=case).select_related(
+                "bylaw", "liable_person", "unit", "letter"
+            )
+        ],
+        "series": continuing_series(case, decision),
+        # The case's charges in the fines ledger: balances, payments and waivers.
+        "ledger_url": f"{reverse('admin:violations_charge_changelist')}?case__id__exact={case.pk}"
+        if can(user, Right.VIEW_LEDGER, case.strata_id)
+        else "",
+        "remedy_cost_url": reverse("admin:violations_violation_remedy_cost", args=[case.pk])
+        if may_record_remedy_cost(user, case)
+        else "",
     }
+
+
+def _with_notice_url(charge: Charge, letter_url) -> Charge:
+    """The charge, with ``notice_url``: where its fine notice is read (empty without one)."""
+    charge.notice_url = letter_url(charge.letter, "view") if charge.letter_id else ""
+    return charge

@@ -31,6 +31,7 @@ from communications.admin.rendering import html_frame
 from properties.models import Unit
 from violations import letters, services, serving
 from violations.access import cases_visible_to_staff, has_case_right, is_recused
+from violations.admin.case_files import CaseFileAdminMixin
 from violations.admin.case_forms import (
     FORMS,
     CaseReportForm,
@@ -38,8 +39,10 @@ from violations.admin.case_forms import (
     EvidenceForm,
     PrepareNoticeForm,
     WarnForm,
+    attach_errors,
 )
 from violations.admin.case_page import case_sections
+from violations.admin.continuing import remedy_cost_view
 from violations.evidence import evidence_add
 from violations.guards import decision_refusal
 from violations.models import (
@@ -111,15 +114,6 @@ def with_service_counts(queryset):
         notice_service=ServiceStatus.SENT
     )
     return queryset.annotate(parties_required=_count(required), parties_served=_count(served))
-
-
-def attach_errors(form, error: ValidationError) -> None:
-    """A refusal's messages on the fields they name, the rest above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- filters -------------------------------------------------------------------------------
@@ -206,7 +200,7 @@ class UnservedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Violation)
-class ViolationAdmin(StrataScopedAdmin):
+class ViolationAdmin(CaseFileAdminMixin, StrataScopedAdmin):
     view_right = Right.VIEW_CASES
     edit_right = Right.FILE_CASES
     list_display = (
@@ -335,8 +329,17 @@ class ViolationAdmin(StrataScopedAdmin):
                 view(self.letter_pdf_view),
                 name="{}_{}_letter_pdf".format(*info),
             ),
+            path(
+                "<path:object_id>/remedy-cost/",
+                view(self.remedy_cost_view),
+                name="{}_{}_remedy_cost".format(*info),
+            ),
+            *self.case_file_urls(),
             *super().get_urls(),
         ]
+
+    def remedy_cost_view(self, request, object_id):
+        return remedy_cost_view(self, request, object_id)
 
     @admin.display(description=gettext_lazy("fine contemplated"))
     def fine_contemplated_label(self, case):
@@ -384,6 +387,7 @@ class ViolationAdmin(StrataScopedAdmin):
                 )
                 if self._may_add_evidence(request, obj)
                 else "",
+                **self.case_file_context(request, obj),
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
