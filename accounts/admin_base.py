@@ -39,6 +39,29 @@ def scope_foreign_key_choices(db_field, user, right: Right, kwargs: dict) -> Non
         kwargs["queryset"] = queryset.select_related("strata")
 
 
+def strata_filter(right: Right, strata_path: str, label: str) -> type[admin.SimpleListFilter]:
+    """A "strata" list filter offering only the stratas where the user holds ``right`` (one
+    query, never another strata's name), filtering rows by ``<strata_path>_id``."""
+
+    class StrataFilter(admin.SimpleListFilter):
+        title = label
+        parameter_name = "strata"
+
+        def lookups(self, request, model_admin):
+            stratas = scope_to_stratas(
+                Strata.objects.order_by("name"), request.user, right, via="pk"
+            )
+            return [(str(pk), name) for pk, name in stratas.values_list("pk", "name")]
+
+        def queryset(self, request, queryset):
+            value = self.value()
+            if value and value.isdigit():
+                return queryset.filter(**{f"{strata_path}_id": int(value)})
+            return queryset
+
+    return StrataFilter
+
+
 class StrataScopedAdmin(admin.ModelAdmin):
     """Base for admins of models that belong to a strata."""
 

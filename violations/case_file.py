@@ -33,7 +33,7 @@ from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_zone
 from violations.access import has_case_right, is_recused
 from violations.ledger_selectors import charges_with_balances, ledger_totals
-from violations.letters import long_date, money
+from violations.letters import clock, long_date, money
 from violations.models import (
     CaseFileExport,
     Decision,
@@ -410,7 +410,7 @@ def _events(case, zone, hidden_services: set[str], redact: bool, contents: Conte
 def _incident(case: Violation) -> str:
     when = long_date(case.incident_on)
     if case.incident_time:
-        when += " at " + case.incident_time.strftime("%-I:%M %p").lower().replace("m", ".m.")
+        when += " at " + clock(case.incident_time)
     return when
 
 
@@ -475,8 +475,7 @@ def _charge_row(charge) -> dict:
 
 def _when(moment: dt.datetime, zone) -> str:
     local = moment.astimezone(zone)
-    time = local.strftime("%-I:%M %p").lower().replace("m", ".m.")
-    return f"{long_date(local.date())} at {time}"
+    return f"{long_date(local.date())} at {clock(local)}"
 
 
 def _safe(name: str) -> str:

@@ -23,11 +23,12 @@ from properties.models import Person, Unit
 from violations import letters, serving
 from violations.access import has_case_right, is_recused
 from violations.models import (
+    CENT,
+    UPHELD_OUTCOMES,
     Bylaw,
     Charge,
     ChargeKind,
     Decision,
-    DecisionOutcome,
     FineProposal,
     Letter,
     LetterKind,
@@ -37,13 +38,6 @@ from violations.models import (
 )
 from violations.selectors import bylaw_revision_in_force
 from violations.workflow import WHO, TransitionRefused
-
-CENT = Decimal("0.01")
-UPHELD = (
-    DecisionOutcome.UPHELD_WARNING,
-    DecisionOutcome.UPHELD_FINE,
-    DecisionOutcome.UPHELD_CONTINUING,
-)
 
 
 def case_lock(case: Violation, actor: User, right: Right, action: str) -> Violation:
@@ -171,7 +165,7 @@ def fine_notice_context(case: Violation, charge: Charge, recipients: list[str]) 
             "The contravention was seen continuing on %(date)s at %(time)s: %(what)s"
         ) % {
             "date": letters.long_date(seen.date()),
-            "time": seen.strftime("%-I:%M %p").lower().replace("m", ".m."),
+            "time": letters.clock(seen),
             "what": charge.proposal.observation,
         }
     return {
@@ -195,7 +189,7 @@ def may_record_remedy_cost(user, case: Violation) -> bool:
     decision = getattr(case, "decision", None)
     return (
         decision is not None
-        and decision.outcome in UPHELD
+        and decision.outcome in UPHELD_OUTCOMES
         and has_case_right(user, Right.RECORD_DECISIONS, case)
         and not is_recused(user, case)
     )
@@ -216,7 +210,7 @@ def remedy_cost_charge(
     with transaction.atomic():
         case = case_lock(case, actor, Right.RECORD_DECISIONS, _("Recording a remedy cost"))
         decision = Decision.objects.filter(case=case).first()
-        if decision is None or decision.outcome not in UPHELD:
+        if decision is None or decision.outcome not in UPHELD_OUTCOMES:
             raise TransitionRefused(
                 _(
                     "%(case)s has no upheld decision: a remedy cost (SPA s.133) is charged only "

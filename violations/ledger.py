@@ -18,10 +18,8 @@ from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today
 from violations.access import is_recused
 from violations.ledger_selectors import charges_with_balances
-from violations.models import Charge, Payment, PaymentMethod, ViolationEvent, Waiver
+from violations.models import CENT, Charge, Payment, PaymentMethod, ViolationEvent, Waiver
 from violations.workflow import TransitionRefused
-
-CENT = Decimal("0.01")
 
 
 def _money(value) -> Decimal | None:

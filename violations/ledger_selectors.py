@@ -20,9 +20,8 @@ from accounts.models import Strata
 from accounts.permissions import Right, scope_to_stratas
 from properties.models import Person
 from violations.access import recused_q
-from violations.models import Charge, Payment, Violation, Waiver
+from violations.models import CENT, Charge, Payment, Violation, Waiver
 
-CENT = Decimal("0.01")
 ZERO_CENTS = Decimal("0.00")
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2))
 

@@ -153,11 +153,16 @@ def bylaw_text_in_force(case: Violation) -> str:
     return "\n\n".join(parts)
 
 
+def clock(value: dt.time | dt.datetime) -> str:
+    """A time as letters write it: "9:30 a.m."."""
+    return value.strftime("%-I:%M %p").lower().replace("m", ".m.")
+
+
 def base_context(case: Violation, recipients: list[str]) -> dict[str, str]:
     strata = case.strata
     when = long_date(case.incident_on)
     if case.incident_time:
-        when += " at " + case.incident_time.strftime("%-I:%M %p").lower().replace("m", ".m.")
+        when += " at " + clock(case.incident_time)
     return {
         "strata_name": strata.name,
         "strata_plan": strata.plan_number,

@@ -6,6 +6,7 @@ Nothing here is deleted: history points at units, persons and users with ``PROTE
 """
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -26,6 +27,7 @@ from properties.models import Person, Unit
 REG_7_1_MAX_SHORT_TERM_RENTAL_FINE = 1000
 
 Money = {"max_digits": 10, "decimal_places": 2}
+CENT = Decimal("0.01")  # every amount is exact to the cent
 
 
 def _choices_check(field: str, choices, name: str) -> models.CheckConstraint:
@@ -790,6 +792,13 @@ class DecisionOutcome(models.TextChoices):
     UPHELD_FINE = "upheld_fine", _("Upheld: fine")
     UPHELD_CONTINUING = "upheld_continuing", _("Upheld: continuing fine")
     DISMISSED = "dismissed", _("Dismissed")
+
+
+UPHELD_OUTCOMES = (
+    DecisionOutcome.UPHELD_WARNING,
+    DecisionOutcome.UPHELD_FINE,
+    DecisionOutcome.UPHELD_CONTINUING,
+)
 
 
 class Decision(TimeStamped):

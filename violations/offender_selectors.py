@@ -11,13 +11,8 @@ from django.utils import timezone
 
 from accounts.strata_time import strata_today
 from violations.access import cases_visible_to_staff
-from violations.models import CaseParty, Decision, DecisionOutcome, PartyRole
+from violations.models import UPHELD_OUTCOMES, CaseParty, Decision, PartyRole
 
-UPHELD = (
-    DecisionOutcome.UPHELD_WARNING,
-    DecisionOutcome.UPHELD_FINE,
-    DecisionOutcome.UPHELD_CONTINUING,
-)
 DEFAULT_WINDOW_DAYS = 365
 DEFAULT_THRESHOLD = 3
 
@@ -41,7 +36,7 @@ def repeat_offenders(
     # checked below against each strata's own date.
     horizon = (today or timezone.now().date()) + dt.timedelta(days=1)
     decisions = Decision.objects.filter(
-        outcome__in=UPHELD,
+        outcome__in=UPHELD_OUTCOMES,
         meeting_on__gte=horizon - dt.timedelta(days=window_days + 2),
         meeting_on__lte=horizon,
         case__in=cases.values("pk"),

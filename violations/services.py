@@ -1246,8 +1246,7 @@ def _issued(case: Violation, kind: str) -> Letter:
 
 def _when(case: Violation, moment: dt.datetime) -> str:
     local = moment.astimezone(strata_zone(case.strata))
-    time = local.strftime("%-I:%M %p").lower().replace("m", ".m.")
-    return f"{letters.long_date(local.date())} at {time}"
+    return f"{letters.long_date(local.date())} at {letters.clock(local)}"
 
 
 def _fine_text(decision: Decision, bylaw: Bylaw | None) -> str:

@@ -22,7 +22,7 @@ from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_zone
 from violations.access import has_case_right
-from violations.admin.case_forms import CaseForm
+from violations.admin.case_forms import CaseForm, service_attempt
 from violations.case_file import case_file_download_record, case_file_export
 from violations.models import CaseFileExport, Violation
 
@@ -57,7 +57,7 @@ class ExportRow:
 
 class CaseFileAdminMixin:
     """Views of ``ViolationAdmin`` for the case file; they use its ``_case`` (scope and
-    recusal), ``_context`` and ``_attempt``."""
+    recusal) and ``_context``."""
 
     def case_file_urls(self) -> list:
         info = self.opts.app_label, self.opts.model_name
@@ -112,7 +112,7 @@ class CaseFileAdminMixin:
         if (
             request.method == "POST"
             and form.is_valid()
-            and self._attempt(request, form, case_file_export)
+            and service_attempt(request, form, case_file_export)
         ):
             export = case.exports.latest("created_at", "id")
             self.message_user(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StrataMembership, User
 from accounts.permissions import Right, current_memberships, scope_to_stratas
+from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today
 from properties.models import Occupancy, Person, Unit
 from properties.selectors import current_occupancies
@@ -41,7 +42,7 @@ from violations.models import (
 )
 
 
-def _textarea(rows: int = 4):
+def textarea(rows: int = 4):
     return AdminTextareaWidget(attrs={"rows": rows})
 
 
@@ -66,7 +67,7 @@ class ComplaintFields(forms.Form):
         label=_("or the complainant's name"), max_length=200, required=False
     )
     details = forms.CharField(
-        label=_("What the complainant said"), widget=_textarea(), required=False
+        label=_("What the complainant said"), widget=textarea(), required=False
     )
     disclosure_warned = forms.BooleanField(
         label=_("The complainant was told that complaints may be disclosed"), required=False
@@ -96,16 +97,16 @@ class CaseReportForm(ComplaintFields):
     incident_on = forms.DateField(label=_("Incident date"), widget=AdminDateWidget)
     incident_time = forms.TimeField(label=_("Time"), widget=AdminTimeWidget, required=False)
     incident_place = forms.CharField(label=_("Place"), max_length=200, required=False)
-    description = forms.CharField(label=_("What happened"), widget=_textarea(5))
+    description = forms.CharField(label=_("What happened"), widget=textarea(5))
     noticed_by = forms.CharField(label=_("Noticed by"), max_length=200, required=False)
     concierge_name = forms.CharField(label=_("Concierge"), max_length=200, required=False)
     people_involved = forms.CharField(
-        label=_("People involved"), widget=_textarea(2), required=False
+        label=_("People involved"), widget=textarea(2), required=False
     )
     damage = forms.BooleanField(label=_("Damage"), required=False)
-    damage_details = forms.CharField(label=_("Damage details"), widget=_textarea(2), required=False)
+    damage_details = forms.CharField(label=_("Damage details"), widget=textarea(2), required=False)
     police = forms.BooleanField(label=_("Police attended"), required=False)
-    police_details = forms.CharField(label=_("Police details"), widget=_textarea(2), required=False)
+    police_details = forms.CharField(label=_("Police details"), widget=textarea(2), required=False)
     # Offered only when an open case of the same unit and bylaw exists (``offer``).
     file_as = forms.CharField(
         label=_("An open case of this unit and bylaw exists"),
@@ -201,7 +202,7 @@ class AddComplaintForm(CaseForm, ComplaintFields):
 
 
 class ReasonForm(CaseForm):
-    reason = forms.CharField(label=_("Reason"), widget=_textarea())
+    reason = forms.CharField(label=_("Reason"), widget=textarea())
 
 
 class RespondentForm(CaseForm):
@@ -259,7 +260,7 @@ class WarnForm(RespondentForm):
         label=_("Letter (HTML)"),
         required=False,
         strip=False,
-        widget=_textarea(18),
+        widget=textarea(18),
         help_text=_("Leave empty to send the letter as written from the template."),
     )
 
@@ -284,7 +285,7 @@ class PrepareNoticeForm(RespondentForm):
         label=_("The draft (HTML)"),
         required=False,
         strip=False,
-        widget=_textarea(18),
+        widget=textarea(18),
         help_text=_(
             "Edit the wording for this case. Left as it is, the notice is drafted again from "
             "the template (with the parties chosen above)."
@@ -383,7 +384,7 @@ class RecordResponseForm(PartyForm):
         label=_("Received at (strata time)"), widget=AdminSplitDateTime
     )
     channel = forms.ChoiceField(label=_("Received by"), choices=ResponseChannel.choices)
-    text = forms.CharField(label=_("What the response says"), widget=_textarea(8))
+    text = forms.CharField(label=_("What the response says"), widget=textarea(8))
     declines_hearing = forms.BooleanField(
         label=_("The party declines a hearing in writing"), required=False
     )
@@ -391,7 +392,7 @@ class RecordResponseForm(PartyForm):
 
 class ReceiveHearingRequestForm(PartyForm):
     requested_on = forms.DateField(label=_("Request received on"), widget=AdminDateWidget)
-    reason = forms.CharField(label=_("Reason given"), widget=_textarea())
+    reason = forms.CharField(label=_("Reason given"), widget=textarea())
 
 
 class ScheduleHearingForm(CaseForm):
@@ -403,7 +404,7 @@ class ScheduleHearingForm(CaseForm):
 
 class RecordHearingOutcomeForm(CaseForm):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=HearingOutcome.choices)
-    minutes = forms.CharField(label=_("Minutes"), widget=_textarea(8), required=False)
+    minutes = forms.CharField(label=_("Minutes"), widget=textarea(8), required=False)
     consent_file = forms.FileField(
         label=_("The respondent's written request to postpone"),
         required=False,
@@ -431,12 +432,12 @@ class RecordDecisionForm(CaseForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    motion = forms.CharField(label=_("Motion"), widget=_textarea(3))
+    motion = forms.CharField(label=_("Motion"), widget=textarea(3))
     votes_for = forms.IntegerField(label=_("Votes for"), min_value=0)
     votes_against = forms.IntegerField(label=_("Votes against"), min_value=0)
     votes_abstaining = forms.IntegerField(label=_("Abstaining"), min_value=0, initial=0)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=DecisionOutcome.choices)
-    reasons = forms.CharField(label=_("Reasons"), widget=_textarea(6))
+    reasons = forms.CharField(label=_("Reasons"), widget=textarea(6))
     fine_amount = forms.DecimalField(
         label=_("Fine"), max_digits=10, decimal_places=2, min_value=0, required=False
     )
@@ -539,3 +540,16 @@ def attach_errors(form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def service_attempt(request, form, service) -> bool:
+    """Call ``service`` with the form's arguments as the request's user; on a refusal, put its
+    messages on the form and say so."""
+    try:
+        service(
+            actor=request.user, context=AuditContext.from_request(request), **form.service_kwargs()
+        )
+    except ValidationError as error:
+        attach_errors(form, error)
+        return False
+    return True

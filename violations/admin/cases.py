@@ -40,6 +40,7 @@ from violations.admin.case_forms import (
     PrepareNoticeForm,
     WarnForm,
     attach_errors,
+    service_attempt,
 )
 from violations.admin.case_page import case_sections
 from violations.admin.continuing import remedy_cost_view
@@ -472,7 +473,7 @@ class ViolationAdmin(CaseFileAdminMixin, StrataScopedAdmin):
             if request.method == "POST" and form.is_valid():
                 if isinstance(form, WarnForm) and "_preview" in request.POST:
                     form, extra["preview"] = self._warn_preview(request, case, form)
-                elif self._attempt(request, form, SERVICES[name]):
+                elif service_attempt(request, form, SERVICES[name]):
                     case.refresh_from_db(fields=["status"])
                     self.message_user(
                         request,
@@ -520,7 +521,7 @@ class ViolationAdmin(CaseFileAdminMixin, StrataScopedAdmin):
         if (
             request.method == "POST"
             and form.is_valid()
-            and self._attempt(request, form, evidence_add)
+            and service_attempt(request, form, evidence_add)
         ):
             count = len(form.cleaned_data["files"])
             self.message_user(
@@ -565,18 +566,6 @@ class ViolationAdmin(CaseFileAdminMixin, StrataScopedAdmin):
         form = WarnForm(data, case=case, user=request.user)
         form.is_valid()
         return form, html_frame(html, title=_("Warning letter"))
-
-    def _attempt(self, request, form, service) -> bool:
-        try:
-            service(
-                actor=request.user,
-                context=AuditContext.from_request(request),
-                **form.service_kwargs(),
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            return False
-        return True
 
     @staticmethod
     def _draft_notice(case):

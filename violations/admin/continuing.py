@@ -12,8 +12,8 @@ from types import SimpleNamespace
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.widgets import AdminDateWidget, AdminSplitDateTime, AdminTextareaWidget
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.widgets import AdminDateWidget, AdminSplitDateTime
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,15 +22,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.admin_base import StrataScopedAdmin
+from accounts.admin_base import StrataScopedAdmin, strata_filter
 from accounts.middleware import SESSION_STRATA_ID
-from accounts.models import Strata
-from accounts.permissions import Right, can, scope_to_stratas
-from accounts.request_meta import AuditContext
+from accounts.permissions import Right, can
 from accounts.strata_time import strata_today, strata_zone
 from violations import letters
 from violations.access import has_case_right, is_recused
-from violations.admin.case_forms import attach_errors
+from violations.admin.case_forms import service_attempt, textarea
 from violations.charging import may_record_remedy_cost, remedy_cost_charge
 from violations.continuing import fine_proposal_confirm, fine_proposal_dismiss
 from violations.continuing_selectors import fine_proposals_visible_to
@@ -40,16 +38,12 @@ TITLE = gettext_lazy("Continuing fines to confirm")
 TEMPLATE = "admin/violations/violation/transition.html"
 
 
-def _textarea(rows: int = 4):
-    return AdminTextareaWidget(attrs={"rows": rows})
-
-
 class ConfirmProposalForm(forms.Form):
     observed_by = forms.CharField(label=gettext_lazy("Seen continuing by"), max_length=200)
     observed_at = forms.SplitDateTimeField(
         label=gettext_lazy("Seen at (strata time)"), widget=AdminSplitDateTime
     )
-    observation = forms.CharField(label=gettext_lazy("What was seen"), widget=_textarea())
+    observation = forms.CharField(label=gettext_lazy("What was seen"), widget=textarea())
     evidence = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Evidence"),
         queryset=Evidence.objects.none(),
@@ -68,7 +62,7 @@ class ConfirmProposalForm(forms.Form):
 
 
 class DismissProposalForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Reason"), widget=_textarea())
+    reason = forms.CharField(label=gettext_lazy("Reason"), widget=textarea())
 
     def __init__(self, *args, proposal: FineProposal, **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,7 +78,7 @@ class RemedyCostForm(forms.Form):
     )
     charged_on = forms.DateField(label=gettext_lazy("Date"), widget=AdminDateWidget)
     description = forms.CharField(
-        label=gettext_lazy("What the cost was for"), max_length=300, widget=_textarea(3)
+        label=gettext_lazy("What the cost was for"), max_length=300, widget=textarea(3)
     )
     bylaw = forms.ModelChoiceField(
         label=gettext_lazy("Bylaw"), queryset=Bylaw.objects.none(), required=False
@@ -130,17 +124,6 @@ REMEDY_COST = SimpleNamespace(
 )
 
 
-def _attempt(request, form, service) -> bool:
-    try:
-        service(
-            actor=request.user, context=AuditContext.from_request(request), **form.service_kwargs()
-        )
-    except ValidationError as error:
-        attach_errors(form, error)
-        return False
-    return True
-
-
 def _page(model_admin, request, case, action, form, **extra):
     """The transition page of the case admin, for an action that is not a transition."""
     case_url = reverse(
@@ -165,23 +148,7 @@ def _page(model_admin, request, case, action, form, **extra):
     return TemplateResponse(request, TEMPLATE, context)
 
 
-class ReviewStrataFilter(admin.SimpleListFilter):
-    """The stratas whose cases the user reviews: one query, never another strata's name."""
-
-    title = gettext_lazy("strata")
-    parameter_name = "strata"
-
-    def lookups(self, request, model_admin):
-        stratas = scope_to_stratas(
-            Strata.objects.order_by("name"), request.user, Right.REVIEW_CASES, via="pk"
-        )
-        return [(str(pk), name) for pk, name in stratas.values_list("pk", "name")]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(case__strata_id=int(value))
-        return queryset
+ReviewStrataFilter = strata_filter(Right.REVIEW_CASES, "case__strata", gettext_lazy("strata"))
 
 
 @admin.register(FineProposal)
@@ -321,7 +288,7 @@ class FineProposalAdmin(StrataScopedAdmin):
             if (
                 request.method == "POST"
                 and form.is_valid()
-                and _attempt(request, form, spec.service)
+                and service_attempt(request, form, spec.service)
             ):
                 self.message_user(
                     request,
@@ -347,7 +314,7 @@ def remedy_cost_view(model_admin, request, object_id):
         if (
             request.method == "POST"
             and form.is_valid()
-            and _attempt(request, form, remedy_cost_charge)
+            and service_attempt(request, form, remedy_cost_charge)
         ):
             model_admin.message_user(
                 request,

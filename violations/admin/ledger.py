@@ -25,7 +25,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.admin_base import StrataScopedAdmin
+from accounts.admin_base import StrataScopedAdmin, strata_filter
 from accounts.csv_safety import escape_cell
 from accounts.middleware import SESSION_STRATA_ID
 from accounts.models import Strata
@@ -34,9 +34,9 @@ from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today
 from properties.models import Person
 from violations.admin.case_forms import attach_errors
-from violations.ledger import CENT, ledger_export_record, payment_record, waiver_record
+from violations.ledger import ledger_export_record, payment_record, waiver_record
 from violations.ledger_selectors import charges_visible_to, ledger_rows, ledger_totals
-from violations.models import Charge, PaymentMethod
+from violations.models import CENT, Charge, PaymentMethod
 
 TITLE = gettext_lazy("Fines ledger")
 TEMPLATES = "admin/violations/charge"
@@ -141,23 +141,7 @@ class LedgerFilterForm(forms.Form):
 # --- filters -------------------------------------------------------------------------------
 
 
-class LedgerStrataFilter(admin.SimpleListFilter):
-    """The stratas whose ledger the user reads: one query, never another strata's name."""
-
-    title = gettext_lazy("strata")
-    parameter_name = "strata"
-
-    def lookups(self, request, model_admin):
-        stratas = scope_to_stratas(
-            Strata.objects.order_by("name"), request.user, Right.VIEW_LEDGER, via="pk"
-        )
-        return [(str(pk), name) for pk, name in stratas.values_list("pk", "name")]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(case__strata_id=int(value))
-        return queryset
+LedgerStrataFilter = strata_filter(Right.VIEW_LEDGER, "case__strata", gettext_lazy("strata"))
 
 
 class HasBalanceFilter(admin.SimpleListFilter):

@@ -12,7 +12,7 @@ from functools import partial
 
 from django import forms
 from django.contrib import messages
-from django.contrib.admin.widgets import AdminDateWidget, AdminTextareaWidget
+from django.contrib.admin.widgets import AdminDateWidget
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
@@ -29,8 +29,8 @@ from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
 from communications.admin.rendering import html_frame
 from violations.access import cases_visible_to_staff
-from violations.admin.case_forms import CouncilChoiceField, attach_errors
-from violations.approval_links import approval_token_read
+from violations.admin.case_forms import CouncilChoiceField, attach_errors, textarea
+from violations.approval_links import MAX_AGE, approval_token_read
 from violations.meeting_selectors import (
     AgendaItem,
     council_on,
@@ -113,10 +113,6 @@ def agenda_view(site, request, strata):
 # --- recording the meeting -------------------------------------------------------------------
 
 
-def _textarea(rows):
-    return AdminTextareaWidget(attrs={"rows": rows})
-
-
 class MeetingForm(forms.Form):
     """The meeting: its date and the council members present. ``submission`` is the form's
     one-time token."""
@@ -144,7 +140,7 @@ class ItemForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    motion = forms.CharField(label=gettext_lazy("Motion"), widget=_textarea(2), required=False)
+    motion = forms.CharField(label=gettext_lazy("Motion"), widget=textarea(2), required=False)
     votes_for = forms.IntegerField(label=gettext_lazy("For"), min_value=0, required=False)
     votes_against = forms.IntegerField(label=gettext_lazy("Against"), min_value=0, required=False)
     votes_abstaining = forms.IntegerField(
@@ -155,7 +151,7 @@ class ItemForm(forms.Form):
         choices=[("", "—"), *DecisionOutcome.choices],
         required=False,
     )
-    reasons = forms.CharField(label=gettext_lazy("Reasons"), widget=_textarea(3), required=False)
+    reasons = forms.CharField(label=gettext_lazy("Reasons"), widget=textarea(3), required=False)
     fine_amount = forms.DecimalField(
         label=gettext_lazy("Fine"), max_digits=10, decimal_places=2, min_value=0, required=False
     )
@@ -337,9 +333,10 @@ def approval_view(site, request, token):
             {
                 "title": _("Approve a notice"),
                 "problem": _(
-                    "This approval link is not valid: it has expired (links work for 14 days) "
-                    "or was changed. Open the case from “Cases awaiting council” instead."
-                ),
+                    "This approval link is not valid: it has expired (links work for %(days)d "
+                    "days) or was changed. Open the case from “Cases awaiting council” instead."
+                )
+                % {"days": MAX_AGE.days},
             },
             status=400,
         )

@@ -29,10 +29,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.admin_base import StrataScopedAdmin
+from accounts.admin_base import StrataScopedAdmin, strata_filter
 from accounts.middleware import SESSION_STRATA_ID
-from accounts.models import Strata
-from accounts.permissions import Right, scope_to_stratas
+from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
 from violations.models import LetterKind, Service, ServiceMethod
@@ -57,23 +56,9 @@ class PrintQueueActionForm(ActionForm):
     )
 
 
-class ReviewStrataFilter(admin.SimpleListFilter):
-    """The stratas whose cases the user reviews: one query, never another strata's name."""
-
-    title = gettext_lazy("strata")
-    parameter_name = "strata"
-
-    def lookups(self, request, model_admin):
-        stratas = scope_to_stratas(
-            Strata.objects.order_by("name"), request.user, Right.REVIEW_CASES, via="pk"
-        )
-        return [(str(pk), name) for pk, name in stratas.values_list("pk", "name")]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(letter__case__strata_id=int(value))
-        return queryset
+ReviewStrataFilter = strata_filter(
+    Right.REVIEW_CASES, "letter__case__strata", gettext_lazy("strata")
+)
 
 
 @admin.register(Service)
