@@ -310,6 +310,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "violations.tasks.propose_continuing_fines_task",
         "schedule": crontab(hour=13, minute=7),
     },
+    "purge-orphan-files": {
+        "task": "violations.tasks.purge_orphan_files_task",
+        "schedule": crontab(hour=3, minute=41),
+    },
 }
 if OUTBOX_BACKOFF_CAP_SECONDS >= CELERY_VISIBILITY_TIMEOUT:
     raise ImproperlyConfigured(

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from violations.continuing import continuing_fines_propose
 from violations.digests import digests_send
+from violations.file_sweep import orphan_files_purge
 from violations.reminders import deadline_reminders_send
 from violations.services import violation_services_check
 
@@ -33,3 +34,9 @@ def send_digests_task() -> int:
 def send_deadline_reminders_task() -> int:
     """Hourly: response-deadline reminders to parties who have not answered, once each."""
     return deadline_reminders_send()
+
+
+@shared_task(ignore_result=True)
+def purge_orphan_files_task() -> int:
+    """Daily: delete stored files a rolled-back transaction left and no row names."""
+    return len(orphan_files_purge())
