@@ -37,13 +37,20 @@ def is_recused(user, case: Violation) -> bool:
     return Violation.objects.filter(recused_q(user), pk=case.pk).exists()
 
 
+def exclude_recused(queryset: QuerySet, user, *, via: str = "case") -> QuerySet:
+    """``queryset`` less the rows of cases ``user`` is recused from (``via``: the path to the
+    case; ``pk`` for cases themselves)."""
+    return queryset.exclude(
+        **{f"{via}__in": Violation.objects.filter(recused_q(user)).values("pk")}
+    )
+
+
 def cases_visible_to_staff(user, queryset: QuerySet | None = None) -> QuerySet[Violation]:
     """The cases of the user's stratas, less those the user is recused from."""
     queryset = Violation.objects.all() if queryset is None else queryset
     if not getattr(user, "is_authenticated", False):
         return queryset.none()
-    scoped = scope_to_stratas(queryset, user, Right.VIEW_CASES)
-    return scoped.exclude(pk__in=Violation.objects.filter(recused_q(user)).values("pk"))
+    return exclude_recused(scope_to_stratas(queryset, user, Right.VIEW_CASES), user, via="pk")
 
 
 def has_case_right(user, right: Right, case: Violation) -> bool:

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from accounts.permissions import Right, is_superuser, scope_to_stratas
-from violations.access import recused_q
+from accounts.permissions import Right, scope_to_stratas
+from violations.access import exclude_recused
 from violations.continuing import continuing_cases, next_due_on
 from violations.models import (
     Decision,
@@ -26,10 +26,7 @@ def fine_proposals_visible_to(user, *, strata_id: int | None = None) -> QuerySet
     proposals = scope_to_stratas(
         FineProposal.objects.all(), user, Right.REVIEW_CASES, via="case__strata"
     )
-    if not is_superuser(user):
-        proposals = proposals.exclude(
-            case__in=Violation.objects.filter(recused_q(user)).values("pk")
-        )
+    proposals = exclude_recused(proposals, user)
     if strata_id:
         proposals = proposals.filter(case__strata_id=strata_id)
     return proposals.select_related("case__strata", "case__unit", "decision", "decided_by")

@@ -19,8 +19,8 @@ from django.db.models.functions import Coalesce
 from accounts.models import Strata
 from accounts.permissions import Right, scope_to_stratas
 from properties.models import Person
-from violations.access import recused_q
-from violations.models import CENT, Charge, Payment, Violation, Waiver
+from violations.access import exclude_recused
+from violations.models import CENT, Charge, Payment, Waiver
 
 ZERO_CENTS = Decimal("0.00")
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2))
@@ -56,9 +56,9 @@ def charges_visible_to(user) -> QuerySet[Charge]:
     cases they are recused from, with balances; the case, unit, person and bylaw joined."""
     if not getattr(user, "is_authenticated", False):
         return Charge.objects.none()
-    scoped = scope_to_stratas(
-        Charge.objects.all(), user, Right.VIEW_LEDGER, via="case__strata"
-    ).exclude(case__in=Violation.objects.filter(recused_q(user)).values("pk"))
+    scoped = exclude_recused(
+        scope_to_stratas(Charge.objects.all(), user, Right.VIEW_LEDGER, via="case__strata"), user
+    )
     return charges_with_balances(
         scoped.select_related("case__strata", "unit", "liable_person", "bylaw")
     )
