@@ -21,7 +21,7 @@ from accounts.strata_time import strata_zone
 from violations import rule_pack
 from violations.access import cases_visible_to_staff
 from violations.continuing_selectors import fine_proposals_visible_to
-from violations.models import HearingOutcome, ProposalStatus
+from violations.models import HEARD_OUTCOMES, ProposalStatus
 from violations.selectors import (
     DECISION_STATUSES,
     cases_awaiting_council_for,
@@ -31,8 +31,6 @@ from violations.selectors import (
 )
 from violations.workflow import SERVED_STATUSES
 
-# Hearings that count as heard for the decision deadline (SPA s.34.1(2)).
-HEARD = (HearingOutcome.HELD, HearingOutcome.NO_SHOW)
 # The case and hearing lists of a strata's digest section, overdue first.
 LISTS = ("overdue_hearings", "overdue_decisions", "approvals", "ready", "hearings")
 
@@ -87,7 +85,7 @@ def overdue_decisions_for(user, *, now: dt.datetime) -> list:
     rows = (
         cases.filter(decision_ready_q(now), status__in=DECISION_STATUSES, archived_at__isnull=True)
         .select_related("strata", "unit")
-        .annotate(heard_at=Max("hearings__held_at", filter=Q(hearings__outcome__in=HEARD)))
+        .annotate(heard_at=Max("hearings__held_at", filter=Q(hearings__outcome__in=HEARD_OUTCOMES)))
         .order_by("strata__name", "strata_id", "response_deadline", "id")
     )
     overdue = []

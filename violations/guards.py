@@ -13,9 +13,9 @@ from accounts.strata_time import strata_today, strata_zone
 from violations import letters, rule_pack, serving
 from violations.access import is_recused
 from violations.models import (
+    HEARD_OUTCOMES,
     Bylaw,
     DecisionOutcome,
-    HearingOutcome,
     LetterKind,
     PartyRole,
     Response,
@@ -62,7 +62,7 @@ def decision_guard(case: Violation, meeting_on=None) -> None:
         last_day = deadline.astimezone(zone).date()
         if meeting_on is None or meeting_on > last_day:
             return
-    if case.hearings.filter(outcome__in=HEARD).exists():
+    if case.hearings.filter(outcome__in=HEARD_OUTCOMES).exists():
         return  # the respondent was heard (or did not come): council may decide
     respondents = case.parties.filter(role=PartyRole.RESPONDENT, required=True)
     declining = Response.objects.filter(party__in=respondents, declines_hearing=True)
@@ -78,10 +78,6 @@ def decision_guard(case: Violation, meeting_on=None) -> None:
     )
 
 
-# Hearing outcomes after which council has heard the respondent (or they chose not to come).
-HEARD = (HearingOutcome.HELD, HearingOutcome.NO_SHOW)
-
-
 def _meeting_after_the_record(case: Violation, meeting_on, zone) -> None:
     """A meeting decides on what was before it: never before the notice went out, a hearing
     was held or the response that declined a hearing arrived."""
@@ -91,7 +87,9 @@ def _meeting_after_the_record(case: Violation, meeting_on, zone) -> None:
     events = []
     if notice is not None:
         events.append((notice.issued_at, _("the notice was sent")))
-    heard = case.hearings.filter(outcome__in=HEARD).exclude(scheduled_for=None).order_by("-id")
+    heard = (
+        case.hearings.filter(outcome__in=HEARD_OUTCOMES).exclude(scheduled_for=None).order_by("-id")
+    )
     if heard:
         events.append((heard[0].scheduled_for, _("the hearing")))
     response = (

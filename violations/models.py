@@ -712,6 +712,11 @@ class HearingOutcome(models.TextChoices):
     POSTPONED = "postponed_by_request", _("Postponed at the respondent's written request")
 
 
+# After these council has heard the respondent (or they chose not to come) and may decide
+# (SPA s.34.1(2)); a withdrawn or postponed request leaves the ordinary deadline.
+HEARD_OUTCOMES = (HearingOutcome.HELD, HearingOutcome.NO_SHOW)
+
+
 class Hearing(TimeStamped):
     """A hearing requested in writing (SPA s.34.1, s.135) and what became of it."""
 

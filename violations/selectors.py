@@ -22,6 +22,7 @@ from accounts.strata_time import strata_today, strata_zone
 from properties.models import Unit
 from violations.access import cases_visible_to_staff, has_case_right, is_recused
 from violations.models import (
+    HEARD_OUTCOMES,
     Bylaw,
     BylawRevision,
     CaseParty,
@@ -144,8 +145,8 @@ def unserved_parties_q() -> Exists:
 def decision_ready_q(now: dt.datetime) -> Q:
     """On Violation: ``guards.decision_guard`` would pass at ``now`` — every required party
     served, no hearing waiting to be held, and either the deadline passed, a hearing was held
-    (or not attended, or withdrawn), or every required respondent declined a hearing in
-    writing. A test keeps the two in step."""
+    (or not attended), or every required respondent declined a hearing in writing. A test
+    keeps the two in step."""
     hearings = Hearing.objects.filter(case=OuterRef("pk"))
     respondents = CaseParty.objects.filter(
         case=OuterRef("pk"), role=PartyRole.RESPONDENT, required=True
@@ -158,7 +159,7 @@ def decision_ready_q(now: dt.datetime) -> Q:
         & ~Q(Exists(hearings.filter(outcome="")))
         & (
             Q(response_deadline__lt=now)
-            | Q(Exists(hearings))
+            | Q(Exists(hearings.filter(outcome__in=HEARD_OUTCOMES)))
             | (Q(Exists(respondents)) & ~Q(Exists(undeclined)))
         )
     )

@@ -517,12 +517,23 @@ def test_awaiting_council_lists_each_case_in_its_section(
     assert str(council_world["hearing_row"].hold_by) in response.text
 
 
-def test_awaiting_councils_readiness_matches_the_decision_guard(council_world, council_member):
+def test_awaiting_councils_readiness_matches_the_decision_guard(
+    council_world, council_member, strata
+):
+    withdrawn = row_case(strata, status=Status.RESPONDED, deadline=future(), reference="W-WDRN")
+    Hearing.objects.create(
+        case=withdrawn,
+        requested_by=withdrawn.parties.get(),
+        requested_on=strata_today(strata) - dt.timedelta(days=3),
+        reason="To explain",
+        hold_by=strata_today(strata) + dt.timedelta(days=25),
+        outcome=Hearing.Outcome.WITHDRAWN,
+    )
     [section] = cases_awaiting_council_for(council_member)
     ready = {c.pk for c in section["ready"]}
     assert len(ready) == 4
     cases = Violation.objects.filter(strata=section["strata"], status__in=DECISION_STATUSES)
-    assert cases.count() == 6
+    assert cases.count() == 7
     for case in cases:
         assert (case.pk in ready) is (decision_refusal(case) is None), case.reference
 
