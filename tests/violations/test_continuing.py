@@ -149,8 +149,14 @@ def test_the_task_and_the_command_propose_once(w):
     with time_machine.travel(day(7), tick=False):
         assert propose_continuing_fines_task() == 1
         call_command("propose_continuing_fines")
-    call_command("propose_continuing_fines", "--date", "2026-12-02")
+        call_command("propose_continuing_fines", "--date", "2026-12-02")
     assert FineProposal.objects.get().due_on == DUE
+
+
+def test_the_command_refuses_a_day_that_has_not_begun(w):
+    with pytest.raises(CommandError, match="has not begun anywhere yet"):
+        call_command("propose_continuing_fines", "--date", "2026-11-27")
+    assert not FineProposal.objects.exists()
 
 
 def test_the_command_refuses_a_bad_date(w):
@@ -401,6 +407,10 @@ def test_staff_dismiss_a_fine_in_the_admin_with_a_reason(client, w):
     assert again.status_code == 302
     proposal.refresh_from_db()
     assert (proposal.status, proposal.dismissed_reason) == ("dismissed", "Quiet on inspection.")
+    changelist = reverse("admin:violations_fineproposal_changelist")
+    assert list(client.get(changelist).context["cl"].result_list) == []  # open ones by default
+    everything = client.get(changelist, {"status": "all"}).context["cl"].result_list
+    assert list(everything) == [proposal]
 
 
 def test_a_recused_member_does_not_see_the_proposal(client, w):

@@ -151,6 +151,29 @@ def _page(model_admin, request, case, action, form, **extra):
 ReviewStrataFilter = strata_filter(Right.REVIEW_CASES, "case__strata", gettext_lazy("strata"))
 
 
+class ProposalStatusFilter(admin.SimpleListFilter):
+    """Open proposals unless another status (or all) is chosen: the list is a work queue."""
+
+    title = gettext_lazy("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [*ProposalStatus.choices, ("all", gettext_lazy("All"))]
+
+    def choices(self, changelist):
+        current = self.value() or ProposalStatus.PROPOSED
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or ProposalStatus.PROPOSED
+        return queryset if value == "all" else queryset.filter(status=value)
+
+
 @admin.register(FineProposal)
 class FineProposalAdmin(StrataScopedAdmin):
     """Continuing fines proposed by the daily job, to confirm or dismiss."""
@@ -168,7 +191,7 @@ class FineProposalAdmin(StrataScopedAdmin):
         "actions_column",
     )
     list_select_related = ("case__strata", "case__unit", "decision", "decided_by")
-    list_filter = ("status", ReviewStrataFilter)
+    list_filter = (ProposalStatusFilter, ReviewStrataFilter)
     search_fields = ("case__reference", "case__unit__unit_number")
     ordering = ("due_on", "id")
     list_per_page = 100

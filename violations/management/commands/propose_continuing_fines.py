@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from violations.continuing import continuing_fines_propose
 
@@ -28,5 +29,10 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"--date {options['date']!r} is not a date: give it as YYYY-MM-DD."
                 ) from None
+            if today > timezone.now().date() + dt.timedelta(days=1):
+                raise CommandError(
+                    f"--date {today} has not begun anywhere yet: a fine is proposed only once "
+                    "its interval has passed."
+                )
         proposed = continuing_fines_propose(today=today)
         self.stdout.write(f"Continuing fines proposed: {proposed}.")
