@@ -178,6 +178,7 @@ def fine_notice_context(case: Violation, charge: Charge, recipients: list[str]) 
         "charge_amount": letters.money(charge.amount),
         "charged_on": letters.long_date(charge.charged_on),
         "liable_person": charge.liable_person.full_name,
+        "charge_description": charge.description,
         "observation": observation,
         "balance": letters.money(charge.amount),
     }

@@ -19,6 +19,7 @@ from accounts.models import User
 from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
+from violations import letters
 from violations.charging import case_lock, charge_create, event_record
 from violations.models import (
     Charge,
@@ -171,7 +172,7 @@ def fine_proposal_confirm(
         if observed_at is None:
             errors["observed_at"] = _("Give when it was seen.")
         elif observed_at > timezone.now():
-            errors["observed_at"] = _("It cannot be seen in the future.")
+            errors["observed_at"] = _("A sighting cannot be in the future.")
         elif observed_at.astimezone(strata_zone(case.strata)).date() < proposal.due_on:
             errors["observed_at"] = _(
                 "The fine falls due on %(due)s: only an observation on or after that day shows "
@@ -197,7 +198,8 @@ def fine_proposal_confirm(
             amount=proposal.decision.fine_amount,
             charged_on=strata_today(case.strata),
             actor=actor,
-            description=_("Continuing fine due %(due)s") % {"due": proposal.due_on},
+            description=_("Continuing fine due %(due)s")
+            % {"due": letters.long_date(proposal.due_on)},
             proposal=proposal,
         )
         proposal.status = ProposalStatus.CONFIRMED

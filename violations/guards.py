@@ -7,6 +7,7 @@ members present, recusals, a carried motion) and the fine guard (one bylaw, ever
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import StrataMembership
 from accounts.strata_time import strata_today, strata_zone
@@ -170,9 +171,15 @@ def meeting_guard(
         errors["votes_for"] = _("Record the vote: for, against and abstaining.")
     else:
         voting = len([u for u in members_present if u not in recusals])
-        if votes_for + votes_against + votes_abstaining > voting:
+        if not voting:
             errors["votes_for"] = _(
-                "%(votes)d votes were recorded but only %(voting)d members present could vote."
+                "Every member present is recused: no one present may vote on this case."
+            )
+        elif votes_for + votes_against + votes_abstaining > voting:
+            errors["votes_for"] = ngettext(
+                "%(votes)d votes were recorded but only %(voting)d member present could vote.",
+                "%(votes)d votes were recorded but only %(voting)d members present could vote.",
+                voting,
             ) % {"votes": votes_for + votes_against + votes_abstaining, "voting": voting}
         elif votes_for <= votes_against:
             errors["votes_for"] = _(

@@ -51,8 +51,8 @@ def _amount_errors(charge: Charge, amount, verb: str) -> tuple[Decimal | None, l
     if money > balance:
         return None, [
             _(
-                "Overpayment: %(verb)s $%(amount)s would exceed the balance of $%(balance)s "
-                "owing on this charge."
+                "More than is owing: %(verb)s $%(amount)s would exceed the balance of "
+                "$%(balance)s on this charge."
             )
             % {"verb": verb, "amount": money, "balance": balance}
         ]

@@ -75,6 +75,7 @@ SAMPLES: dict[str, dict[str, str]] = {
         "charge_amount": "$200.00",
         "charged_on": "December 23, 2026",
         "liable_person": "Olive Owner",
+        "charge_description": "Continuing fine due December 23, 2026",
         "observation": "The contravention was seen continuing on December 22, 2026 at "
         "11:40 p.m. by the caretaker.",
         "balance": "$200.00",

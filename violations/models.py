@@ -519,7 +519,7 @@ class LetterKind(models.TextChoices):
     HEARING_NOTICE = "hearing_notice", _("Hearing notice")
     DECISION = "decision", _("Decision letter")
     COMPLAINANT_ACKNOWLEDGEMENT = "complainant_acknowledgement", _("Complainant acknowledgement")
-    FINE_NOTICE = "fine_notice", _("Fine notice")
+    FINE_NOTICE = "fine_notice", _("Notice of a charge")
 
 
 class LetterTemplate(TimeStamped):

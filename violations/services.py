@@ -1061,6 +1061,8 @@ def violation_record_decision(
                 amount=fine_amount,
                 charged_on=meeting_on,
                 actor=actor,
+                description=_("Fine decided by council on %(date)s")
+                % {"date": letters.long_date(meeting_on)},
             )
         _finish(
             case,

@@ -227,7 +227,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "close",
-            "Close",
+            "Close the case",
             [S.WARNED, S.DECIDED_DISMISSED, S.DECIDED_UPHELD],
             [S.CLOSED],
             Right.REVIEW_CASES,

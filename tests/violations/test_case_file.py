@@ -180,7 +180,7 @@ def test_the_pdf_states_letters_service_decision_ledger_and_bylaw_in_force(
         "It was a birthday party; it will not happen again.",
         f"Minutes {MINUTES}",
         "Vote 1 for, 0 against, 0 abstaining",
-        "Outcome Upheld: fine: $50.00",
+        "Outcome Upheld: fine — $50.00",
         "Totals $50.00 $20.00 $0.00 Balance $30.00",
         "balcony.pdf PDF 77 Staff December 16, 2026",
         "November 25, 2026 at 10:00 a.m. Send the notice → Notice sent",

@@ -188,7 +188,7 @@ def test_a_confirmed_fine_needs_an_observation(w):
                 "The fine falls due on 2026-12-02: only an observation on or after that day "
                 "shows the contravention continued into this interval.",
             ),
-            (day(7) + dt.timedelta(minutes=1), "It cannot be seen in the future."),
+            (day(7) + dt.timedelta(minutes=1), "A sighting cannot be in the future."),
         ):
             with pytest.raises(TransitionRefused) as refused:
                 fine_proposal_confirm(
@@ -493,4 +493,6 @@ def test_the_dashboard_counts_the_continuing_fines_to_confirm(client, w):
 
     assert [row["fines_to_confirm"] for row in before] == [0]
     assert [row["fines_to_confirm"] for row in after.context["case_counts"]] == [1]
-    assert '<td class="fines-to-confirm">1</td>' in after.text
+    proposals = reverse("admin:violations_fineproposal_changelist")
+    link = f'<a href="{proposals}?strata={w.case.strata_id}">1</a>'
+    assert f'<td class="fines-to-confirm">{link}</td>' in after.text

@@ -92,7 +92,7 @@ def test_partial_payments_and_waivers_leave_the_balance_exact_to_the_cent(
     assert balance_of(charge) == Decimal("100.00")
     assert refusal(lambda: pay(charge, manager, "100.01")) == {
         "amount": [
-            "Overpayment: paying $100.01 would exceed the balance of $100.00 owing on this charge."
+            "More than is owing: paying $100.01 would exceed the balance of $100.00 on this charge."
         ]
     }
 
@@ -107,7 +107,7 @@ def test_partial_payments_and_waivers_leave_the_balance_exact_to_the_cent(
     )
     assert refusal(lambda: waive(charge, council_member, "0.01")) == {
         "amount": [
-            "Overpayment: waiving $0.01 would exceed the balance of $0.00 owing on this charge."
+            "More than is owing: waiving $0.01 would exceed the balance of $0.00 on this charge."
         ]
     }
 
@@ -187,7 +187,8 @@ def test_a_waiver_without_councils_decision_is_refused_and_nothing_is_written(
         ("NaN", "Give the amount in dollars and cents, e.g. 50.25."),
         (
             "200.01",
-            "Overpayment: paying $200.01 would exceed the balance of $200.00 owing on this charge.",
+            "More than is owing: paying $200.01 would exceed the balance of "
+            "$200.00 on this charge.",
         ),
     ],
 )

@@ -183,7 +183,7 @@ def test_an_overpayment_is_shown_on_the_form_and_nothing_is_recorded(client, cha
     assert response.status_code == 200
     assert response.context["form"].errors == {
         "amount": [
-            "Overpayment: paying $200.01 would exceed the balance of $200.00 owing on this charge."
+            "More than is owing: paying $200.01 would exceed the balance of $200.00 on this charge."
         ]
     }
     assert not Payment.objects.exists()

@@ -358,7 +358,7 @@ def test_the_form_records_ten_decisions_once_even_if_posted_twice(client, strata
         "audit": 11,
     }
     assert [str(m) for m in get_messages(second.wsgi_request)] == [
-        f"Recorded council's meeting of {strata_today(strata)}: 10 decision(s).",
+        f"Recorded council's meeting of {strata_today(strata)}: 10 decisions.",
         f"This meeting ({strata_today(strata)}) was already recorded; nothing was recorded again.",
     ]
     assert Decision.objects.filter(meeting=CouncilMeeting.objects.get()).count() == 10

@@ -16,7 +16,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.permissions import Right
 from accounts.request_meta import AuditContext
@@ -117,7 +117,11 @@ class CaseFileAdminMixin:
             export = case.exports.latest("created_at", "id")
             self.message_user(
                 request,
-                _("Case file of %(case)s exported for: %(purpose)s (%(count)d redactions).")
+                ngettext(
+                    "Case file of %(case)s exported for: %(purpose)s (%(count)d redaction).",
+                    "Case file of %(case)s exported for: %(purpose)s (%(count)d redactions).",
+                    len(export.redactions),
+                )
                 % {
                     "case": case.reference,
                     "purpose": export.get_purpose_display(),

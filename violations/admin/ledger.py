@@ -364,7 +364,11 @@ class ChargeAdmin(StrataScopedAdmin):
                 self.message_user(
                     request,
                     done
-                    % {"amount": record.amount, "case": charge.case.reference, "balance": balance},
+                    % {
+                        "amount": record.amount.quantize(CENT),
+                        "case": charge.case.reference,
+                        "balance": balance.quantize(CENT),
+                    },
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(self._url("change", charge.pk))

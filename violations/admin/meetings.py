@@ -21,7 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.permissions import Right, can
@@ -261,7 +261,11 @@ def record_view(site, request, strata):
                 count = meeting.decisions.count()
                 messages.success(
                     request,
-                    _("Recorded council's meeting of %(date)s: %(count)d decision(s).")
+                    ngettext(
+                        "Recorded council's meeting of %(date)s: %(count)d decision.",
+                        "Recorded council's meeting of %(date)s: %(count)d decisions.",
+                        count,
+                    )
                     % {"date": meeting.held_on, "count": count},
                 )
                 return HttpResponseRedirect(agenda_url)
