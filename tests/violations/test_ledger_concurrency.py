@@ -55,7 +55,7 @@ def test_a_payment_and_a_waiver_of_the_whole_balance_at_once_record_one(
     assert (
         refused[0]
         .message_dict["amount"][0]
-        .endswith("would exceed the balance of $0.00 owing on this charge.")
+        .endswith("would exceed the balance of $0.00 on this charge.")
     )
     assert Payment.objects.count() + Waiver.objects.count() == 1
     assert AuditLog.objects.filter(action__startswith="charge.").count() == 1
