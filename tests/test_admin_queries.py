@@ -280,7 +280,11 @@ def test_every_staff_changelist_has_a_guard():
         if model._meta.app_label in GUARDED_APPS
     }
     assert registered == set(CHANGELISTS) | set(OTHER_LISTS) | set(GUARDED_ELSEWHERE)
-    assert all(name in globals() for name in OTHER_LISTS.values())
+    assert OTHER_LISTS
+    for label, name in OTHER_LISTS.items():
+        test = globals().get(name)
+        assert callable(test), f"{label}: no {name}"
+        assert "django_assert_num_queries" in inspect.signature(test).parameters, label
     for label, (module, name, value) in GUARDED_ELSEWHERE.items():
         test = getattr(importlib.import_module(module), name, None)
         assert callable(test), f"{label}: no {module}.{name}"

@@ -79,7 +79,9 @@ def test_user_email_is_case_insensitive_and_stored_lower_case():
         UserFactory(email="JANE.doe@example.test")
 
 
-def test_user_has_uuid_and_big_integer_key():
-    user = UserFactory()
-    assert user.uuid is not None
+def test_user_has_a_stored_random_uuid_of_its_own_and_big_integer_key():
+    user, other = UserFactory(), UserFactory()
+    assert user.uuid.version == 4
+    assert user.uuid != other.uuid
+    assert User.objects.get(uuid=user.uuid) == user
     assert User._meta.pk.get_internal_type() == "BigAutoField"

@@ -201,8 +201,9 @@ def test_a_bounce_suppresses_the_address_and_a_replayed_webhook_records_nothing(
     replay = tracking_event_record(
         email=sent, kind="bounce", occurred_at=NOON, provider_event_id="evt-1"
     )
-    assert first is not None and replay is None
-    assert TrackingEvent.objects.count() == 1
+    assert replay is None
+    assert TrackingEvent.objects.get() == first
+    assert (first.email, first.kind, first.provider_event_id) == (sent, "bounce", "evt-1")
     assert list(Suppression.objects.values_list("address", "reason", "scope")) == [
         ("owner@example.test", "bounced", "all")
     ]

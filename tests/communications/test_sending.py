@@ -146,7 +146,90 @@ def test_rows_whose_lease_is_running_out_go_back_to_the_queue_untried(smtp_sink,
     assert not DeliveryAttempt.objects.exists()
 
 
-def test_a_server_that_refuses_our_login_retries_and_stops_the_batch(settings, fast_retries):
+@pytest.fixture
+def smtp_sink_refusing_login(settings):
+    """The real sink, refusing every AUTH (535); the backend logs in as outbox/rotated-away.
+
+    ``handler.logins`` records each AUTH the sink saw as (mechanism, login, password).
+    """
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from tests.conftest import SinkHandler, free_port
+
+    handler = SinkHandler()
+    handler.logins = []
+
+    def refuse(server, session, envelope, mechanism, auth_data):
+        handler.logins.append((mechanism, auth_data.login, auth_data.password))
+        return AuthResult(success=False, handled=False)  # "535 5.7.8 ... credentials invalid"
+
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=free_port(),
+        auth_require_tls=False,
+        authenticator=refuse,
+    )
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "communications.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": "127.0.0.1",
+                "port": controller.port,
+                "timeout": 5,
+                "username": "outbox",
+                "password": "rotated-away",
+            },
+        }
+    }
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+def test_a_server_that_refuses_our_login_retries_and_stops_the_batch(
+    smtp_sink_refusing_login, fast_retries
+):
+    sink = smtp_sink_refusing_login
+    for name in "abc":
+        _queue(to=f"{name}@example.test", key=f"k:{name}")
+    refused = "535 5.7.8 Authentication credentials invalid"
+
+    _drain(NOON)
+    # smtplib offers each mechanism the sink advertises, once, for the first row only.
+    assert sink.logins == [
+        ("PLAIN", b"outbox", b"rotated-away"),
+        ("LOGIN", b"outbox", b"rotated-away"),
+    ]
+    rows = OutboundEmail.objects.order_by("pk")
+    assert list(rows.values_list("status", "attempts", "last_error", "next_attempt_at")) == [
+        ("queued", 1, refused, NOON + dt.timedelta(seconds=2)),
+        ("queued", 0, "", NOON + dt.timedelta(seconds=2)),
+        ("queued", 0, "", NOON + dt.timedelta(seconds=2)),
+    ]
+
+    _drain(NOON + dt.timedelta(seconds=2))  # the retry is refused the same way
+    assert len(sink.logins) == 4
+    assert list(rows.values_list("status", "attempts", "next_attempt_at")) == [
+        ("queued", 2, NOON + dt.timedelta(seconds=2 + 4)),
+        ("queued", 0, NOON + dt.timedelta(seconds=2 + 2)),
+        ("queued", 0, NOON + dt.timedelta(seconds=2 + 2)),
+    ]
+    assert list(
+        DeliveryAttempt.objects.order_by("pk").values_list(
+            "email__to_address", "number", "outcome", "smtp_code", "error"
+        )
+    ) == [
+        ("a@example.test", 1, "transient", 535, refused),
+        ("a@example.test", 2, "transient", 535, refused),
+    ]
+    assert (sink.messages, sink.data_attempts) == ([], {})
+
+
+def test_refusals_of_our_login_or_sender_stop_the_batch_and_a_recipients_does_not():
     import smtplib
 
     failure = sending.classify(smtplib.SMTPAuthenticationError(535, b"5.7.8 Bad credentials"))

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from accounts.strata_time import strata_today
+from accounts.strata_time import strata_today, strata_zone
 from communications.models import OutboundEmail
 from tests.properties.factories import OccupancyFactory, UnitFactory
 from tests.violations.factories import BylawFactory, ViolationFactory
@@ -340,7 +340,11 @@ def test_prepare_send_and_record_service_through_the_admin(
     pending.refresh_from_db()
     assert (pending.status, pending.deemed_given_on) == ("sent", today + dt.timedelta(days=4))
     case.refresh_from_db()
-    assert case.response_deadline is not None
+    # Both parties served: deemed given 4 days after today's mailing, then the 14-day window,
+    # to the end of that day in the strata's zone.
+    assert case.response_deadline == dt.datetime.combine(
+        today + dt.timedelta(days=4 + 14), dt.time.max, tzinfo=strata_zone(strata)
+    )
 
 
 def test_prepare_again_with_an_edited_draft_keeps_the_edit(client, case, manager, tenant):

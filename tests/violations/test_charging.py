@@ -111,7 +111,7 @@ def test_a_decision_with_a_fine_charges_it_and_serves_its_fine_notice(w):
         w.manager,
     )
     letter = charge.letter
-    assert (letter.kind, letter.issued_at is not None) == (LetterKind.FINE_NOTICE, True)
+    assert (letter.kind, letter.issued_at) == (LetterKind.FINE_NOTICE, T0)
     assert "Notice of a fine" in letter.html
     assert "a fine of <strong>$50.00</strong> was charged on November 25, 2026" in letter.html
     assert "against Olive Owner and strata lot 1" in letter.html
