@@ -273,11 +273,13 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_U
 # Seconds before Redis hands an unacknowledged message to another worker; task retries and
 # leases stay below it.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
-# A key prefix isolates the queues of several deployments (or test runs) sharing one Redis;
-# results need none (their keys are task ids).
+# A key prefix isolates the queues and results of several deployments (or test runs) sharing
+# one Redis, so each can find and remove its own keys.
 _celery_transport = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {}
 if env.str("CELERY_KEY_PREFIX", default=""):
     _celery_transport["global_keyprefix"] = env.str("CELERY_KEY_PREFIX")
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS["global_keyprefix"] = env.str("CELERY_KEY_PREFIX")
 CELERY_BROKER_TRANSPORT_OPTIONS = _celery_transport
 # One beat per deployment (bin/beat). Cron equivalents: docs/operations.md.
 CELERY_BEAT_SCHEDULE = {

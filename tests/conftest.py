@@ -6,8 +6,11 @@
 - ``celery_worker`` / ``worker_launcher``: real worker subprocesses (``bin/worker``) on the
   test database and a per-test Redis key prefix, flushed at start and end.
 - ``browser``: Debian's chromium driven by Playwright.
+- ``STRATATRACKER_TEST_CLOCK=2027-12-15``: the whole session runs with the clock moved to that
+  day (noon UTC, ticking), so a test that depends on the real date shows up before the date
+  comes (CI runs the suite a year ahead).
 - The people of DESIGN's STYLE: a strata with a manager, a council member, a caretaker, an
-  owner and a tenant, and a manager of another strata.
+  owner and a tenant, and a manager of another strata (built by ``tests/people.py``).
 """
 
 import asyncio
@@ -22,17 +25,43 @@ from email import message_from_bytes
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection
+from django.urls import reverse
 
-from accounts.models import StrataMembership
-from properties.models import Occupancy
-from tests.accounts.factories import MembershipFactory, StrataFactory, UserFactory
-from tests.properties.factories import OccupancyFactory, PersonFactory, UnitFactory
+from tests import people
+from tests.admin_forms import change_form_data
 
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM = "/usr/bin/chromium"
+_SESSION_CLOCK = pytest.StashKey()
+
+
+def pytest_configure(config):
+    clock = os.environ.get("STRATATRACKER_TEST_CLOCK")
+    if not clock:
+        return
+    moment = dt.datetime.fromisoformat(clock)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    if len(clock) == len("2027-12-15"):
+        moment = moment.replace(hour=12)
+    config.stash[_SESSION_CLOCK] = time_machine.travel(moment, tick=True)
+    config.stash[_SESSION_CLOCK].start()
+
+
+def pytest_unconfigure(config):
+    traveller = config.stash.get(_SESSION_CLOCK, None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    if _SESSION_CLOCK in config.stash:
+        return f"clock moved to {os.environ['STRATATRACKER_TEST_CLOCK']} (STRATATRACKER_TEST_CLOCK)"
+    return None
 
 
 def _service_missing(marker: str) -> str | None:
@@ -151,7 +180,8 @@ def _database_url(settings_dict) -> str:
 
 
 def _reset_broker_pools(app):
-    """Drop pooled broker connections so new transport options (the key prefix) apply.
+    """Drop pooled broker connections and the result backend so new transport options (the
+    key prefix) apply.
 
     Celery's pools live in kombu's global registry, keyed by connection: closing one without
     clearing the registry would hand the closed pool back to the next test.
@@ -161,6 +191,9 @@ def _reset_broker_pools(app):
     pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
+    # The result backend is built once and keeps the key prefix it was built with.
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
 
 
 class WorkerLauncher:
@@ -233,6 +266,7 @@ def worker_launcher(transactional_db, settings):
         "visibility_timeout": settings.CELERY_VISIBILITY_TIMEOUT,
         "global_keyprefix": prefix,
     }
+    app.conf.result_backend_transport_options = {"global_keyprefix": prefix}
     app.conf.task_always_eager = False
     _reset_broker_pools(app)
     launcher = WorkerLauncher(settings, prefix)
@@ -243,6 +277,7 @@ def worker_launcher(transactional_db, settings):
         launcher.stop_all()
         flush()
         app.conf.broker_transport_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        app.conf.result_backend_transport_options = settings.CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS
         _reset_broker_pools(app)
 
 
@@ -293,71 +328,63 @@ def artifacts_dir():
 
 @pytest.fixture
 def strata(db):
-    return StrataFactory(name="Harbour View", plan_number="BCS1234")
+    return people.harbour_view()
 
 
 @pytest.fixture
 def other_strata(db):
-    return StrataFactory(name="Cedar Grove", plan_number="VIS5678")
-
-
-def _member(strata, role, email):
-    return MembershipFactory(
-        strata=strata, role=role, user=UserFactory(email=email, full_name=email.split("@")[0])
-    ).user
+    return people.cedar_grove()
 
 
 @pytest.fixture
 def manager(strata):
-    return _member(strata, StrataMembership.Role.MANAGER, "manager@example.test")
+    return people.manager_of(strata)
 
 
 @pytest.fixture
 def council_member(strata):
-    return _member(strata, StrataMembership.Role.COUNCIL, "council@example.test")
+    return people.council_member_of(strata)
 
 
 @pytest.fixture
 def caretaker(strata):
-    return _member(strata, StrataMembership.Role.CARETAKER, "caretaker@example.test")
+    return people.caretaker_of(strata)
 
 
 @pytest.fixture
 def other_manager(other_strata):
-    return _member(other_strata, StrataMembership.Role.MANAGER, "other-manager@example.test")
+    return people.other_manager_of(other_strata)
 
 
 @pytest.fixture
 def superuser(db):
-    return UserFactory(email="admin@example.test", is_superuser=True)
+    return people.superuser()
 
 
 @pytest.fixture
 def unit(strata):
-    return UnitFactory(strata=strata, unit_number="101", strata_lot_number=1)
+    return people.unit_101(strata)
 
 
 @pytest.fixture
 def owner(unit):
-    return OccupancyFactory(
-        unit=unit, role=Occupancy.Role.OWNER, starts_on=dt.date(2019, 5, 1)
-    ).person
+    return people.owner_of(unit)
 
 
 @pytest.fixture
 def tenant(unit, owner):
-    person = PersonFactory(strata=unit.strata, full_name="Terry Tenant")
-    OccupancyFactory(
-        unit=unit,
-        person=person,
-        role=Occupancy.Role.TENANT,
-        landlord=owner,
-        starts_on=dt.date(2024, 9, 1),
-        form_k_received_on=dt.date(2024, 8, 20),
-    )
-    return person
+    return people.tenant_of(unit, owner)
 
 
 @pytest.fixture
 def other_unit(other_strata):
-    return UnitFactory(strata=other_strata, unit_number="9", strata_lot_number=9)
+    return people.unit_9(other_strata)
+
+
+@pytest.fixture
+def unit_form(client, superuser, unit, owner, tenant):
+    """The unit's change form as a browser would submit it unchanged (with two occupancies)."""
+    client.force_login(superuser)
+    response = client.get(reverse("admin:properties_unit_change", args=[unit.pk]))
+    client.logout()
+    return change_form_data(response)

@@ -1,4 +1,5 @@
 import datetime as dt
+import hashlib
 
 import factory
 
@@ -87,6 +88,9 @@ class LetterTemplateFactory(factory.django.DjangoModelFactory):
     body_html = "<p>Our own wording of {{ reference }}.</p>"
 
 
+ORIGINAL_BYTES = b"\xff\xd8\xff\xe0 original"
+
+
 class EvidenceFactory(factory.django.DjangoModelFactory):
     """A staff photo on a case, with its resident-safe copy."""
 
@@ -94,11 +98,11 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
         model = "violations.Evidence"
 
     case = factory.SubFactory(ViolationFactory)
-    original = factory.django.FileField(data=b"\xff\xd8\xff\xe0 original", filename="photo.jpg")
+    original = factory.django.FileField(data=ORIGINAL_BYTES, filename="photo.jpg")
     resident_copy = factory.django.FileField(data=b"\xff\xd8\xff\xe0 copy", filename="copy.jpg")
     original_name = "photo.jpg"
-    size = 13
+    size = len(ORIGINAL_BYTES)
     kind = "image"
     content_type = "image/jpeg"
-    sha256 = "0" * 64
+    sha256 = hashlib.sha256(ORIGINAL_BYTES).hexdigest()
     source = "staff"
