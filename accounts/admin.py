@@ -65,6 +65,7 @@ class StrataAdmin(StrataScopedAdmin):
             strata=record,
             actor=request.user,
             changed_fields=changed_fields,
+            before=before,
             context=AuditContext.from_request(request),
         )
 

@@ -15,7 +15,12 @@ from accounts.request_meta import AuditContext
 
 
 def strata_save(
-    *, strata: Strata, actor: User, changed_fields=(), context: AuditContext | None = None
+    *,
+    strata: Strata,
+    actor: User,
+    changed_fields=(),
+    before: dict | None = None,
+    context: AuditContext | None = None,
 ) -> Strata:
     """Create (superusers) or update (its managers) a strata, validated and audited."""
     creating = strata.pk is None
@@ -31,7 +36,7 @@ def strata_save(
             action="strata.created" if creating else "strata.changed",
             strata=strata,
             target=strata,
-            changes=field_changes(strata, changed_fields),
+            changes=field_changes(strata, changed_fields, before),
             context=context,
         )
     return strata
