@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.urls import reverse
 
 from tests import people
@@ -313,6 +313,10 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+            # Under Playwright's greenlets the test's database connection is not the one
+            # pytest-django closes (Django keeps connections per context): left open, it kept
+            # the PostgreSQL test database from being dropped.
+            connections.close_all()
 
 
 @pytest.fixture
