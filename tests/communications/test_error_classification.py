@@ -18,7 +18,7 @@ from communications.models import DeliveryAttempt, OutboundEmail
 from communications.services import queue_email
 from tests.communications import scripted_backend
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.reliability]
 NOON = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
 

@@ -50,6 +50,7 @@ def test_outcomes_are_recorded_by_the_background_recorder_outside_a_transaction(
     assert len(smtp_sink.messages) == 3
 
 
+@pytest.mark.reliability
 def test_when_the_recorder_fails_the_batch_stops_and_the_rest_wait_untried(smtp_sink, monkeypatch):
     for name in "abcd":
         OutboundEmail.objects.create(

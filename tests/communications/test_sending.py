@@ -58,6 +58,7 @@ def test_a_sent_email_carries_its_row_message_id_and_records_the_server_reply(sm
     assert message.get_content_type() == "multipart/alternative"
 
 
+@pytest.mark.reliability
 def test_451_twice_then_250_is_delivered_on_the_third_attempt(smtp_sink, fast_retries):
     smtp_sink.script["owner@example.test"] = ["451 4.3.0 Try later"] * 2
     row = _queue()
@@ -79,6 +80,7 @@ def test_451_twice_then_250_is_delivered_on_the_third_attempt(smtp_sink, fast_re
     assert len(smtp_sink.messages) == 1
 
 
+@pytest.mark.reliability
 def test_550_fails_at_once_and_is_never_retried(smtp_sink, fast_retries):
     smtp_sink.script["owner@example.test"] = ["550 5.1.1 No such user"]
     row = _queue()
@@ -91,6 +93,7 @@ def test_550_fails_at_once_and_is_never_retried(smtp_sink, fast_retries):
     assert DeliveryAttempt.objects.get().outcome == "permanent"
 
 
+@pytest.mark.reliability
 def test_transient_failures_give_up_after_the_last_attempt(smtp_sink, fast_retries, settings):
     settings.OUTBOX_MAX_ATTEMPTS = 3
     smtp_sink.script["owner@example.test"] = ["421 4.7.0 Busy"] * 10
@@ -102,12 +105,14 @@ def test_transient_failures_give_up_after_the_last_attempt(smtp_sink, fast_retri
     assert smtp_sink.data_attempts["owner@example.test"] == 3
 
 
+@pytest.mark.reliability
 def test_backoff_doubles_and_is_capped(settings):
     settings.OUTBOX_BACKOFF_BASE_SECONDS = 30
     settings.OUTBOX_BACKOFF_CAP_SECONDS = 100
     assert [sending.backoff_seconds(n) for n in (1, 2, 3, 4)] == [30, 60, 100, 100]
 
 
+@pytest.mark.reliability
 def test_one_failure_does_not_stop_the_rest_of_the_batch(smtp_sink, fast_retries):
     smtp_sink.script["b@example.test"] = ["550 5.1.1 No such user"]
     for name in "abc":
@@ -122,6 +127,7 @@ def test_one_failure_does_not_stop_the_rest_of_the_batch(smtp_sink, fast_retries
     assert len(smtp_sink.messages) == 2
 
 
+@pytest.mark.reliability
 def test_a_row_claimed_by_another_sender_is_not_claimed_again(smtp_sink):
     row = _queue()
     with time_machine.travel(NOON, tick=False):
@@ -132,6 +138,7 @@ def test_a_row_claimed_by_another_sender_is_not_claimed_again(smtp_sink):
     assert smtp_sink.messages == []
 
 
+@pytest.mark.reliability
 def test_rows_whose_lease_is_running_out_go_back_to_the_queue_untried(smtp_sink, settings):
     settings.OUTBOX_LEASE_SECONDS = 60
     _queue()
@@ -190,6 +197,7 @@ def smtp_sink_refusing_login(settings):
         controller.stop()
 
 
+@pytest.mark.reliability
 def test_a_server_that_refuses_our_login_retries_and_stops_the_batch(
     smtp_sink_refusing_login, fast_retries
 ):
@@ -229,6 +237,7 @@ def test_a_server_that_refuses_our_login_retries_and_stops_the_batch(
     assert (sink.messages, sink.data_attempts) == ([], {})
 
 
+@pytest.mark.reliability
 def test_refusals_of_our_login_or_sender_stop_the_batch_and_a_recipients_does_not():
     import smtplib
 
@@ -240,6 +249,7 @@ def test_refusals_of_our_login_or_sender_stop_the_batch_and_a_recipients_does_no
     assert (recipient.transient, recipient.stops_batch) == (False, False)
 
 
+@pytest.mark.reliability
 def test_an_unreachable_server_fails_one_attempt_and_returns_the_rest_untried(
     settings, fast_retries
 ):
