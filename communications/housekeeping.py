@@ -7,7 +7,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -22,17 +22,19 @@ _TERMINAL = (Status.SENT, Status.FAILED, Status.SUPPRESSED, Status.DUPLICATE, St
 @dataclasses.dataclass
 class SweepResult:
     requeued: list[int] = dataclasses.field(default_factory=list)
+    untried: list[int] = dataclasses.field(default_factory=list)
     resent_legal: list[int] = dataclasses.field(default_factory=list)
     unknown: int = 0
     failed: int = 0
 
     @property
     def to_enqueue(self) -> list[int]:
-        return self.requeued + self.resent_legal
+        return self.requeued + self.untried + self.resent_legal
 
     def summary(self) -> dict:
         return {
             "requeued": len(self.requeued),
+            "untried": len(self.untried),
             "resent_legal": len(self.resent_legal),
             "unknown": self.unknown,
             "failed": self.failed,
@@ -45,8 +47,12 @@ def outbox_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     - ``queued`` rows due for longer than OUTBOX_REQUEUE_AFTER_SECONDS: their broker message
       was lost (a Redis flush, a restart without persistence). Enqueued again; the claim makes
       a second message harmless. Their due time moves to now, so the next sweep waits again.
-    - ``sending`` rows past their lease: the worker died before or after the server took the
-      message. Legal kinds go back to the queue with the same Message-ID and an audit entry (a
+    - ``sending`` rows past their lease whose attempt never started: their worker died (or
+      stopped) before trying them, so nothing went out. Every kind goes back to the queue,
+      the claim's attempt uncounted.
+    - ``sending`` rows past their lease whose attempt started: the worker died while the
+      message was on the wire, before or after the server took it (at most one per dead
+      worker). Legal kinds go back to the queue with the same Message-ID and an audit entry (a
       rare duplicate beats an unserved notice); other kinds become ``unknown``.
     """
     now = now or timezone.now()
@@ -71,19 +77,30 @@ def outbox_sweep(*, now: dt.datetime | None = None) -> SweepResult:
             .select_related("strata")
             .order_by("pk")
         )
+        result.untried = [row.pk for row in expired if row.attempt_started_at is None]
+        OutboundEmail.objects.filter(pk__in=result.untried).update(
+            status=Status.QUEUED,
+            lease_until=None,
+            attempts=F("attempts") - 1,
+            next_attempt_at=now,
+            updated_at=now,
+        )
         for row in expired:
-            _reconcile(row, now, result)
-    if result.requeued or result.resent_legal or result.unknown or result.failed:
+            if row.attempt_started_at is not None:
+                _reconcile(row, now, result)
+    if any(result.summary().values()):
         logger.info("Outbox sweep: %s", result.summary())
     return result
 
 
 def _reconcile(row: OutboundEmail, now: dt.datetime, result: SweepResult) -> None:
+    """A row its worker was sending when it died: it may or may not have gone out."""
     mine = OutboundEmail.objects.filter(pk=row.pk)
     if row.kind not in LEGAL_KINDS:
         mine.update(
             status=Status.UNKNOWN,
             lease_until=None,
+            attempt_started_at=None,
             last_error="The worker stopped while sending; the message may or may not have "
             "gone out, so it is not sent again.",
             updated_at=now,
@@ -94,6 +111,7 @@ def _reconcile(row: OutboundEmail, now: dt.datetime, result: SweepResult) -> Non
         mine.update(
             status=Status.FAILED,
             lease_until=None,
+            attempt_started_at=None,
             last_error=f"The worker stopped while sending, {row.attempts} times.",
             updated_at=now,
         )
@@ -102,6 +120,7 @@ def _reconcile(row: OutboundEmail, now: dt.datetime, result: SweepResult) -> Non
     mine.update(
         status=Status.QUEUED,
         lease_until=None,
+        attempt_started_at=None,
         next_attempt_at=now,
         last_error="The worker stopped while sending; sent again with the same Message-ID.",
         updated_at=now,

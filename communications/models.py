@@ -77,6 +77,9 @@ class OutboundEmail(TimeStamped):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    # Set (and committed) just before the SMTP conversation of a claimed row begins, cleared
+    # with its outcome: a ``sending`` row without it was claimed but never tried.
+    attempt_started_at = models.DateTimeField(_("attempt started at"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     provider_message_id = models.CharField(_("provider message id"), max_length=255, blank=True)
     queued_at = models.DateTimeField(_("queued at"))
@@ -103,6 +106,10 @@ class OutboundEmail(TimeStamped):
             models.CheckConstraint(
                 condition=~Q(status="sending") | Q(lease_until__isnull=False),
                 name="outbound_email_sending_has_lease",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="sending") | Q(attempt_started_at__isnull=True),
+                name="outbound_email_attempt_only_while_sending",
             ),
         ]
         indexes = [

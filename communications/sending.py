@@ -5,17 +5,16 @@
    workers never hold the same row: the update only takes rows still ``queued``.
 2. Send: outside any transaction, over one connection, each message carrying a
    ``Message-ID`` derived from its row.
-3. Record: each outcome is committed as soon as the server answers, so a worker killed
-   mid-batch leaves at most the message it was sending ambiguous. Attempts are written in bulk
-   when the batch ends.
+3. Record: a row's ``attempt_started_at`` is committed before its SMTP conversation begins,
+   with the previous row's outcome, so a worker killed mid-batch leaves at most the message
+   it was sending ambiguous, and the sweep can tell it from the rows it never tried.
+   Attempts are written in bulk when the batch ends.
 """
 
 import dataclasses
 import datetime as dt
 import logging
-import queue
 import smtplib
-import threading
 import time
 from email.utils import formataddr
 
@@ -94,40 +93,51 @@ def send_batch(rows: list[OutboundEmail], *, worker: str = "") -> BatchResult:
     """Send claimed rows over one connection and record each outcome. Never inside a
     transaction: the SMTP conversation must not hold database locks.
 
+    Before a row's SMTP conversation begins, its attempt start is committed together with the
+    previous row's "sent" outcome (one write per message). So at any moment at most one row of
+    the batch is started without an outcome — the one on the wire — and a worker killed
+    mid-batch leaves only that one ambiguous; the sweep queues the rows it never tried again.
+
     Rows this call does not try — the server or connection failed, the lease is running
-    out, outcomes can no longer be recorded, anything raised — go back to ``queued`` before
-    it returns, so an outage never turns waiting email into ``unknown``.
+    out, anything raised — go back to ``queued`` before it returns, so an outage never turns
+    waiting email into ``unknown``.
     """
     result = BatchResult(claimed=len(rows))
     attempts: list[DeliveryAttempt] = []
     untried = list(rows)
     retry_untried_in: int | None = 0
-    mailer = recorder = None
+    sent: tuple | None = None  # the last row sent, recorded with the next row's start
+    mailer = None
     try:
         mailer = mailers[settings.OUTBOX_MAILER]
-        recorder = _Recorder.start() if _can_record_in_background() else None
         while untried:
             row = untried[0]
             _throttle()
             started = timezone.now()
-            if started + _lease_margin() >= row.lease_until or (recorder and recorder.failed):
+            if started + _lease_margin() >= row.lease_until:
                 break
+            outcome, sent = sent, None
+            if not _start(row, started, sent=outcome):
+                break  # the sweep took the batch: none of it is ours to send any more
             untried.pop(0)
             failure = _send_one(mailer, row)
             finished = timezone.now()
-            _record(row, failure, finished, result, recorder)
             attempts.append(_attempt(row, failure, started, finished, worker))
-            if failure is not None and failure.stops_batch:
+            if failure is None:
+                sent = (row.pk, row.lease_until, finished, row.provider_message_id)
+                result.sent += 1
+                continue
+            _record_failure(row, failure, finished, result)
+            if failure.stops_batch:
                 retry_untried_in = backoff_seconds(1)
                 break
+        if sent is not None:
+            _mark_sent(*sent)
     finally:
         if mailer is not None:
             _close_quietly(mailer)
-        recorder_error = recorder.finish() if recorder is not None else None
         _release(untried, result, retry_untried_in)
         DeliveryAttempt.objects.bulk_create(attempts)
-    if recorder_error is not None:
-        raise recorder_error
     return result
 
 
@@ -182,17 +192,21 @@ def _send_one(mailer, row: OutboundEmail) -> "_Failure | None":
     return None
 
 
-def _record(row, failure, now: dt.datetime, result: BatchResult, recorder) -> None:
-    """Commit one outcome. Only the claim that sent it may record it: if the lease ran out
-    and the sweep took the row, the sweep's decision stands."""
-    if failure is None:
-        outcome = (row.pk, row.lease_until, now, row.provider_message_id)
-        if recorder is not None:
-            recorder.put(outcome)
-        else:
-            _mark_sent(*outcome)
-        result.sent += 1
-        return
+def _start(row: OutboundEmail, now: dt.datetime, *, sent: tuple | None) -> bool:
+    """Commit that ``row``'s attempt starts now, with the previous row's "sent" outcome if
+    there is one; False if the row is no longer this claim's (the sweep took it)."""
+    if sent is not None:
+        return _mark_sent(*sent, row.pk, now)
+    return bool(
+        OutboundEmail.objects.filter(
+            pk=row.pk, status=Status.SENDING, lease_until=row.lease_until
+        ).update(attempt_started_at=now, updated_at=now)
+    )
+
+
+def _record_failure(row, failure: "_Failure", now: dt.datetime, result: BatchResult) -> None:
+    """Commit a failed attempt. Only the claim that tried it may record it: if the lease ran
+    out and the sweep took the row, the sweep's decision stands."""
     mine = OutboundEmail.objects.filter(
         pk=row.pk, status=Status.SENDING, lease_until=row.lease_until
     )
@@ -201,6 +215,7 @@ def _record(row, failure, now: dt.datetime, result: BatchResult, recorder) -> No
         mine.update(
             status=Status.QUEUED,
             lease_until=None,
+            attempt_started_at=None,
             next_attempt_at=now + dt.timedelta(seconds=delay),
             last_error=failure.error,
             updated_at=now,
@@ -208,82 +223,71 @@ def _record(row, failure, now: dt.datetime, result: BatchResult, recorder) -> No
         result.retrying.append((row.pk, delay))
     else:
         mine.update(
-            status=Status.FAILED, lease_until=None, last_error=failure.error, updated_at=now
+            status=Status.FAILED,
+            lease_until=None,
+            attempt_started_at=None,
+            last_error=failure.error,
+            updated_at=now,
         )
         result.failed += 1
 
 
-def _mark_sent(pk: int, lease_until: dt.datetime, now: dt.datetime, provider_id: str) -> None:
-    """The hot path: one plain UPDATE per sent message (the ORM's statement building costs
-    as much as the round trip; docs/operations.md has the profile)."""
+_SENT = (
+    "UPDATE {table} SET status = %s, sent_at = %s, lease_until = NULL, "
+    "attempt_started_at = NULL, provider_message_id = %s, last_error = '', updated_at = %s, "
+    # A sign-in link is not kept once it went out.
+    "body_text = CASE WHEN sensitive THEN '' ELSE body_text END, "
+    "body_html = CASE WHEN sensitive THEN '' ELSE body_html END, "
+    "body_purged_at = CASE WHEN sensitive THEN %s ELSE body_purged_at END "
+    "WHERE id = %s AND status = %s AND lease_until = %s"
+)
+_STARTED = (
+    "UPDATE {table} SET attempt_started_at = %s, updated_at = %s "
+    "WHERE id = %s AND status = %s AND lease_until = %s"
+)
+
+
+def _mark_sent(
+    pk: int,
+    lease_until: dt.datetime,
+    now: dt.datetime,
+    provider_id: str,
+    next_pk: int | None = None,
+    next_started: dt.datetime | None = None,
+) -> bool:
+    """Record a sent row and, if given, the start of the next row of its claim, in one
+    commit; return whether that next row was still this claim's.
+
+    The hot path: one plain statement per message (the ORM's statement building costs as much
+    as the round trip; docs/operations.md has the profile). On PostgreSQL both updates travel
+    as one statement; elsewhere (SQLite in development) as two in one transaction.
+    """
     ops = connection.ops
     table = ops.quote_name(OutboundEmail._meta.db_table)
     now, lease_until = (
         ops.adapt_datetimefield_value(now),
         ops.adapt_datetimefield_value(lease_until),
     )
+    sent = (
+        _SENT.format(table=table),
+        [Status.SENT, now, provider_id, now, now, pk, Status.SENDING, lease_until],
+    )
+    if next_pk is None:
+        with connection.cursor() as cursor:
+            cursor.execute(*sent)
+        return False
+    started = (
+        _STARTED.format(table=table),
+        [ops.adapt_datetimefield_value(next_started), now, next_pk, Status.SENDING, lease_until],
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET status = %s, sent_at = %s, lease_until = NULL, "  # noqa: S608 - the table name is ours
-            "provider_message_id = %s, last_error = '', updated_at = %s, "
-            # A sign-in link is not kept once it went out.
-            "body_text = CASE WHEN sensitive THEN '' ELSE body_text END, "
-            "body_html = CASE WHEN sensitive THEN '' ELSE body_html END, "
-            "body_purged_at = CASE WHEN sensitive THEN %s ELSE body_purged_at END "
-            "WHERE id = %s AND status = %s AND lease_until = %s",
-            [Status.SENT, now, provider_id, now, now, pk, Status.SENDING, lease_until],
-        )
-
-
-def _can_record_in_background() -> bool:
-    """A second connection sees the rows only outside a transaction, and only PostgreSQL
-    takes concurrent writers in its stride (SQLite in development records in line)."""
-    return connection.vendor == "postgresql" and not connection.in_atomic_block
-
-
-class _Recorder:
-    """Commits "sent" outcomes on its own thread and connection while the next message is
-    being sent, so the database round trip overlaps the SMTP one.
-
-    At most two outcomes wait: a worker killed mid-batch loses those, the one being written
-    and the message on the wire, which the sweep then reconciles like any interrupted send.
-    After an error it records nothing more, and the batch stops sending.
-    """
-
-    def __init__(self):
-        self._outcomes: queue.Queue = queue.Queue(maxsize=2)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="outbox-recorder", daemon=True)
-
-    @classmethod
-    def start(cls) -> "_Recorder":
-        recorder = cls()
-        recorder._thread.start()
-        return recorder
-
-    @property
-    def failed(self) -> bool:
-        return self._error is not None
-
-    def put(self, outcome: tuple) -> None:
-        self._outcomes.put(outcome)
-
-    def finish(self) -> BaseException | None:
-        """Wait until every outcome is committed; return what could not be committed."""
-        self._outcomes.put(None)
-        self._thread.join()
-        return self._error
-
-    def _run(self) -> None:
-        try:
-            while (outcome := self._outcomes.get()) is not None:
-                if self._error is None:
-                    try:
-                        _mark_sent(*outcome)
-                    except Exception as error:  # noqa: BLE001 - returned by finish()
-                        self._error = error
-        finally:
-            connection.close()  # this thread's own connection
+        if connection.vendor == "postgresql":
+            cursor.execute(f"WITH sent AS ({sent[0]}) {started[0]}", sent[1] + started[1])
+        else:
+            with transaction.atomic():
+                cursor.execute(*sent)
+                cursor.execute(*started)
+        return cursor.rowcount == 1
 
 
 def backoff_seconds(attempt: int) -> int:

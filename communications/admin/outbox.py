@@ -94,6 +94,7 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
                     "queued_at",
                     "next_attempt_at",
                     "lease_until",
+                    "attempt_started_at",
                     "sent_at",
                     "provider_message_id",
                 )

@@ -17,6 +17,7 @@ class Command(BaseCommand):
         enqueue_send(result.to_enqueue)
         summary = result.summary()
         self.stdout.write(
-            "Re-enqueued {requeued}, legal emails sent again {resent_legal}, "
+            "Re-enqueued {requeued}, claimed but never tried {untried}, "
+            "legal emails sent again {resent_legal}, "
             "marked unknown {unknown}, failed {failed}.".format(**summary)
         )
