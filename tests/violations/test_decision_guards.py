@@ -27,7 +27,7 @@ from tests.violations.drive import (
 from tests.violations.factories import BylawFactory
 from violations import rule_pack, services
 from violations.access import is_recused
-from violations.models import Bylaw, Charge, Decision, Service, ServiceMethod, ServiceStatus
+from violations.models import Charge, Decision, Service, ServiceMethod, ServiceStatus
 from violations.workflow import TransitionRefused
 
 pytestmark = pytest.mark.django_db
@@ -226,75 +226,6 @@ def test_refused_when_a_present_member_who_is_recused_is_not_recorded_as_recused
         )
     assert list(decision.recusals.all()) == [recused_council_member]
     assert decision.members_present.count() == 3
-
-
-def _bylaw_fine(w, amount):
-    bylaw = w.case.bylaws.get()
-    bylaw.fine_amount = Decimal(amount)
-    bylaw.save()
-
-
-def _strata_max(w, amount):
-    w.case.strata.max_fine_bylaw = Decimal(amount)
-    w.case.strata.save()
-
-
-def _rule_case(w):
-    rule = BylawFactory(strata=w.case.strata, number="R2", title="Pool hours", kind=Bylaw.Kind.RULE)
-    w.case.strata.max_fine_rule = Decimal(50)
-    w.case.strata.save()
-    w.case.bylaws.set([rule])
-
-
-# (how the world is set before the notice, the fine, the message naming the cap)
-FINE_CAPS = {
-    "bylaw_own_amount": (
-        lambda w: _bylaw_fine(w, 25),
-        Decimal("30"),
-        "A fine of $30.00 is over the cap of $25.00: Bylaw 3.1 Nuisance and noise sets its "
-        "fine at $25.00.",
-    ),
-    "strata_maximum": (
-        lambda w: None,  # the strata's default maximum: Standard Bylaw 23's $50
-        Decimal("60"),
-        "A fine of $60.00 is over the cap of $50.00: the strata's maximum is $50.00.",
-    ),
-    "reg_7_1_bylaw": (
-        lambda w: _strata_max(w, 200),
-        Decimal("200.01"),
-        "A fine of $200.01 is over the cap of $200.00: Reg 7.1 caps a bylaw fine at $200.",
-    ),
-    "reg_7_1_rule": (
-        _rule_case,
-        Decimal("51"),
-        "A fine of $51.00 is over the cap of $50.00: Reg 7.1 caps a rule fine at $50.",
-    ),
-}
-
-
-@pytest.mark.parametrize("cap", sorted(FINE_CAPS))
-def test_a_fine_over_a_cap_is_refused_naming_the_cap(w, cap):
-    arrange, amount, message = FINE_CAPS[cap]
-    arrange(w)
-    w.driver.to(w.case, "notice_sent")
-    with time_machine.travel(AFTER_DEADLINE, tick=False):
-        assert_refused(w, {"fine_amount": [message]}, outcome="upheld_fine", fine_amount=amount)
-
-
-def test_a_fine_over_what_the_notice_contemplated_is_refused(w):
-    _strata_max(w, 200)
-    _bylaw_fine(w, 100)
-    w.driver.to(w.case, "notice_sent")
-    w.case.refresh_from_db()
-    assert w.case.fine_contemplated == Decimal("100.00")
-    _bylaw_fine(w, 150)  # the bylaw was amended after the notice went out
-    with time_machine.travel(AFTER_DEADLINE, tick=False):
-        assert_refused(
-            w,
-            {"fine_amount": ["The notice contemplated at most $100.00; council cannot fine more."]},
-            outcome="upheld_fine",
-            fine_amount=Decimal("150"),
-        )
 
 
 def test_a_continuing_fine_more_often_than_every_seven_days_is_refused(w):

@@ -3,7 +3,8 @@ strata time), each fine cap exactly and one cent over, and the meeting, fine and
 guards no other test reaches (SPA ss.26-27, 32, 34.1, 61, 135; Reg 7.1).
 
 Every test runs on a fixed clock (drive.T0, 10:00 in Vancouver on November 25, 2026) and
-moves it only with ``time_machine.travel``; staff memberships start on a fixed date.
+moves it only with ``time_machine.travel``. The fine caps' over-the-cap refusals of
+test_decision_guards live here, one cent over each cap.
 """
 
 import datetime as dt
@@ -14,11 +15,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from accounts.models import StrataMembership
 from communications.models import OutboundEmail
-from properties.models import Occupancy
-from tests.accounts.factories import MembershipFactory, UserFactory
-from tests.properties.factories import OccupancyFactory, PersonFactory
+from tests.properties.factories import PersonFactory
 from tests.violations.drive import (
     FAST_HASHERS,
     T0,
@@ -36,7 +34,6 @@ from violations.workflow import TransitionRefused
 pytestmark = pytest.mark.django_db
 
 VANCOUVER = zoneinfo.ZoneInfo("America/Vancouver")
-STAFF_SINCE = dt.date(2020, 1, 1)
 MINUTE = dt.timedelta(minutes=1)
 
 # Olive's notice is emailed at T0 (November 25), deemed given 4 days later (November 29,
@@ -61,41 +58,6 @@ def _clock_and_hashers(settings):
     settings.PASSWORD_HASHERS = FAST_HASHERS
     with time_machine.travel(T0, tick=False):
         yield
-
-
-def _staff(strata, role, email, full_name):
-    user = UserFactory(email=email, full_name=full_name)
-    MembershipFactory(strata=strata, role=role, user=user, starts_on=STAFF_SINCE)
-    return user
-
-
-# The shared people, with memberships that start on a fixed date (these override the
-# conftest fixtures of the same names in this module).
-@pytest.fixture
-def manager(strata):
-    return _staff(strata, StrataMembership.Role.MANAGER, "manager@example.test", "Mona Manager")
-
-
-@pytest.fixture
-def council_member(strata):
-    return _staff(strata, StrataMembership.Role.COUNCIL, "council@example.test", "Carl Council")
-
-
-@pytest.fixture
-def second_council_member(strata):
-    return _staff(strata, StrataMembership.Role.COUNCIL, "council2@example.test", "Cora Council")
-
-
-@pytest.fixture
-def recused_council_member(strata, unit):
-    """A council member who lives in the case's unit (an occupant): recused (SPA s.32)."""
-    user = _staff(strata, StrataMembership.Role.COUNCIL, "recused@example.test", "Rex Recused")
-    OccupancyFactory(
-        unit=unit,
-        role=Occupancy.Role.OCCUPANT,
-        person=PersonFactory(strata=strata, full_name="Rex Recused", user=user),
-    )
-    return user
 
 
 @pytest.fixture
