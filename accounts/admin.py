@@ -1,9 +1,11 @@
 """Staff admin for stratas, users, memberships (invitations) and the audit log."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import StrataScopedAdmin
@@ -106,11 +108,28 @@ class UserAdmin(DjangoUserAdmin):
         return False
 
 
-class InvitationForm(forms.ModelForm):
-    """Invite someone to a staff role: a new user gets an email to choose a password."""
+# The same words whether or not the address already has an account (and whatever its name or
+# state): an invitation reveals nothing about other accounts.
+INVITED_MESSAGE = _(
+    "%(email)s is invited as %(role)s of %(strata)s. The role starts once they accept the "
+    "invitation sent to that address."
+)
 
-    email = forms.EmailField(label=_("Email"))
-    full_name = forms.CharField(label=_("Full name"), max_length=200)
+
+class InvitationForm(forms.ModelForm):
+    """Invite someone to a staff role; they accept it from the email sent to the address."""
+
+    email = forms.EmailField(
+        label=_("Email"),
+        help_text=_(
+            "The invitation goes to this address; the role starts once its owner accepts it."
+        ),
+    )
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=200,
+        help_text=_("How the email greets them if the address has no account name yet."),
+    )
 
     class Meta:
         model = StrataMembership
@@ -138,7 +157,15 @@ class InvitationForm(forms.ModelForm):
 class StrataMembershipAdmin(StrataScopedAdmin):
     view_right = Right.MANAGE_MEMBERSHIPS
     edit_right = Right.MANAGE_MEMBERSHIPS
-    list_display = ("user_email", "user_name", "role", "strata", "starts_on", "ends_on")
+    list_display = (
+        "user_email",
+        "user_name",
+        "role",
+        "strata",
+        "starts_on",
+        "ends_on",
+        "accepted_at",
+    )
     list_select_related = ("user", "strata")
     list_filter = (
         "role",
@@ -146,7 +173,7 @@ class StrataMembershipAdmin(StrataScopedAdmin):
         ("ends_on", admin.EmptyFieldListFilter),
     )
     search_fields = ("user__email", "user__full_name")
-    readonly_fields = ("user", "strata", "role", "starts_on", "ends_on")
+    readonly_fields = ("user_email", "user_name", "strata", "role", "starts_on", "ends_on")
     actions = ("end_selected",)
 
     def get_form(self, request, obj=None, **kwargs):
@@ -177,12 +204,28 @@ class StrataMembershipAdmin(StrataScopedAdmin):
         )
         obj.pk, obj.user = membership.pk, membership.user
 
+    def response_add(self, request, obj, post_url_continue=None):
+        """One message for every address (Django's names the account's user)."""
+        self.message_user(
+            request,
+            INVITED_MESSAGE
+            % {"email": obj.user.email, "role": obj.get_role_display(), "strata": obj.strata.name},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse("admin:accounts_stratamembership_changelist", current_app=self.admin_site.name)
+        )
+
     @admin.display(description=_("email"), ordering="user__email")
     def user_email(self, membership):
         return membership.user.email
 
     @admin.display(description=_("name"), ordering="user__full_name")
     def user_name(self, membership):
+        # An account's name is shown once its holder accepted: before, it would tell the
+        # inviter who already uses the address.
+        if membership.accepted_at is None:
+            return _("(invitation not accepted yet)")
         return membership.user.full_name
 
     @admin.action(description=_("End selected memberships today"))

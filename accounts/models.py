@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import validate_single_line
+
 # Reg 7.1: the largest fine a bylaw or a rule may set for one contravention.
 REG_7_1_MAX_BYLAW_FINE = 200
 REG_7_1_MAX_RULE_FINE = 50
@@ -42,7 +44,7 @@ class Strata(TimeStamped):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     legacy_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_single_line])
     plan_number = models.CharField(
         _("strata plan number"), max_length=20, help_text=_("For example BCS1234.")
     )
@@ -57,7 +59,9 @@ class Strata(TimeStamped):
         _("time zone"), max_length=64, default="America/Vancouver", validators=[validate_time_zone]
     )
     letter_signature = models.TextField(_("letter signature"), blank=True)
-    sender_name = models.CharField(_("email sender name"), max_length=200, blank=True)
+    sender_name = models.CharField(
+        _("email sender name"), max_length=200, blank=True, validators=[validate_single_line]
+    )
 
     max_fine_bylaw = models.DecimalField(
         _("maximum fine per bylaw contravention"),
@@ -204,7 +208,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     legacy_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     # Stored lower-cased (see save()), so the plain unique index is case-insensitive too.
     email = models.EmailField(_("email"), max_length=254, unique=True)
-    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    full_name = models.CharField(
+        _("full name"), max_length=200, blank=True, validators=[validate_single_line]
+    )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -256,6 +262,11 @@ class StrataMembership(TimeStamped):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    # A role granted to an account that already existed grants nothing until its holder,
+    # signed in, accepts it (accounts.views.membership_accept_view); a brand-new account's
+    # first role counts as accepted, since the account is unusable until the mailbox owner
+    # sets its password through the emailed link.
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("strata membership")
@@ -283,7 +294,9 @@ class StrataMembership(TimeStamped):
         ]
 
     def __str__(self):
-        return f"{self.user} — {self.get_role_display()} — {self.strata.name}"
+        # Before acceptance the inviter sees only the address they typed, not the account's name.
+        person = self.user if self.accepted_at else self.user.email
+        return f"{person} — {self.get_role_display()} — {self.strata.name}"
 
 
 class AuditLog(models.Model):

@@ -67,9 +67,13 @@ _CACHE_ATTR = "_stratatracker_staff_roles"
 
 
 def current_memberships() -> Q:
-    """Memberships in force today (started, and not ended before today)."""
+    """Memberships in force today: accepted, started, and not ended before today."""
     today = timezone.localdate()
-    return Q(starts_on__lte=today) & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+    return (
+        Q(accepted_at__isnull=False)
+        & Q(starts_on__lte=today)
+        & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+    )
 
 
 def staff_roles(user) -> dict[int, frozenset[str]]:

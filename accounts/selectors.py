@@ -25,3 +25,14 @@ def audit_log_visible_to(user) -> QuerySet[AuditLog]:
     return scope_to_stratas(
         AuditLog.objects.select_related("strata", "actor"), user, Right.READ_AUDIT
     )
+
+
+def membership_to_accept_get(user, *, membership_uuid) -> StrataMembership | None:
+    """The user's own membership by its uuid, to accept it; None for anyone else's."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        StrataMembership.objects.select_related("strata")
+        .filter(uuid=membership_uuid, user=user)
+        .first()
+    )

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +13,7 @@ from accounts.audit import audit_log_record, field_changes
 from accounts.models import Strata, StrataMembership, User
 from accounts.permissions import Right, can, forget_roles
 from accounts.request_meta import AuditContext
+from communications.services import queue_email
 
 
 def strata_save(
@@ -54,8 +56,11 @@ def membership_invite(
 ) -> StrataMembership:
     """Give a person a staff role in a strata; a new user gets a set-password email.
 
-    An existing user keeps their password and is told of the new role by the same email, so
-    nobody is left wondering why the admin now shows another strata.
+    A role given to an account that already exists grants nothing until its holder, signed
+    in, accepts it (``membership_accept``): whoever set that account's password, an address
+    invited earlier by another strata is not a way into this one. The caller learns nothing
+    about the account (whether it exists, its name, whether it is active): the outcome is the
+    same for every address, and only the recipient's email differs.
     """
     if not can(actor, Right.MANAGE_MEMBERSHIPS, strata):
         raise PermissionDenied(_("Only this strata's managers can invite staff."))
@@ -66,12 +71,9 @@ def membership_invite(
         raise ValidationError({"email": _("An email address is needed to invite someone.")})
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
-        if user is None:
+        created = user is None
+        if created:
             user = User.objects.create_user(email=email, full_name=full_name.strip())
-        elif not user.is_active:
-            raise ValidationError(
-                {"email": _("This account is deactivated; an administrator must reactivate it.")}
-            )
         if StrataMembership.objects.filter(
             user=user, strata=strata, role=role, ends_on__isnull=True
         ).exists():
@@ -82,7 +84,13 @@ def membership_invite(
                 }
             )
         membership = StrataMembership(
-            user=user, strata=strata, role=role, starts_on=starts_on or timezone.localdate()
+            user=user,
+            strata=strata,
+            role=role,
+            starts_on=starts_on or timezone.localdate(),
+            # A new account's first role: the account is unusable until the mailbox owner sets
+            # its password through the emailed link, which is the acceptance.
+            accepted_at=timezone.now() if created else None,
         )
         membership.full_clean()
         membership.save()
@@ -94,9 +102,48 @@ def membership_invite(
             changes={"email": email, "role": role, "starts_on": str(membership.starts_on)},
             context=context,
         )
-        invitations.queue_invitation(membership=membership, invited_by=actor)
+        if user.is_active:  # a deactivated account can accept nothing until reactivated
+            invitations.queue_invitation(membership=membership, invited_by=actor)
     forget_roles(actor)
     return membership
+
+
+def membership_accept(
+    *, membership_uuid, actor: User, context: AuditContext | None = None
+) -> StrataMembership:
+    """The invited person, signed in, accepts a role given to their existing account.
+
+    Only the membership's own user may accept it (anyone else is refused as if it did not
+    exist); an ended membership cannot be accepted; accepting twice changes nothing.
+    """
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise PermissionDenied(_("Sign in to accept a role."))
+    with transaction.atomic():
+        locked = (
+            StrataMembership.objects.select_for_update()
+            .select_related("strata")
+            .filter(uuid=membership_uuid, user=actor)
+            .first()
+        )
+        if locked is None:
+            raise PermissionDenied(_("This invitation is not for the account you signed in with."))
+        today = timezone.localdate()
+        if locked.ends_on is not None and locked.ends_on < today:
+            raise ValidationError(_("This role has ended; there is nothing to accept."))
+        if locked.accepted_at is not None:
+            return locked
+        locked.accepted_at = timezone.now()
+        locked.save(update_fields=["accepted_at", "updated_at"])
+        audit_log_record(
+            actor=actor,
+            action="membership.accepted",
+            strata=locked.strata,
+            target=locked,
+            changes={"role": locked.role},
+            context=context,
+        )
+    forget_roles(actor)
+    return locked
 
 
 def membership_end(
@@ -135,3 +182,32 @@ def membership_end(
         )
     forget_roles(actor)
     return locked
+
+
+def password_reset_queue(*, email: str) -> int:
+    """Queue a password reset email for each active account with a usable password whose
+    address matches ``email`` (case-insensitively); none for an unknown address. Runs in
+    ``accounts.tasks.queue_password_reset_task``, after the request has answered.
+
+    The outbox derives the key with an hour bucket: a second request within the same hour
+    sends nothing new (the first link still works).
+    """
+    # Django's own lookup: active, usable password, and the Unicode-safe address comparison.
+    users = list(PasswordResetForm().get_users(email))
+    with transaction.atomic():
+        for user in users:
+            address = getattr(user, user.get_email_field_name())
+            queue_email(
+                kind="login",
+                to=address,
+                to_name=user.full_name,
+                template="accounts.password_reset",
+                context={
+                    "recipient_name": user.full_name,
+                    "reset_url": invitations.set_password_url(user),
+                    "login_email": address,
+                },
+                about=user.uuid,
+                sensitive=True,
+            )
+    return len(users)

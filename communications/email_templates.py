@@ -7,6 +7,11 @@ with a sample value, ``secret`` naming variables that carry credentials, and
 ``<app label>.<name>`` (``accounts.invitation``). The outbox finds defaults by this layout,
 so it imports no app that sends email. An ``EmailTemplate`` row overrides a default for one
 strata; the newest active version wins.
+
+An email that carries a sign-in secret (a ``secret`` variable: a set-password or reset link)
+is never overridden: an edited version could put the secret anywhere (an image's address, a
+stylesheet, a redirect) and send it to another host. Saving refuses it and rendering ignores
+any row saved for it, so only the shipped wording, reviewed with the code, carries a secret.
 """
 
 import tomllib
@@ -39,6 +44,11 @@ class DefaultTemplate:
     @property
     def variables(self) -> set[str]:
         return set(self.sample)
+
+    @property
+    def overridable(self) -> bool:
+        """Whether a strata may use its own wording: never for an email carrying a secret."""
+        return self.per_strata and not self.secret
 
 
 @dataclass(frozen=True)
@@ -102,7 +112,10 @@ def render_email(name: str, *, strata, context: dict[str, str]) -> RenderedEmail
             f"Template {name!r} takes exactly {sorted(default.variables)}; "
             f"missing {sorted(missing)}, unexpected {sorted(extra)}."
         )
-    source = active_override(name, strata) or default
+    # An override of an email carrying a secret (one saved before that was refused) is
+    # ignored: only the shipped wording may carry a sign-in link.
+    override = active_override(name, strata) if default.overridable else None
+    source = override or default
     return render_sources(
         source.subject,
         source.body_text,
@@ -145,3 +158,18 @@ def source_errors(
             "names": ", ".join(sorted(in_subject & default.secret))
         }
     return errors
+
+
+def not_overridable_reason(default: DefaultTemplate) -> str:
+    """Why a strata cannot have its own version of ``default`` ("" when it can)."""
+    if default.secret:
+        return _(
+            "“%(label)s” carries a sign-in link (%(names)s). Only the system's own wording may "
+            "carry it, so that no edited version can send the link anywhere else: this email "
+            "cannot have a strata version."
+        ) % {"label": default.label, "names": ", ".join(sorted(default.secret))}
+    if not default.per_strata:
+        return _(
+            "%(label)s is sent to logins, not on behalf of a strata: it has no strata version."
+        ) % {"label": default.label}
+    return ""

@@ -18,6 +18,7 @@ from communications.email_templates import (
     DefaultTemplate,
     RenderedEmail,
     defaults,
+    not_overridable_reason,
     render_sources,
     source_errors,
 )
@@ -48,13 +49,14 @@ def tracking_events_visible_to(user) -> QuerySet[TrackingEvent]:
 
 
 def suppressions_visible_to(user, *, strata_id: int | None = None) -> QuerySet[Suppression]:
-    """Suppressions of addresses the user's stratas know.
+    """Suppressions of addresses held by persons of the user's stratas.
 
     A suppression is address-wide (it stops non-legal mail from every strata), but which
-    addresses unsubscribed, bounced or complained is personal information: a manager sees the
-    suppressions of addresses in their stratas' register (a person's email or notice address)
-    or in their stratas' outbox. Superusers see all of them. ``strata_id`` narrows to one
-    strata (the admin's strata switcher).
+    addresses unsubscribed, bounced or complained is personal information: a manager sees only
+    the suppressions of addresses in their stratas' register (a person's email or notice
+    address). An address their outbox once mailed but no person of theirs holds is not theirs
+    to read (docs/security.md, item 4). Superusers see all of them. ``strata_id`` narrows to
+    one strata (the admin's strata switcher).
     """
     ids = strata_ids_with(user, Right.MANAGE_OUTBOX)
     if strata_id is not None:
@@ -62,12 +64,16 @@ def suppressions_visible_to(user, *, strata_id: int | None = None) -> QuerySet[S
     queryset = Suppression.objects.all()
     if ids is None:
         return queryset
-    return queryset.filter(_known_to_stratas(ids))
+    persons = Person.objects.filter(strata__in=ids)
+    return queryset.filter(
+        Q(address__in=persons.annotate(a=Lower("email")).values("a"))
+        | Q(address__in=persons.annotate(a=Lower("email_for_notices")).values("a"))
+    )
 
 
-def address_known_to(user, address: str) -> bool:
-    """Whether the address is in the register or the outbox of a strata where the user
-    manages email (always, for superusers): the addresses a manager may suppress."""
+def address_held_in_register_of(user, address: str) -> bool:
+    """Whether a person of a strata where the user manages email holds the address (its email
+    or notice address); always, for superusers. The addresses a manager may suppress."""
     ids = strata_ids_with(user, Right.MANAGE_OUTBOX)
     if ids is None:
         return True
@@ -75,16 +81,6 @@ def address_known_to(user, address: str) -> bool:
         Person.objects.filter(strata__in=ids)
         .filter(Q(email__iexact=address) | Q(email_for_notices__iexact=address))
         .exists()
-        or OutboundEmail.objects.filter(strata__in=ids, to_address=address.lower()).exists()
-    )
-
-
-def _known_to_stratas(ids) -> Q:
-    persons = Person.objects.filter(strata__in=ids)
-    return (
-        Q(address__in=persons.annotate(a=Lower("email")).values("a"))
-        | Q(address__in=persons.annotate(a=Lower("email_for_notices")).values("a"))
-        | Q(address__in=OutboundEmail.objects.filter(strata__in=ids).values("to_address"))
     )
 
 
@@ -187,7 +183,17 @@ def email_template_overview(stratas) -> list[dict]:
             ],
         }
         for name, template in sorted(defaults().items(), key=lambda item: item[1].label)
-        if template.per_strata
+        if template.overridable
+    ]
+
+
+def email_templates_fixed() -> list[dict]:
+    """The templates no strata may reword, each with the reason: ``[{"template":
+    DefaultTemplate, "reason": str}, …]`` (emails carrying a sign-in link, emails to logins)."""
+    return [
+        {"template": template, "reason": not_overridable_reason(template)}
+        for template in sorted(defaults().values(), key=lambda template: template.label)
+        if not template.overridable
     ]
 
 

@@ -12,12 +12,18 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.audit import audit_log_record
 from accounts.models import Strata, User
 from accounts.permissions import Right, can
 from accounts.request_meta import AuditContext
-from communications.email_templates import default_for, render_email, source_errors
+from communications.email_templates import (
+    default_for,
+    not_overridable_reason,
+    render_email,
+    source_errors,
+)
 from communications.models import (
     LEGAL_KINDS,
     NEWSLETTER_KINDS,
@@ -28,7 +34,7 @@ from communications.models import (
     TrackingEvent,
 )
 from communications.scheduling import schedule_send
-from communications.selectors import address_known_to
+from communications.selectors import address_held_in_register_of
 from properties.models import Person
 
 Status = OutboundEmail.Status
@@ -256,6 +262,10 @@ def email_retry(*, emails, actor: User, context: AuditContext | None = None) -> 
     return retried
 
 
+SCOPE_ALL_REFUSED = _lazy("Only an administrator can suppress all email to an address.")
+ADDRESS_NOT_HELD = _lazy("No person in the register of your stratas has this address.")
+
+
 def suppression_add(
     *,
     address: str,
@@ -267,13 +277,18 @@ def suppression_add(
 ) -> Suppression:
     """Stop non-legal email to an address (an unsubscribe, a hard bounce, a complaint). Adding
     an address and scope that exist already updates the reason and note. Audited: actor None
-    is the system (a provider's bounce or complaint); a manager may suppress only addresses
-    their stratas know."""
+    is the system (a provider's bounce or complaint).
+
+    A suppression stops mail from every strata, so a manager may only stop newsletters to an
+    address a person of their stratas holds; suppressing all email (or an address no person
+    of theirs holds) is an administrator's act (docs/security.md, item 4).
+    """
     address = normalise_address(address)
-    if actor is not None and not address_known_to(actor, address):
-        raise ValidationError(
-            {"address": _("This address is not in the register or the outbox of your stratas.")}
-        )
+    if actor is not None and not actor.is_superuser:
+        if scope != Suppression.Scope.NEWSLETTERS:
+            raise PermissionDenied(SCOPE_ALL_REFUSED)
+        if not address_held_in_register_of(actor, address):
+            raise ValidationError({"address": ADDRESS_NOT_HELD})
     with transaction.atomic():
         suppression, created = Suppression.objects.update_or_create(
             address=address,
@@ -368,11 +383,8 @@ def email_template_save(
     if not can(actor, Right.EDIT_TEMPLATES, strata):
         raise PermissionDenied(_("Only this strata's managers can edit its email templates."))
     default = default_for(name)
-    if not default.per_strata:
-        raise ValidationError(
-            _("%(label)s is sent to logins, not on behalf of a strata: it has no strata version.")
-            % {"label": default.label}
-        )
+    if not default.overridable:
+        raise ValidationError(not_overridable_reason(default))
     errors = source_errors(default, subject=subject, body_text=body_text, body_html=body_html)
     if errors:
         raise ValidationError(errors)

@@ -3,7 +3,9 @@ occupancies, stalls and lockers, with CSV/XLSX import and export."""
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
@@ -15,7 +17,11 @@ from accounts.request_meta import AuditContext
 from properties import register_io
 from properties.models import BikeLocker, Occupancy, ParkingSpot, Person, StorageLocker, Unit
 from properties.selectors import current_occupancy_q
-from properties.services import register_record_archive, register_record_save
+from properties.services import (
+    register_record_archive,
+    register_record_check_edit,
+    register_record_save,
+)
 
 
 class RegisterAdmin(ImportExportMixin, StrataScopedAdmin):
@@ -35,6 +41,24 @@ class RegisterAdmin(ImportExportMixin, StrataScopedAdmin):
     # ImportExportMixin comes first in the MRO; the role rules must decide, not its defaults.
     has_import_permission = StrataScopedAdmin.has_import_permission
     has_export_permission = StrataScopedAdmin.has_export_permission
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """Refuse a change the user may not make (a move to another strata: superusers only)
+        as a form error, before the save; the service asks again when it saves."""
+        form_class = super().get_form(request, obj, change, **kwargs)
+        actor = request.user
+
+        class RegisterRecordForm(form_class):
+            def _post_clean(self):
+                super()._post_clean()
+                if self.errors:
+                    return
+                try:
+                    register_record_check_edit(record=self.instance, actor=actor)
+                except PermissionDenied as error:
+                    self.add_error(None, str(error))
+
+        return RegisterRecordForm
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {"user": request.user, "context": AuditContext.from_request(request)}
@@ -127,8 +151,36 @@ class OccupancyInline(StrataScopedInline):
         return super().get_queryset(request).none()
 
 
+class FacilityInlineFormSet(BaseInlineFormSet):
+    """Stalls and lockers added on the unit page take the unit's strata, where identifiers are
+    unique: a duplicate (in the strata, or twice on the page) is a form error, never a 500 from
+    the database. The inline form has no strata field, so the model's constraint, which names
+    the strata, is not checked by the form itself."""
+
+    def clean(self):
+        super().clean()
+        strata_id = self.instance.strata_id
+        if strata_id is None:
+            return
+        seen = set()
+        for form in self.forms:
+            identifier = (form.cleaned_data or {}).get("identifier")
+            if not identifier or not form.has_changed():
+                continue
+            key = identifier.strip().lower()
+            taken = (
+                self.model._default_manager.filter(strata_id=strata_id, identifier__iexact=key)
+                .exclude(pk=form.instance.pk)
+                .exists()
+            )
+            if key in seen or taken:
+                form.add_error("identifier", _("This strata already has one with this identifier."))
+            seen.add(key)
+
+
 class FacilityInline(StrataScopedInline):
     fields = ("identifier", "notes")
+    formset = FacilityInlineFormSet
 
 
 class ParkingInline(FacilityInline):

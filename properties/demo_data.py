@@ -10,7 +10,8 @@ The register is planned first in plain Python (``register_plan``) from a seeded
 ``random.Random``, so a fresh database always gets the same register for the same day, then
 written with ``bulk_create`` in batches (``register_write``): 20,000 units take seconds. This is
 seeding, not a user action, so rows are written with the ORM directly and the run is recorded
-by one audit entry (``demo.seeded``).
+by one audit entry (``demo.seeded``) in each strata it changed, counting logins, never naming
+them.
 """
 
 import datetime as dt
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.hashers import check_password
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.audit import audit_log_record
 from accounts.models import AuditLog, Strata, StrataMembership, User
@@ -610,11 +612,11 @@ class SeedReport:
     stratas: list[StrataOutcome]
     logins: list[LoginOutcome]
     memberships_created: int
-    audit_entry: AuditLog | None
+    audit_entries: list[AuditLog]
 
     @property
     def changed(self) -> bool:
-        return self.audit_entry is not None
+        return bool(self.audit_entries)
 
 
 def _strata_get_or_create(spec: StrataSpec, *, units: int) -> StrataOutcome:
@@ -671,6 +673,7 @@ def _login_ensure(
                 strata=strata,
                 role=login.role,
                 starts_on=years_before(strata_today(strata), 1),
+                accepted_at=timezone.now(),
             )
             membership_added = True
     return LoginOutcome(login=login, status=status, strata=strata, password=known), membership_added
@@ -692,6 +695,7 @@ def demo_seed(
     ]
     by_plan = {outcome.strata.plan_number.upper(): outcome.strata for outcome in stratas}
     logins, memberships_created = [], 0
+    added_in: dict[int | None, int] = {}
     for login in DEMO_LOGINS:
         outcome, added = _login_ensure(
             login,
@@ -701,21 +705,42 @@ def demo_seed(
         )
         logins.append(outcome)
         memberships_created += added
+        key = outcome.strata.pk if outcome.strata else None
+        added_in[key] = added_in.get(key, 0) + added
+    entries = [
+        entry
+        for strata in [*(o.strata for o in stratas), None]
+        if (entry := _seed_audit(strata, stratas, logins, added_in.get(strata and strata.pk, 0)))
+    ]
+    return SeedReport(
+        stratas=stratas,
+        logins=logins,
+        memberships_created=memberships_created,
+        audit_entries=entries,
+    )
 
+
+def _seed_audit(
+    strata: Strata | None,
+    stratas: list[StrataOutcome],
+    logins: list[LoginOutcome],
+    memberships_created: int,
+) -> AuditLog | None:
+    """One ``demo.seeded`` entry for what the seed changed in ``strata`` (None: the logins
+    without a strata, read by administrators only), if anything. Logins are counted, never
+    named: a strata's managers read its entry, and the other strata's logins are not theirs
+    to know."""
+    here = [o for o in logins if (o.strata.pk if o.strata else None) == (strata and strata.pk)]
+    created = next((o for o in stratas if strata and o.strata.pk == strata.pk and o.created), None)
     changes = {
-        "stratas_created": [o.strata.plan_number for o in stratas if o.created],
-        "register": {o.strata.plan_number: o.counts for o in stratas if o.created},
-        "users_created": [o.login.email for o in logins if o.status == "created"],
-        "passwords_reset": [o.login.email for o in logins if o.status == "password_reset"],
+        "strata_created": created is not None,
+        "register": created.counts if created else {},
+        "users_created": sum(o.status == "created" for o in here),
+        "passwords_reset": sum(o.status == "password_reset" for o in here),
         "memberships_created": memberships_created,
     }
-    changed = any(changes[key] for key in changes if key != "register")
-    entry = None
-    if changed:
-        main = stratas[0].strata
-        entry = audit_log_record(
-            actor=None, action="demo.seeded", strata=main, target=main, changes=changes
-        )
-    return SeedReport(
-        stratas=stratas, logins=logins, memberships_created=memberships_created, audit_entry=entry
+    if not any(value for key, value in changes.items() if key != "register"):
+        return None
+    return audit_log_record(
+        actor=None, action="demo.seeded", strata=strata, target=strata, changes=changes
     )

@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Strata, TimeStamped
+from accounts.validators import validate_single_line
 
 
 def same_strata_errors(strata_id, **related) -> dict:
@@ -67,7 +68,7 @@ class Person(TimeStamped):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     legacy_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     strata = models.ForeignKey(Strata, on_delete=models.PROTECT, related_name="persons")
-    full_name = models.CharField(_("full name"), max_length=200)
+    full_name = models.CharField(_("full name"), max_length=200, validators=[validate_single_line])
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     postal_address = models.TextField(

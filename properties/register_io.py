@@ -10,7 +10,7 @@ are formula-safe on export and unescaped on import (accounts.csv_safety).
 import decimal
 import uuid
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
@@ -19,7 +19,7 @@ from accounts.models import Strata
 from accounts.permissions import Right, scope_to_stratas
 from accounts.request_meta import AuditContext
 from properties.models import BikeLocker, Occupancy, ParkingSpot, Person, StorageLocker, Unit
-from properties.services import register_record_save
+from properties.services import register_record_check_edit, register_record_save
 
 
 class StrataWidget(widgets.ForeignKeyWidget):
@@ -112,6 +112,17 @@ class RegisterResource(resources.ModelResource):
     def before_import_row(self, row, **kwargs):
         for key, value in list(row.items()):
             row[key] = unescape_cell(value.strip() if isinstance(value, str) else value)
+
+    def import_instance(self, instance, row, **kwargs):
+        """Fill the record from the row, then refuse the row unless the user may make the change
+        (``register_record_check_edit``: the edit right in the strata the record is in now and
+        in the one the row puts it in; a move between stratas by a superuser only). A refused row
+        is a row error in the preview, before anything of it is written."""
+        super().import_instance(instance, row, **kwargs)
+        try:
+            register_record_check_edit(record=instance, actor=self.user)
+        except PermissionDenied as error:
+            raise ValidationError({NON_FIELD_ERRORS: [str(error)]}) from error
 
     def do_instance_save(self, instance, is_create):
         register_record_save(

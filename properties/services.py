@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_log_record, field_changes
-from accounts.models import User
-from accounts.permissions import Right, can
+from accounts.models import Strata, User
+from accounts.permissions import Right, can, is_superuser
 from accounts.request_meta import AuditContext
 from properties.models import Occupancy, Person, Unit
 from properties.selectors import current_occupancies
@@ -29,6 +29,43 @@ def _require_edit(actor: User, record) -> None:
         raise PermissionDenied(_("Only this strata's managers can change its register."))
 
 
+def stored_strata_id_of(record) -> int | None:
+    """The strata a saved record is in now, as stored (not as edited in memory); None if new."""
+    if record.pk is None:
+        return None
+    path = "unit__strata" if isinstance(record, Occupancy) else "strata"
+    return type(record)._default_manager.filter(pk=record.pk).values_list(path, flat=True).first()
+
+
+def register_record_check_edit(*, record, actor: User) -> Strata | None:
+    """Refuse a register write the actor may not make; return the strata it moves out of.
+
+    The actor needs the edit right in the strata the record is in now (as stored) and in the
+    one it would be in after the change. Moving a record to another strata is the firm's
+    administrators' job only (superusers): a manager of both stratas may not do it either.
+    Admin saves, imports and services all pass here (``register_record_save``); the import
+    also asks before it writes anything of a row, so a refusal is a row error in its preview.
+    Returns the stored strata when the change is an allowed move, else None.
+    """
+    _require_edit(actor, record)
+    stored_id = stored_strata_id_of(record)
+    target = strata_of(record)
+    if stored_id is None or stored_id == target.pk:
+        return None
+    if not can(actor, Right.EDIT_REGISTER, stored_id):
+        raise PermissionDenied(_("Only this strata's managers can change its register."))
+    stored = Strata.objects.get(pk=stored_id)
+    if not is_superuser(actor):
+        raise PermissionDenied(
+            _(
+                "%(record)s belongs to strata %(from)s: it cannot be moved to %(to)s. "
+                "Only an administrator may move a record between stratas."
+            )
+            % {"record": record, "from": stored.plan_number, "to": target.plan_number}
+        )
+    return stored
+
+
 def register_record_save(
     *,
     record,
@@ -37,20 +74,34 @@ def register_record_save(
     before: dict | None = None,
     context: AuditContext | None = None,
 ):
-    """Create or update a unit, person, occupancy, stall or locker, validated and audited."""
-    _require_edit(actor, record)
+    """Create or update a unit, person, occupancy, stall or locker, validated and audited.
+
+    A move to another strata (superusers only, ``register_record_check_edit``) is audited as
+    ``register.<model>_moved`` in both stratas, so each strata's managers see it.
+    """
+    moved_from = register_record_check_edit(record=record, actor=actor)
     creating = record.pk is None
+    verb = "created" if creating else "moved" if moved_from else "changed"
     with transaction.atomic():
         record.full_clean()
         record.save()
-        audit_log_record(
-            actor=actor,
-            action=f"register.{record._meta.model_name}_{'created' if creating else 'changed'}",
-            strata=strata_of(record),
-            target=record,
-            changes=field_changes(record, changed_fields, before),
-            context=context,
-        )
+        changes = field_changes(record, changed_fields, before)
+        if moved_from:
+            changes["strata"] = {
+                "from": moved_from.plan_number,
+                "to": strata_of(record).plan_number,
+            }
+        for strata in (moved_from, strata_of(record)):
+            if strata is None:
+                continue
+            audit_log_record(
+                actor=actor,
+                action=f"register.{record._meta.model_name}_{verb}",
+                strata=strata,
+                target=record,
+                changes=changes,
+                context=context,
+            )
     return record
 
 

@@ -133,6 +133,15 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600
 # Number of reverse proxies in front of the app that append to X-Forwarded-For. The client
 # IP (audit log, login lockout) is read that many hops from the right; 0 trusts no header.
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+# The deployment says a proxy is in front. Without the count every client would share the
+# proxy's address, and one person's failed logins would lock everyone out (docs/deployment.md).
+BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+if not DEBUG and BEHIND_PROXY and TRUSTED_PROXY_COUNT < 1:
+    raise ImproperlyConfigured(
+        "DJANGO_BEHIND_PROXY=True needs DJANGO_TRUSTED_PROXY_COUNT (the number of proxies in "
+        "front of the app, usually 1): without it every client shares the proxy's address and "
+        "one client's failed logins lock everyone out."
+    )
 
 # Login lockout (django-axes): failures counted per username and IP, then a cool-off.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

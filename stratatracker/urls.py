@@ -5,7 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.invitations import OutboxPasswordResetForm
+from accounts import views as accounts_views
+from accounts.password_reset import OutboxPasswordResetForm
 from stratatracker import health
 
 urlpatterns = [
@@ -14,7 +15,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file, so the CSP needs no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    # Password reset emails go through the outbox (accounts.invitations).
+    # Password reset emails go through the outbox, queued by a task (accounts.password_reset).
     path(
         "admin/password_reset/",
         auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm),
@@ -24,6 +25,17 @@ urlpatterns = [
         "accounts/password_reset/",
         auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm),
         name="password_reset",
+    ),
+    # A role given to an existing account is accepted there, signed in (accounts.views).
+    path(
+        "accounts/memberships/<uuid:membership_uuid>/accept/",
+        accounts_views.membership_accept_view,
+        name="membership_accept",
+    ),
+    path(
+        "accounts/memberships/sign-in/",
+        accounts_views.AcceptLoginView.as_view(),
+        name="membership_accept_login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

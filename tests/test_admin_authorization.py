@@ -11,7 +11,8 @@ on an add form has no row, so a new one must be added here.
 Recusal is not a column: a recused council member answers as council everywhere but on the
 cases they are recused from, which ``test_recused_member_cannot_reach_the_case`` and its
 neighbours cover page by page. The evidence download, outside the admin, has its own small
-matrix (``EVIDENCE``), with the recused member as a column.
+matrix (``EVIDENCE``), with the recused member as a column; so has the page where an invited
+person accepts a staff role (``ACCEPT_CASES``), with the invited account as a column.
 
 Outcomes:
 
@@ -2001,3 +2002,47 @@ def test_evidence_download_answers_each_role(client, world, side, role, outcome)
     assert response["Content-Disposition"] == f'attachment; filename="{evidence.original_name}"'
     assert response["X-Content-Type-Options"] == "nosniff"
     assert body(response) == b"\xff\xd8\xff\xe0 original"
+
+
+# The page where an invited person accepts a role given to their existing account: outside the
+# admin, it answers the invited account alone; to anyone else the invitation does not exist.
+ACCEPT_CASES = {
+    "anonymous": "login",
+    "invited": "accept",
+    **dict.fromkeys(
+        ("resident", "ended", "caretaker", "council", "manager", "other_manager", "superuser"),
+        "404",
+    ),
+}
+
+
+@pytest.mark.parametrize(("role", "outcome"), ACCEPT_CASES.items())
+def test_accepting_a_role_answers_only_the_invited_account(client, world, role, outcome):
+    invited = UserFactory(email="ivy.invited@example.test", full_name="Ivy Invited")
+    waiting = MembershipFactory(
+        user=invited, strata=world.stratas[0], role=StrataMembership.Role.COUNCIL, accepted_at=None
+    )
+    user = invited if role == "invited" else world.users[role]
+    if user is not None:
+        client.force_login(user)
+    url = reverse("membership_accept", args=[waiting.uuid])
+
+    shown, posted = client.get(url), client.post(url)
+
+    waiting.refresh_from_db()
+    accepted = AuditLog.objects.filter(action="membership.accepted")
+    if outcome == "login":
+        for response in (shown, posted):
+            assert response.status_code == 302
+            assert response["Location"].startswith(reverse("membership_accept_login"))
+    elif outcome == "accept":
+        assert shown.status_code == 200
+        assert "Harbour View" in shown.text
+        assert (posted.status_code, posted["Location"]) == (302, reverse("admin:index"))
+    else:
+        for response in (shown, posted):
+            assert response.status_code == 404
+            assert "Harbour View" not in response.text
+            assert "Ivy Invited" not in response.text
+    assert (waiting.accepted_at is not None) is (outcome == "accept")
+    assert accepted.exists() is (outcome == "accept")

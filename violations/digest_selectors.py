@@ -42,6 +42,7 @@ def staff_memberships(user) -> list[StrataMembership]:
     return list(
         StrataMembership.objects.filter(
             Q(ends_on__isnull=True) | Q(ends_on__gte=yesterday),
+            accepted_at__isnull=False,
             user=user,
             strata__archived_at__isnull=True,
         )

@@ -137,6 +137,7 @@ def meeting_guard(
     council_ids = set(
         StrataMembership.objects.filter(
             Q(starts_on__lte=on) & (Q(ends_on__isnull=True) | Q(ends_on__gte=on)),
+            accepted_at__isnull=False,
             strata=case.strata,
             role=StrataMembership.Role.COUNCIL,
         ).values_list("user_id", flat=True)

@@ -28,12 +28,13 @@ from accounts.permissions import Right, can
 from accounts.request_meta import AuditContext
 from communications.admin.base import ReadOnlyAdmin
 from communications.admin.rendering import html_frame, text_block
-from communications.email_templates import defaults
+from communications.email_templates import defaults, not_overridable_reason
 from communications.models import EmailTemplate
 from communications.selectors import (
     email_template_overview,
     email_template_preview,
     email_template_versions,
+    email_templates_fixed,
     email_templates_visible_to,
     template_stratas_for,
 )
@@ -122,6 +123,7 @@ class EmailTemplateAdmin(ReadOnlyAdmin):
             "opts": self.opts,
             "template_stratas": stratas,
             "rows": email_template_overview(stratas),
+            "fixed": email_templates_fixed(),
             **(extra_context or {}),
         }
         request.current_app = self.admin_site.name
@@ -136,8 +138,17 @@ class EmailTemplateAdmin(ReadOnlyAdmin):
         # Not narrowed by the strata switcher: that narrows lists, not what one may open.
         strata = template_stratas_for(request.user).filter(pk=strata_id).first()
         template = defaults().get(name)
-        if strata is None or template is None or not template.per_strata:
+        if strata is None or template is None:
             raise Http404(_("No such template for a strata of yours."))
+        if not template.overridable:
+            # Emails carrying a sign-in link (and emails to logins) keep the shipped wording.
+            self.message_user(request, not_overridable_reason(template), messages.ERROR)
+            return HttpResponseRedirect(
+                reverse(
+                    "admin:communications_emailtemplate_changelist",
+                    current_app=self.admin_site.name,
+                )
+            )
         if request.method == "POST" and "_revert" in request.POST:
             return self._revert(request, strata, template)
 

@@ -5,25 +5,30 @@ complained gets no campaign (or, for ``all``, no non-legal email) from any strat
 are never suppressed (a bounce on one is a paper-service task on its case). So:
 
 - who: managers (``Right.MANAGE_OUTBOX`` in some strata) and superusers;
-- seeing: a manager sees the suppressions of addresses their stratas know (the register's
-  emails and notice addresses, and their outbox's recipients), superusers all of them;
+- seeing: a manager sees the suppressions of addresses held by persons of their stratas (the
+  register's emails and notice addresses), superusers all of them;
 - adding: through ``suppression_add`` (adding an existing address and scope updates its reason
-  and note); adding only ever stops mail, so a manager may add any address;
-- adding: managers only for addresses their stratas know (``suppression_add`` refuses others);
+  and note). Because a suppression stops mail from every strata, a manager may only stop
+  newsletters to an address a person of their stratas holds; suppressing all email, or an
+  address no person of theirs holds, is a superuser's act (docs/security.md, item 4);
 - changing: nobody. Lifting (deleting) one: superusers only, audited
   (``suppression_remove``) — it re-subscribes someone who asked to be left alone.
 """
 
 from django import forms
 from django.contrib import admin
-from django.utils.translation import gettext as _
 
 from accounts.middleware import SESSION_STRATA_ID
 from accounts.permissions import Right, can, is_superuser
 from accounts.request_meta import AuditContext
 from communications.models import Suppression
-from communications.selectors import address_known_to, suppressions_visible_to
-from communications.services import suppression_add, suppression_remove
+from communications.selectors import address_held_in_register_of, suppressions_visible_to
+from communications.services import (
+    ADDRESS_NOT_HELD,
+    SCOPE_ALL_REFUSED,
+    suppression_add,
+    suppression_remove,
+)
 
 
 class SuppressionForm(forms.ModelForm):
@@ -35,11 +40,15 @@ class SuppressionForm(forms.ModelForm):
 
     def clean_address(self):
         address = self.cleaned_data["address"].strip().lower()
-        if not address_known_to(self.actor, address):
-            raise forms.ValidationError(
-                _("This address is not in the register or the outbox of your stratas.")
-            )
+        if not address_held_in_register_of(self.actor, address):
+            raise forms.ValidationError(ADDRESS_NOT_HELD)
         return address
+
+    def clean_scope(self):
+        scope = self.cleaned_data["scope"]
+        if scope != Suppression.Scope.NEWSLETTERS and not is_superuser(self.actor):
+            raise forms.ValidationError(SCOPE_ALL_REFUSED)
+        return scope
 
     # suppression_add updates the row of an address and scope that exists already.
     def validate_unique(self):

@@ -36,3 +36,4 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     # A fixed day well before every test's clock: a default taken from the real date made
     # memberships "not yet started" in tests that travel to a fixed day (issue 11).
     starts_on = dt.date(2020, 1, 1)
+    accepted_at = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)

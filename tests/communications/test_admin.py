@@ -352,8 +352,8 @@ def test_preview_renders_the_sample_values_and_saves_nothing(client, manager, st
         (
             "body_text",
             "Hello {{ unit_number }}",
-            "Unknown variable(s): unit_number. Available: inviter_name, login_email, login_url, "
-            "needs_password, recipient_name, role, set_password_url, strata_name.",
+            "Unknown variable(s): unit_number. Available: accept_url, inviter_name, login_email, "
+            "recipient_name, role, strata_name.",
         ),
         (
             "body_html",
@@ -522,11 +522,11 @@ def test_a_manager_cannot_suppress_an_address_their_stratas_do_not_know(
     client.force_login(manager)
     response = client.post(
         reverse("admin:communications_suppression_add"),
-        {"address": "stranger@example.test", "reason": "unsubscribed", "scope": "all"},
+        {"address": "stranger@example.test", "reason": "unsubscribed", "scope": "newsletters"},
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {
-        "address": ["This address is not in the register or the outbox of your stratas."]
+        "address": ["No person in the register of your stratas has this address."]
     }
     assert not Suppression.objects.exists()
 
@@ -547,12 +547,17 @@ def test_only_a_superuser_lifts_a_suppression_and_it_is_audited(client, superuse
 
 def test_adding_an_existing_suppression_updates_it(client, manager, strata):
     PersonFactory(strata=strata, email="olive@example.test")
-    SuppressionFactory(address="olive@example.test", scope="all", reason="bounced")
+    SuppressionFactory(address="olive@example.test", scope="newsletters", reason="bounced")
     client.force_login(manager)
 
     client.post(
         reverse("admin:communications_suppression_add"),
-        {"address": "olive@example.test", "reason": "complained", "scope": "all", "note": "call"},
+        {
+            "address": "olive@example.test",
+            "reason": "complained",
+            "scope": "newsletters",
+            "note": "call",
+        },
     )
 
     assert list(Suppression.objects.values_list("address", "reason", "note")) == [
@@ -560,7 +565,7 @@ def test_adding_an_existing_suppression_updates_it(client, manager, strata):
     ]
 
 
-def test_managers_see_suppressions_of_addresses_their_stratas_know(
+def test_managers_see_suppressions_of_addresses_their_register_holds(
     client, manager, strata, other_strata, superuser
 ):
     PersonFactory(strata=strata, email="Olive@Example.test")
@@ -586,7 +591,8 @@ def test_managers_see_suppressions_of_addresses_their_stratas_know(
     client.force_login(superuser)
     everyone = {s.address for s in client.get(SUPPRESSIONS).context["cl"].result_list}
 
-    assert mine == {"olive@example.test", "notices@example.test", "mailed@example.test"}
+    # Only mailed by their outbox, held by no person of theirs: not theirs to read.
+    assert mine == {"olive@example.test", "notices@example.test"}
     assert len(everyone) == 5
 
 

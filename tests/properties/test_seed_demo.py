@@ -246,25 +246,47 @@ class TestOneSeededDemo:
         ) == ["101", "102", "103", "104", "105", "106"]
         assert Person.objects.filter(strata=cedar).count() == 10
 
-    def test_the_register_seed_is_recorded_by_one_audit_entry(self):
-        entry = AuditLog.objects.get(action="demo.seeded")
-        assert (entry.action, entry.actor, entry.actor_label, entry.strata) == (
+    def test_the_seed_is_recorded_by_one_audit_entry_per_strata_naming_no_login(self):
+        entries = {
+            entry.strata.plan_number if entry.strata else None: entry
+            for entry in AuditLog.objects.filter(action="demo.seeded")
+        }
+        assert set(entries) == {"BCS2024", "VIS5678", None}
+        main = entries["BCS2024"]
+        assert (main.action, main.actor, main.actor_label, main.strata, main.target_uuid) == (
             "demo.seeded",
             None,
             "system",
             harbourview(),
+            harbourview().uuid,
         )
-        assert entry.changes["stratas_created"] == ["BCS2024", "VIS5678"]
-        assert entry.changes["users_created"] == DEMO_EMAILS
-        assert entry.changes["register"]["BCS2024"] == {
-            "units": 44,
-            "persons": 81,
-            "occupancies": 83,
-            "parking_stalls": 56,
-            "storage_lockers": 37,
-            "bike_lockers": 22,
+        assert main.changes == {
+            "strata_created": True,
+            "register": {
+                "units": 44,
+                "persons": 81,
+                "occupancies": 83,
+                "parking_stalls": 56,
+                "storage_lockers": 37,
+                "bike_lockers": 22,
+            },
+            "users_created": 3,
+            "passwords_reset": 0,
+            "memberships_created": 3,
         }
-        assert "demo-strata-2026" not in str(entry.changes)
+        cedar = entries["VIS5678"]
+        assert (cedar.strata.plan_number, cedar.changes["strata_created"]) == ("VIS5678", True)
+        assert (cedar.changes["users_created"], cedar.changes["memberships_created"]) == (1, 1)
+        assert entries[None].changes == {
+            "strata_created": False,
+            "register": {},
+            "users_created": 1,
+            "passwords_reset": 0,
+            "memberships_created": 0,
+        }
+        for entry in entries.values():
+            assert "@" not in str(entry.changes)
+            assert "demo-strata-2026" not in str(entry.changes)
 
     def test_every_seeded_row_passes_model_validation_and_stays_in_its_strata(self):
         for model in (Strata, Unit, Person, Occupancy, ParkingSpot, StorageLocker, BikeLocker):
@@ -297,15 +319,17 @@ class TestOneSeededDemo:
 
         out = seed("--password", "harbour-lights-77")
 
-        assert row_counts() == {**before, "accounts.AuditLog": before["accounts.AuditLog"] + 1}
+        # One entry in each strata, one for the administrator login (no strata).
+        assert row_counts() == {**before, "accounts.AuditLog": before["accounts.AuditLog"] + 3}
         assert sorted(
             u.email for u in User.objects.all() if check_password("harbour-lights-77", u.password)
         ) == sorted(DEMO_EMAILS)
-        entry = AuditLog.objects.filter(action="demo.seeded").order_by("-id").first()
-        assert (entry.changes["passwords_reset"], entry.changes["users_created"]) == (
-            DEMO_EMAILS,
-            [],
-        )
+        entries = AuditLog.objects.filter(action="demo.seeded").order_by("-id")[:3]
+        assert sorted(
+            (e.strata.plan_number if e.strata else "", e.changes["passwords_reset"])
+            for e in entries
+        ) == [("", 1), ("BCS2024", 3), ("VIS5678", 1)]
+        assert all(e.changes["users_created"] == 0 for e in entries)
         assert "harbour-lights-77" in out
 
     def test_units_option_is_ignored_for_an_existing_strata(self):
@@ -327,7 +351,8 @@ def test_existing_user_keeps_their_password_and_gets_the_missing_membership():
     assert User.objects.filter(email__iexact="manager@demo.stratatracker.test").count() == 1
     assert user.memberships.get().role == "manager"
     assert "(kept; pass --password to reset it)" in out
-    assert AuditLog.objects.get(action="demo.seeded").changes["users_created"] == DEMO_EMAILS[1:]
+    main = AuditLog.objects.get(action="demo.seeded", strata__plan_number="BCS2024")
+    assert (main.changes["users_created"], main.changes["memberships_created"]) == (2, 3)
 
 
 def test_units_option_scales_the_main_strata():
