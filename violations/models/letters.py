@@ -1,0 +1,178 @@
+"""Letters, their templates and council's approvals of a notice, and how each letter was served
+(SPA s.61)."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import (
+    Strata,
+    TimeStamped,
+)
+from properties.models import Person
+from violations.models.cases import CaseParty, Violation
+from violations.models.common import choices_check
+
+# --- letters and service ------------------------------------------------------------------
+
+
+class LetterKind(models.TextChoices):
+    WARNING = "warning", _("Warning letter")
+    NOTICE = "notice", _("Notice of complaint")
+    HEARING_NOTICE = "hearing_notice", _("Hearing notice")
+    DECISION = "decision", _("Decision letter")
+    COMPLAINANT_ACKNOWLEDGEMENT = "complainant_acknowledgement", _("Complainant acknowledgement")
+    FINE_NOTICE = "fine_notice", _("Notice of a charge")
+
+
+class LetterTemplate(TimeStamped):
+    """A strata's override of a default letter (``violations/letters/<kind>/``), versioned:
+    an edit is a new version, and letters record the version they used."""
+
+    strata = models.ForeignKey(Strata, on_delete=models.PROTECT, related_name="letter_templates")
+    kind = models.CharField(_("letter"), max_length=40, choices=LetterKind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    body_html = models.TextField(_("letter (HTML)"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("letter template")
+        verbose_name_plural = _("letter templates")
+        ordering = ["strata__name", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["strata", "kind", "version"], name="letter_template_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["strata", "kind"],
+                condition=Q(is_active=True),
+                name="letter_template_one_active",
+            ),
+            choices_check("kind", LetterKind, "letter_template_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} v{self.version}"
+
+
+class Letter(TimeStamped):
+    """A letter on a case. Editable while a draft; once issued, the exact HTML and PDF sent."""
+
+    Kind = LetterKind
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Violation, on_delete=models.PROTECT, related_name="letters")
+    kind = models.CharField(_("kind"), max_length=40, choices=LetterKind.choices)
+    template_version = models.PositiveIntegerField(null=True, blank=True)
+    html = models.TextField(_("letter (HTML)"))
+    pdf = models.FileField(_("PDF"), upload_to="letters/%Y/%m/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    edited = models.BooleanField(_("edited for this case"), default=False)
+    issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        ordering = ["case", "created_at", "id"]
+        constraints = [
+            choices_check("kind", LetterKind, "letter_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(issued_at__isnull=True) | ~Q(pdf=""), name="letter_issued_has_pdf"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case} — {self.get_kind_display()}"
+
+
+class NoticeApproval(models.Model):
+    """A council member's approval of a prepared notice (when the strata requires approvals)."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="approvals")
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["letter", "approver"], name="notice_approval_once_per_member"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.letter} approved by {self.approver}"
+
+
+class ServiceMethod(models.TextChoices):
+    EMAIL = "email", _("Email")
+    MAIL = "mail", _("Mail")
+    HAND = "hand", _("By hand")
+
+
+class ServiceStatus(models.TextChoices):
+    PENDING = "pending", _("To print and mail")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    BOUNCED = "bounced", _("Bounced")
+
+
+class Service(TimeStamped):
+    """Delivery of one letter to one person, and when the law deems it given (SPA s.61)."""
+
+    Method = ServiceMethod
+    Status = ServiceStatus
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="services")
+    party = models.ForeignKey(
+        CaseParty, on_delete=models.PROTECT, null=True, blank=True, related_name="services"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    address = models.TextField(_("address used"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ServiceStatus.choices, default=ServiceStatus.PENDING
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    deemed_given_on = models.DateField(_("deemed given on"), null=True, blank=True)
+    outbound_email = models.ForeignKey(
+        "communications.OutboundEmail",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("service records")
+        ordering = ["letter", "person__full_name", "created_at"]
+        constraints = [
+            choices_check("method", ServiceMethod, "service_method_valid"),
+            choices_check("status", ServiceStatus, "service_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(deemed_given_on__isnull=False),
+                name="service_sent_has_deemed_date",
+            ),
+        ]
+        indexes = [
+            # The print queue: pending paper service, oldest first.
+            models.Index(fields=["status", "method", "created_at"], name="service_queue_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.letter} → {self.person} ({self.get_method_display()})"
