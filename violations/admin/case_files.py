@@ -22,7 +22,8 @@ from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_zone
 from violations.access import has_case_right
-from violations.admin.case_forms import CaseForm, service_attempt
+from violations.admin.case_forms import CaseForm
+from violations.admin.form_parts import service_attempt
 from violations.case_file import case_file_download_record, case_file_export
 from violations.models import CaseFileExport, Violation
 

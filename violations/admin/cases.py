@@ -5,79 +5,46 @@ Nothing here writes a case directly: filing calls ``violation_report`` (or
 ``violation_add_complaint`` when staff choose an open case of the same unit and bylaw), and
 each button opens a small form whose one service decides and says why not. Rows come from
 ``cases_visible_to_staff``, so a recused staff member never sees the case; the strata
-switcher narrows them further. Letter PDFs leave only through the permission-checked view here.
+switcher narrows them further. The list's filters are in ``case_filters``; the buttons' forms,
+evidence and letters (whose PDFs leave only through its permission-checked view) in
+``case_actions``.
 """
-
-from types import SimpleNamespace
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import StrataScopedAdmin
 from accounts.middleware import SESSION_STRATA_ID
-from accounts.permissions import Right, scope_to_stratas
+from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_zone
-from communications.admin.rendering import html_frame
-from properties.models import Unit
-from violations import letters, services, serving
-from violations.access import cases_visible_to_staff, has_case_right, is_recused
+from violations import letters, services
+from violations.access import cases_visible_to_staff
+from violations.admin.case_actions import TEMPLATES, CaseActionsMixin
 from violations.admin.case_files import CaseFileAdminMixin
-from violations.admin.case_forms import (
-    FORMS,
-    CaseReportForm,
-    ComplaintFields,
-    EvidenceForm,
-    PrepareNoticeForm,
-    WarnForm,
-    attach_errors,
-    service_attempt,
-)
+from violations.admin.case_filters import CategoryFilter, OverdueFilter, UnitFilter, UnservedFilter
+from violations.admin.case_forms import FORMS
 from violations.admin.case_page import case_sections
+from violations.admin.complaint_forms import CaseReportForm, ComplaintFields
 from violations.admin.continuing import remedy_cost_view
-from violations.evidence import evidence_add
-from violations.guards import decision_refusal
+from violations.admin.form_parts import attach_errors
 from violations.models import (
     CaseParty,
-    Hearing,
     LetterKind,
     Service,
-    ServiceMethod,
     ServiceStatus,
     Violation,
-    ViolationCategory,
 )
-from violations.selectors import allowed_transitions, open_cases_for, unserved_parties_q
-from violations.workflow import OPEN_STATUSES, SERVED_STATUSES, TRANSITIONS
+from violations.selectors import open_cases_for
 
-# The service each button's form feeds, by transition name.
-SERVICES = {
-    "add_complaint": services.violation_add_complaint,
-    "reject": services.violation_reject,
-    "warn": services.violation_warn,
-    "prepare_notice": services.violation_prepare_notice,
-    "approve_notice": services.violation_approve_notice,
-    "send_notice": services.violation_send_notice,
-    "record_service": services.violation_record_service,
-    "reserve": services.violation_reserve,
-    "record_response": services.violation_record_response,
-    "receive_hearing_request": services.violation_receive_hearing_request,
-    "schedule_hearing": services.violation_schedule_hearing,
-    "record_hearing_outcome": services.violation_record_hearing_outcome,
-    "record_decision": services.violation_record_decision,
-    "withdraw": services.violation_withdraw,
-    "close": services.violation_close,
-}
-TEMPLATES = "admin/violations/violation"
 # The filing form's boxes, in order.
 REPORT_SECTIONS = (
     (gettext_lazy("Unit and bylaws"), ("unit", "bylaws", "category")),
@@ -117,91 +84,8 @@ def with_service_counts(queryset):
     return queryset.annotate(parties_required=_count(required), parties_served=_count(served))
 
 
-# --- filters -------------------------------------------------------------------------------
-
-
-class ScopedChoiceFilter(admin.SimpleListFilter):
-    """Choices from the user's stratas (narrowed by the switcher): one query, however many
-    cases there are."""
-
-    model = None
-
-    def choices_queryset(self, request):
-        queryset = scope_to_stratas(self.model.objects.all(), request.user, Right.VIEW_CASES)
-        current = request.session.get(SESSION_STRATA_ID)
-        return queryset.filter(strata_id=current) if current else queryset
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(**{f"{self.parameter_name}_id": int(value)})
-        return queryset
-
-
-class CategoryFilter(ScopedChoiceFilter):
-    title = gettext_lazy("category")
-    parameter_name = "category"
-    model = ViolationCategory
-
-    def lookups(self, request, model_admin):
-        rows = self.choices_queryset(request).order_by("name", "strata__name")
-        return [(str(pk), name) for pk, name in rows.values_list("pk", "name")]
-
-
-class UnitFilter(ScopedChoiceFilter):
-    title = gettext_lazy("unit")
-    parameter_name = "unit"
-    model = Unit
-
-    def lookups(self, request, model_admin):
-        rows = self.choices_queryset(request).filter(archived_at__isnull=True)
-        rows = rows.order_by("strata__name", "unit_number")
-        return [
-            (str(pk), _("%(unit)s, %(strata)s") % {"unit": number, "strata": strata})
-            for pk, number, strata in rows.values_list("pk", "unit_number", "strata__name")
-        ]
-
-
-class OverdueFilter(admin.SimpleListFilter):
-    """Open cases council should have decided (the response deadline has passed), or whose
-    requested hearing was not held by its hold-by date (SPA s.34.1)."""
-
-    title = gettext_lazy("overdue")
-    parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Overdue"))]
-
-    def queryset(self, request, queryset):
-        if self.value() != "yes":
-            return queryset
-        late_hearing = Hearing.objects.filter(outcome="", hold_by__lt=timezone.localdate())
-        return queryset.filter(status__in=OPEN_STATUSES, decision__isnull=True).filter(
-            Q(response_deadline__lt=timezone.now()) | Q(pk__in=late_hearing.values("case_id"))
-        )
-
-
-class UnservedFilter(admin.SimpleListFilter):
-    """Cases whose notice has gone out but not yet reached every required party: a
-    decision waits for them (SPA s.135)."""
-
-    title = gettext_lazy("service")
-    parameter_name = "unserved"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("A party not yet served"))]
-
-    def queryset(self, request, queryset):
-        if self.value() != "yes":
-            return queryset
-        return queryset.filter(unserved_parties_q(), status__in=SERVED_STATUSES)
-
-
-# --- the admin -----------------------------------------------------------------------------
-
-
 @admin.register(Violation)
-class ViolationAdmin(CaseFileAdminMixin, StrataScopedAdmin):
+class ViolationAdmin(CaseActionsMixin, CaseFileAdminMixin, StrataScopedAdmin):
     view_right = Right.VIEW_CASES
     edit_right = Right.FILE_CASES
     list_display = (
@@ -459,179 +343,3 @@ class ViolationAdmin(CaseFileAdminMixin, StrataScopedAdmin):
         return HttpResponseRedirect(self._case_url(case))
 
     # --- transitions ------------------------------------------------------------------------
-    def transition_view(self, request, object_id, name):
-        case = self._case(request, object_id)
-        if name not in FORMS:
-            raise Http404(_("No such action on a case."))
-        if name not in {t.name for t in allowed_transitions(case, request.user)}:
-            raise PermissionDenied
-        transition = TRANSITIONS[name]
-        extra = {}
-        # Dates and times staff type are the strata's, wherever the server or browser is.
-        with timezone.override(strata_zone(case.strata)):
-            form = self._transition_form(request, case, name)
-            if request.method == "POST" and form.is_valid():
-                if isinstance(form, WarnForm) and "_preview" in request.POST:
-                    form, extra["preview"] = self._warn_preview(request, case, form)
-                elif service_attempt(request, form, SERVICES[name]):
-                    case.refresh_from_db(fields=["status"])
-                    self.message_user(
-                        request,
-                        _("%(action)s: done. %(case)s is now “%(status)s”.")
-                        % {
-                            "action": transition.label,
-                            "case": case.reference,
-                            "status": case.get_status_display(),
-                        },
-                        messages.SUCCESS,
-                    )
-                    return HttpResponseRedirect(self._case_url(case))
-        context = self._context(
-            request,
-            case,
-            f"{transition.label} — {case.reference}",
-            transition=transition,
-            form=form,
-            media=self.media + form.media,
-            **self._transition_extras(case, name),
-            **extra,
-        )
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, f"{TEMPLATES}/transition.html", context)
-
-    # --- evidence ---------------------------------------------------------------------------
-    @staticmethod
-    def _may_add_evidence(request, case) -> bool:
-        return has_case_right(request.user, Right.FILE_CASES, case) and not is_recused(
-            request.user, case
-        )
-
-    def evidence_add_view(self, request, object_id):
-        """Upload files to the case: all are checked (type, size, count, scan) before any is
-        stored. Not a transition: the status does not change, an event still records it."""
-        case = self._case(request, object_id)
-        if not self._may_add_evidence(request, case):
-            raise PermissionDenied
-        form = EvidenceForm(
-            request.POST if request.method == "POST" else None,
-            request.FILES if request.method == "POST" else None,
-            case=case,
-            user=request.user,
-        )
-        if (
-            request.method == "POST"
-            and form.is_valid()
-            and service_attempt(request, form, evidence_add)
-        ):
-            count = len(form.cleaned_data["files"])
-            self.message_user(
-                request,
-                _("%(count)d file(s) added to %(case)s.")
-                % {"count": count, "case": case.reference},
-                messages.SUCCESS,
-            )
-            return HttpResponseRedirect(self._case_url(case))
-        action = SimpleNamespace(
-            name="add_evidence",
-            label=_("Add evidence"),
-            guard=_(
-                "files of an accepted kind within their size limits, and at most the case's "
-                "number of files"
-            ),
-        )
-        context = self._context(
-            request,
-            case,
-            f"{action.label} — {case.reference}",
-            transition=action,
-            form=form,
-            media=self.media + form.media,
-        )
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, f"{TEMPLATES}/transition.html", context)
-
-    def _transition_form(self, request, case, name):
-        kwargs = {"case": case, "user": request.user}
-        if FORMS[name] is PrepareNoticeForm:
-            kwargs["draft"] = self._draft_notice(case)
-        data = request.POST if request.method == "POST" else None
-        files = request.FILES if request.method == "POST" else None
-        return FORMS[name](data, files, **kwargs)
-
-    def _warn_preview(self, request, case, form):
-        """The warning letter as it will go; staff may edit it in the box below."""
-        html = form.cleaned_data["html"] if form.cleaned_data["html"].strip() else form.preview()
-        data = request.POST.copy()
-        data["html"] = html
-        form = WarnForm(data, case=case, user=request.user)
-        form.is_valid()
-        return form, html_frame(html, title=_("Warning letter"))
-
-    @staticmethod
-    def _draft_notice(case):
-        return (
-            case.letters.filter(kind=LetterKind.NOTICE, issued_at__isnull=True)
-            .order_by("-id")
-            .first()
-        )
-
-    def _transition_extras(self, case, name) -> dict:
-        """What each form's page shows beside the form."""
-        extras = {}
-        if name in ("prepare_notice", "approve_notice", "send_notice"):
-            draft = self._draft_notice(case)
-            if draft is not None:
-                extras["draft"] = draft
-                extras["draft_frame"] = html_frame(draft.html, title=_("Draft notice"))
-                extras["approvals"] = list(draft.approvals.select_related("approver"))
-                extras["approvals_required"] = case.strata.notice_approvals_required
-        if name == "send_notice":
-            extras["serve_plan"] = [
-                {
-                    "party": party,
-                    "method": ServiceMethod.EMAIL.label
-                    if party.person.email_for_notices
-                    else ServiceMethod.MAIL.label,
-                    "address": party.person.email_for_notices
-                    or serving.postal_address(party.person, case.unit),
-                }
-                for party in case.parties.filter(required=True).select_related("person")
-            ]
-        if name == "record_decision":
-            extras["refusal"] = decision_refusal(case)
-        return extras
-
-    # --- letters ----------------------------------------------------------------------------
-    def _letter(self, request, object_id, letter_uuid):
-        case = self._case(request, object_id)
-        letter = case.letters.filter(uuid=letter_uuid).first()
-        if letter is None:
-            raise Http404(_("No such letter on this case."))
-        return case, letter
-
-    def letter_view(self, request, object_id, letter):
-        case, letter = self._letter(request, object_id, letter)
-        context = self._context(
-            request,
-            case,
-            f"{letter.get_kind_display()} — {case.reference}",
-            letter=letter,
-            frame=html_frame(letter.html, title=letter.get_kind_display()),
-        )
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, f"{TEMPLATES}/letter.html", context)
-
-    def letter_pdf_view(self, request, object_id, letter):
-        """The PDF as issued: an attachment the browser never renders as a page of ours."""
-        case, letter = self._letter(request, object_id, letter)
-        if not letter.pdf:
-            raise Http404(_("This letter is a draft: it has no PDF yet."))
-        response = FileResponse(
-            letter.pdf.open("rb"),
-            as_attachment=True,
-            filename=f"{case.reference}-{letter.kind}.pdf",
-            content_type="application/pdf",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response

@@ -28,7 +28,7 @@ from accounts.permissions import Right, can
 from accounts.strata_time import strata_today, strata_zone
 from violations import letters
 from violations.access import has_case_right, is_recused
-from violations.admin.case_forms import service_attempt, textarea
+from violations.admin.form_parts import service_attempt, textarea
 from violations.charging import may_record_remedy_cost, remedy_cost_charge
 from violations.continuing import fine_proposal_confirm, fine_proposal_dismiss
 from violations.continuing_selectors import fine_proposals_visible_to

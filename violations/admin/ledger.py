@@ -33,7 +33,7 @@ from accounts.permissions import Right, can, scope_to_stratas, strata_ids_with
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today
 from properties.models import Person
-from violations.admin.case_forms import attach_errors
+from violations.admin.form_parts import attach_errors
 from violations.ledger import ledger_export_record, payment_record, waiver_record
 from violations.ledger_selectors import charges_visible_to, ledger_rows, ledger_totals
 from violations.models import CENT, Charge, PaymentMethod

@@ -29,7 +29,8 @@ from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
 from communications.admin.rendering import html_frame
 from violations.access import cases_visible_to_staff
-from violations.admin.case_forms import CouncilChoiceField, attach_errors, textarea
+from violations.admin.case_forms import CouncilChoiceField
+from violations.admin.form_parts import attach_errors, textarea
 from violations.approval_links import MAX_AGE, approval_token_read
 from violations.meeting_selectors import (
     AgendaItem,
