@@ -22,7 +22,8 @@ from communications.models import OutboundEmail
 from tests.properties.factories import PersonFactory
 from tests.violations.drive import FAST_HASHERS, T0, Driver, counts, decision_kwargs
 from violations import services
-from violations.case_file import REDACTED, case_file_export
+from violations.case_file import case_file_export
+from violations.case_file_contents import REDACTED
 from violations.evidence import evidence_add
 from violations.letters import long_date
 from violations.models import (

@@ -14,7 +14,7 @@ from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
 from communications.models import EmailKind
 from violations import (
-    evidence,
+    evidence_files,
     letters,
     rule_pack,
     serving,
@@ -274,9 +274,9 @@ def _written_request(file):
     when scanning is on, before any transaction (the scan is network I/O); it is stored under
     a random name, never the uploader's."""
     try:
-        upload = evidence.inspect_file(file)
+        upload = evidence_files.inspect_file(file)
         scan_uploads([upload])
-    except evidence.Refused as refused:
+    except evidence_files.Refused as refused:
         raise TransitionRefused({"consent_file": str(refused)}) from refused
     except ValidationError as error:
         raise TransitionRefused({"consent_file": error.messages}) from error

@@ -1,0 +1,367 @@
+"""Checking one evidence file (DESIGN §10): what its bytes are, whether that kind and size are
+accepted, its staff metadata, and for an image a re-encoded copy without any metadata.
+"""
+
+import email.parser
+import email.policy
+import hashlib
+import io
+import math
+import re
+import unicodedata
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+
+import filetype
+from django.conf import settings
+from django.core.files.base import File
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from PIL import Image, ImageCms, ImageOps
+from PIL.ExifTags import IFD, Base
+
+from violations.models import EvidenceKind
+
+# Enough for filetype's signatures and for the headers of an email with a long Received chain.
+HEAD_BYTES = 64 * 1024
+CHUNK_BYTES = 64 * 1024
+
+PDF = "application/pdf"
+EML = "message/rfc822"
+MSG = "application/vnd.ms-outlook"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Outlook keeps every property of a message in a stream named __substg1.0_<tag> (MS-OXMSG).
+MSG_STREAM_NAME = "__substg1.0_".encode("utf-16-le")
+
+# Sniffed type -> the Pillow format that must decode it.
+IMAGE_TYPES = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/gif": "GIF",
+    "image/webp": "WEBP",
+    "image/heic": "HEIF",
+}
+AUDIO_TYPES = {
+    "audio/mpeg",
+    "audio/mp4",
+    "audio/ogg",
+    "audio/x-flac",
+    "audio/x-wav",
+    "audio/amr",
+    "audio/aac",
+    "audio/x-aiff",
+}
+VIDEO_TYPES = {
+    "video/mp4",
+    "video/x-m4v",
+    "video/quicktime",
+    "video/webm",
+    "video/x-matroska",
+    "video/3gpp",
+    "video/x-msvideo",
+    "video/mpeg",
+}
+
+# What a refused file turned out to be, in words a council member understands.
+DESCRIPTIONS = {
+    "application/x-msdownload": gettext_lazy("a Windows executable"),
+    "application/x-executable": gettext_lazy("a Linux executable"),
+    "application/msword": gettext_lazy("a Word 97-2003 document (save it as .docx)"),
+    "application/zip": gettext_lazy("a ZIP archive"),
+    "application/x-rar-compressed": gettext_lazy("a RAR archive"),
+    "application/x-7z-compressed": gettext_lazy("a 7-Zip archive"),
+    "application/gzip": gettext_lazy("a gzip archive"),
+    "text/html": gettext_lazy("a web page"),
+}
+
+KIND_PLURALS = {
+    EvidenceKind.IMAGE: gettext_lazy("images"),
+    EvidenceKind.PDF: gettext_lazy("PDFs"),
+    EvidenceKind.AUDIO: gettext_lazy("audio"),
+    EvidenceKind.VIDEO: gettext_lazy("video"),
+    EvidenceKind.EMAIL: gettext_lazy("email files"),
+    EvidenceKind.DOCUMENT: gettext_lazy("Word documents"),
+}
+
+_HEADER = re.compile(rb"^[!-9;-~]+:")
+
+
+class Refused(Exception):
+    """One file's reason for refusal, already worded for the person uploading."""
+
+
+@dataclass
+class Upload:
+    """One checked file, ready to store."""
+
+    file: File
+    name: str
+    kind: str
+    content_type: str
+    extension: str
+    size: int = 0
+    sha256: str = ""
+    metadata: dict = field(default_factory=dict)
+    resident_copy: bytes = b""
+    resident_extension: str = ""
+    stored_name: str = ""
+    stored_copy_name: str = ""
+
+
+# --- checking one file ------------------------------------------------------------------------
+
+
+def inspect_file(file: File) -> Upload:
+    """Sniff, size-check, hash and (for images) copy one file, or raise Refused."""
+    name = clean_name(file.name)
+    if not file.size:
+        raise Refused(_("%(name)s is empty") % {"name": name})
+    file.seek(0)
+    head = file.read(HEAD_BYTES)
+    upload = _sniff(file, name, head)
+    if upload.content_type == DOCX:
+        _check_word(file, name)  # reads only the ZIP's directory, so before the size
+    upload.size = file.size
+    limit = settings.EVIDENCE_MAX_BYTES[upload.kind]
+    if upload.size > limit:
+        raise Refused(
+            _("%(name)s is %(size)s; %(kind)s may be at most %(limit)s")
+            % {
+                "name": name,
+                "size": size_label(upload.size, round_up=True),
+                "kind": KIND_PLURALS[upload.kind],
+                "limit": size_label(limit),
+            }
+        )
+    if upload.content_type == MSG and not _contains(file, MSG_STREAM_NAME):
+        raise Refused(_not_accepted(name, _("an Office 97-2003 file that is not an email")))
+    digest = hashlib.sha256()
+    for chunk in file.chunks(CHUNK_BYTES):
+        digest.update(chunk)
+    upload.sha256 = digest.hexdigest()
+    if upload.kind == EvidenceKind.IMAGE:
+        _copy_image(upload)
+    elif upload.content_type == EML:
+        upload.metadata = _email_metadata(head)
+    return upload
+
+
+def _sniff(file: File, name: str, head: bytes) -> Upload:
+    def accepted(kind, content_type, extension):
+        return Upload(file, name, kind, content_type, extension)
+
+    if head.startswith(b"%PDF-"):
+        return accepted(EvidenceKind.PDF, PDF, "pdf")
+    if head.startswith(OLE2_SIGNATURE):
+        if filetype.guess_mime(head) == "application/msword":
+            raise Refused(_not_accepted(name, DESCRIPTIONS["application/msword"]))
+        return accepted(EvidenceKind.EMAIL, MSG, "msg")
+    if head.startswith(b"PK\x03\x04"):
+        return accepted(EvidenceKind.DOCUMENT, DOCX, "docx")
+    guessed = filetype.guess(head)
+    if guessed is not None:
+        if guessed.mime in IMAGE_TYPES:
+            if IMAGE_TYPES[guessed.mime] not in _pillow_formats():
+                raise Refused(
+                    _(
+                        "%(name)s is a %(type)s image, which this server cannot read; "
+                        "save it as JPEG"
+                    )
+                    % {"name": name, "type": guessed.extension.upper()}
+                )
+            return accepted(EvidenceKind.IMAGE, guessed.mime, guessed.extension)
+        if guessed.mime in AUDIO_TYPES:
+            return accepted(EvidenceKind.AUDIO, guessed.mime, guessed.extension)
+        if guessed.mime in VIDEO_TYPES:
+            return accepted(EvidenceKind.VIDEO, guessed.mime, guessed.extension)
+        what = DESCRIPTIONS.get(guessed.mime) or _("a file of type %(type)s") % {
+            "type": guessed.extension.upper()
+        }
+        raise Refused(_not_accepted(name, what))
+    if looks_like_email(head, complete=len(head) < HEAD_BYTES):
+        return accepted(EvidenceKind.EMAIL, EML, "eml")
+    raise Refused(_not_accepted(name, _("not of a type we recognise")))
+
+
+def _not_accepted(name: str, what) -> str:
+    return _(
+        "%(name)s is not an image, PDF, audio, video, email or Word file: its content is %(what)s"
+    ) % {"name": name, "what": what}
+
+
+def _pillow_formats() -> set[str]:
+    """Formats Pillow can open here: HEIC only with a HEIF plugin installed."""
+    Image.init()
+    return set(Image.OPEN)
+
+
+def looks_like_email(head: bytes, *, complete: bool) -> bool:
+    """An RFC 822 message: header lines up to a blank line, with From and another header
+    every real message has. A text file that merely starts with "From:" is not enough."""
+    if b"\0" in head:
+        return False
+    lines = re.split(rb"\r?\n", head)
+    if not complete:
+        lines = lines[:-1]  # the last line may be cut off
+    names: set[bytes] = set()
+    for number, line in enumerate(lines):
+        if not line:
+            break
+        if line[:1] in (b" ", b"\t") and names:
+            continue  # a folded header
+        if number == 0 and line.startswith(b"From "):
+            continue  # an mbox envelope line
+        if not _HEADER.match(line):
+            return False
+        names.add(line.split(b":", 1)[0].lower())
+    return b"from" in names and bool(names & {b"date", b"subject", b"to", b"message-id"})
+
+
+def _email_metadata(head: bytes) -> dict:
+    headers = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(head)
+    return {
+        key: str(headers[key])[:300] for key in ("from", "to", "date", "subject") if headers[key]
+    }
+
+
+def _contains(file: File, needle: bytes) -> bool:
+    tail = b""
+    for chunk in file.chunks(CHUNK_BYTES):
+        if needle in tail + chunk:
+            return True
+        tail = chunk[-len(needle) :]
+    return False
+
+
+def _check_word(file: File, name: str) -> None:
+    """A .docx is a ZIP holding word/document.xml; macros (vbaProject.bin) are refused."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        raise Refused(_not_accepted(name, _("a damaged ZIP archive"))) from None
+    if "word/document.xml" not in names:
+        what = _("a ZIP archive")
+        if "xl/workbook.xml" in names:
+            what = _("an Excel workbook")
+        elif "ppt/presentation.xml" in names:
+            what = _("a PowerPoint presentation")
+        raise Refused(_not_accepted(name, what))
+    if "word/vbaProject.bin" in names:
+        raise Refused(_not_accepted(name, _("a Word document with macros")))
+
+
+def clean_name(name: str | None) -> str:
+    """The uploader's file name, for display and downloads only: no path, no control or
+    invisible characters (a right-to-left override can dress "exe" up as "jpg"), at most
+    255 characters with the extension kept."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    if len(name) > 255:
+        stem, dot, extension = name.rpartition(".")
+        if dot and len(extension) <= 10:
+            name = stem[: 255 - len(dot + extension)] + dot + extension
+        else:
+            name = name[:255]
+    return name or "file"
+
+
+def size_label(size: int, *, round_up: bool = False) -> str:
+    """20971520 -> "20 MB". A file's size rounds up, so one byte over a limit never shows
+    as the limit itself."""
+    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= factor:
+            value = size / factor
+            value = math.ceil(value * 10) / 10 if round_up else round(value, 1)
+            return f"{value:g} {unit}"
+    return f"{size} bytes"
+
+
+# --- images -------------------------------------------------------------------------------------
+
+
+def _copy_image(upload: Upload) -> None:
+    """Read the staff metadata, then re-encode upright pixels only: the copy starts from a
+    blank image, so no EXIF, GPS, XMP, ICC or comment can come along."""
+    upload.file.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload.file) as image:
+                if image.format != IMAGE_TYPES[upload.content_type]:
+                    raise OSError("decoder and signature disagree")
+                image.load()
+                upload.metadata = _image_metadata(image)
+                icc = image.info.get("icc_profile")
+                transparent = image.mode in ("RGBA", "LA", "PA") or ("transparency" in image.info)
+                source_format = image.format
+                mode = "RGBA" if transparent else "RGB"
+                pixels = _to_srgb(ImageOps.exif_transpose(image).convert(mode), icc, mode)
+            clean = Image.new(mode, pixels.size)
+            clean.paste(pixels)
+            del pixels
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        Image.DecompressionBombWarning,
+        Image.DecompressionBombError,
+    ):
+        raise Refused(
+            _("%(name)s could not be read as an image: it is damaged, incomplete or too large")
+            % {"name": upload.name}
+        ) from None
+    lossless = transparent or source_format in ("PNG", "GIF")
+    buffer = io.BytesIO()
+    if lossless:
+        clean.save(buffer, "PNG", optimize=True)
+        upload.resident_extension = "png"
+    else:
+        clean.save(buffer, "JPEG", quality=90)
+        upload.resident_extension = "jpg"
+    upload.resident_copy = buffer.getvalue()
+
+
+def _to_srgb(image: Image.Image, icc: bytes | None, mode: str) -> Image.Image:
+    """Bake an embedded colour profile into the pixels, so dropping it keeps the colours."""
+    if not icc:
+        return image
+    try:
+        return ImageCms.profileToProfile(
+            image,
+            ImageCms.ImageCmsProfile(io.BytesIO(icc)),
+            ImageCms.createProfile("sRGB"),
+            outputMode=mode,
+        )
+    except (ImageCms.PyCMSError, OSError):
+        return image  # an unreadable profile: keep the pixels as they are
+
+
+def _image_metadata(image: Image.Image) -> dict:
+    """What staff may want from the original without opening it: when and with what it was
+    taken, and whether it discloses a location."""
+    exif = image.getexif()
+    metadata = {
+        "width": image.width,
+        "height": image.height,
+        "gps_present": bool(exif.get_ifd(IFD.GPSInfo)),
+    }
+    captured = exif.get_ifd(IFD.Exif).get(Base.DateTimeOriginal) or exif.get(Base.DateTime)
+    camera = " ".join(
+        _exif_text(exif[tag]) for tag in (Base.Make, Base.Model) if exif.get(tag)
+    ).strip()
+    if captured:
+        metadata["captured_at"] = _exif_text(captured)
+    if camera:
+        metadata["camera"] = camera
+    if exif.get(Base.Orientation):
+        metadata["orientation"] = int(exif[Base.Orientation])
+    return metadata
+
+
+def _exif_text(value) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return str(value).strip("\0 ")[:100]
