@@ -17,7 +17,7 @@ from django.db.models import Count, F
 from django.test import override_settings
 
 from accounts.models import AuditLog, Strata, StrataMembership, User
-from properties import demo_data
+from properties import demo_register
 from properties.models import BikeLocker, Occupancy, ParkingSpot, Person, StorageLocker, Unit
 from tests.built_once import rows_kept_for_the_scope
 
@@ -407,10 +407,10 @@ def test_a_weak_password_is_refused_before_anything_is_written():
 
 
 def test_register_plan_is_deterministic():
-    plan = demo_data.register_plan(units=44, today=TODAY, seed=2024)
+    plan = demo_register.register_plan(units=44, today=TODAY, seed=2024)
 
-    assert plan == demo_data.register_plan(units=44, today=TODAY, seed=2024)
-    assert plan != demo_data.register_plan(units=44, today=TODAY, seed=2025)
+    assert plan == demo_register.register_plan(units=44, today=TODAY, seed=2024)
+    assert plan != demo_register.register_plan(units=44, today=TODAY, seed=2025)
 
 
 def test_help_explains_the_options():
