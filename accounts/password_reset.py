@@ -1,7 +1,7 @@
 """Password reset by email, answered the same whether or not the address is known.
 
 The request only validates the address and enqueues ``queue_password_reset_task`` on commit;
-the lookup and the email happen after the response (docs/security.md, item 7), so neither the
+the lookup and the email happen after the response (docs/security.md), so neither the
 time taken nor the queries run tell an attacker which addresses have accounts.
 """
 

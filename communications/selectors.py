@@ -55,7 +55,7 @@ def suppressions_visible_to(user, *, strata_id: int | None = None) -> QuerySet[S
     addresses unsubscribed, bounced or complained is personal information: a manager sees only
     the suppressions of addresses in their stratas' register (a person's email or notice
     address). An address their outbox once mailed but no person of theirs holds is not theirs
-    to read (docs/security.md, item 4). Superusers see all of them. ``strata_id`` narrows to
+    to read (docs/security.md). Superusers see all of them. ``strata_id`` narrows to
     one strata (the admin's strata switcher).
     """
     ids = strata_ids_with(user, Right.MANAGE_OUTBOX)

@@ -281,7 +281,7 @@ def suppression_add(
 
     A suppression stops mail from every strata, so a manager may only stop newsletters to an
     address a person of their stratas holds; suppressing all email (or an address no person
-    of theirs holds) is an administrator's act (docs/security.md, item 4).
+    of theirs holds) is an administrator's act (docs/security.md).
     """
     address = normalise_address(address)
     if actor is not None and not actor.is_superuser:

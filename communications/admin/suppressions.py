@@ -10,7 +10,7 @@ are never suppressed (a bounce on one is a paper-service task on its case). So:
 - adding: through ``suppression_add`` (adding an existing address and scope updates its reason
   and note). Because a suppression stops mail from every strata, a manager may only stop
   newsletters to an address a person of their stratas holds; suppressing all email, or an
-  address no person of theirs holds, is a superuser's act (docs/security.md, item 4);
+  address no person of theirs holds, is a superuser's act (docs/security.md);
 - changing: nobody. Lifting (deleting) one: superusers only, audited
   (``suppression_remove``) — it re-subscribes someone who asked to be left alone.
 """

@@ -1,5 +1,5 @@
 """A password reset request does the same work whether or not the address is known: the
-lookup and the email happen after the response, in a task (docs/security.md, item 7)."""
+lookup and the email happen after the response, in a task (docs/security.md)."""
 
 import re
 
