@@ -173,7 +173,15 @@ class StrataMembershipAdmin(StrataScopedAdmin):
         ("ends_on", admin.EmptyFieldListFilter),
     )
     search_fields = ("user__email", "user__full_name")
-    readonly_fields = ("user_email", "user_name", "strata", "role", "starts_on", "ends_on")
+    readonly_fields = (
+        "user_email",
+        "user_name",
+        "strata",
+        "role",
+        "starts_on",
+        "ends_on",
+        "ended_at",
+    )
     actions = ("end_selected",)
 
     def get_form(self, request, obj=None, **kwargs):

@@ -262,6 +262,9 @@ class StrataMembership(TimeStamped):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    # Set when a role is ended on or before today: from that moment it grants nothing, in the
+    # sessions already open too. A role ended for a later day holds through that day.
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True, editable=False)
     # A role granted to an account that already existed grants nothing until its holder,
     # signed in, accepts it (accounts.views.membership_accept_view); a brand-new account's
     # first role counts as accepted, since the account is unusable until the mailbox owner

@@ -67,10 +67,12 @@ _CACHE_ATTR = "_stratatracker_staff_roles"
 
 
 def current_memberships() -> Q:
-    """Memberships in force today: accepted, started, and not ended before today."""
+    """Memberships in force now: accepted, started, not ended (``ended_at``, set the moment
+    a role is ended) and not past the last day they were given (``ends_on``)."""
     today = timezone.localdate()
     return (
         Q(accepted_at__isnull=False)
+        & Q(ended_at__isnull=True)
         & Q(starts_on__lte=today)
         & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
     )

@@ -128,7 +128,7 @@ def membership_accept(
         if locked is None:
             raise PermissionDenied(_("This invitation is not for the account you signed in with."))
         today = timezone.localdate()
-        if locked.ends_on is not None and locked.ends_on < today:
+        if locked.ended_at is not None or (locked.ends_on is not None and locked.ends_on < today):
             raise ValidationError(_("This role has ended; there is nothing to accept."))
         if locked.accepted_at is not None:
             return locked
@@ -153,7 +153,13 @@ def membership_end(
     ends_on: dt.date | None = None,
     context: AuditContext | None = None,
 ) -> StrataMembership:
-    """End a staff role (it stays on record); from ``ends_on`` it grants nothing."""
+    """End a staff role (it stays on record).
+
+    Ended today (the default) or on an earlier day, it grants nothing from this moment, in
+    sessions already open too: ``ended_at`` is set and ``permissions.current_memberships``
+    leaves it out. Ended on a later day (a council's term to the AGM), it holds through that
+    day.
+    """
     if not can(actor, Right.MANAGE_MEMBERSHIPS, membership.strata_id):
         raise PermissionDenied(_("Only this strata's managers can end memberships."))
     ends_on = ends_on or timezone.localdate()
@@ -170,8 +176,11 @@ def membership_end(
                     % {"date": locked.starts_on}
                 }
             )
+        now = timezone.now()
         locked.ends_on = ends_on
-        locked.save(update_fields=["ends_on", "updated_at"])
+        if ends_on <= timezone.localdate(now):
+            locked.ended_at = now
+        locked.save(update_fields=["ends_on", "ended_at", "updated_at"])
         audit_log_record(
             actor=actor,
             action="membership.ended",

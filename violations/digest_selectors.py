@@ -37,12 +37,14 @@ LISTS = ("overdue_hearings", "overdue_decisions", "approvals", "ready", "hearing
 
 def staff_memberships(user) -> list[StrataMembership]:
     """The user's memberships of non-archived stratas that may be current somewhere on Earth
-    today (ended no earlier than yesterday, UTC), with their stratas."""
+    today (not ended already, and given to no earlier than yesterday, UTC), with their
+    stratas."""
     yesterday = timezone.now().date() - dt.timedelta(days=1)
     return list(
         StrataMembership.objects.filter(
             Q(ends_on__isnull=True) | Q(ends_on__gte=yesterday),
             accepted_at__isnull=False,
+            ended_at__isnull=True,
             user=user,
             strata__archived_at__isnull=True,
         )
@@ -65,12 +67,13 @@ def staff_zone(memberships: list[StrataMembership]) -> zoneinfo.ZoneInfo:
 
 
 def current_strata_ids(memberships: list[StrataMembership], on: dt.date) -> set[int]:
-    """The stratas where a membership is current on ``on`` (started, not ended before it).
+    """The stratas where a membership is current on ``on`` (started, not ended before it,
+    and not ended already).
     Which items each role sees is left to the rights the work-queue selectors check."""
     return {
         m.strata_id
         for m in memberships
-        if m.starts_on <= on and (m.ends_on is None or m.ends_on >= on)
+        if m.ended_at is None and m.starts_on <= on and (m.ends_on is None or m.ends_on >= on)
     }
 
 

@@ -40,6 +40,7 @@ def digest_recipients() -> list[User]:
     return list(
         User.objects.filter(
             Q(memberships__ends_on__isnull=True) | Q(memberships__ends_on__gte=yesterday),
+            memberships__ended_at__isnull=True,
             is_active=True,
             memberships__strata__archived_at__isnull=True,
         )
