@@ -8,11 +8,12 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_base import StrataScopedAdmin
+from accounts.admin_base import SelectorScopedAdmin, StrataScopedAdmin
 from accounts.middleware import SESSION_STRATA_ID
 from accounts.models import AuditLog, Strata, StrataMembership, User
-from accounts.permissions import Right, can, is_superuser, scope_to_stratas
+from accounts.permissions import Right, is_superuser, scope_to_stratas
 from accounts.request_meta import AuditContext
+from accounts.selectors import audit_log_visible_to
 from accounts.services import membership_end, membership_invite, strata_save
 
 
@@ -248,9 +249,10 @@ class StrataMembershipAdmin(StrataScopedAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(StrataScopedAdmin):
+class AuditLogAdmin(SelectorScopedAdmin):
     view_right = Right.READ_AUDIT
     edit_right = Right.READ_AUDIT
+    selector = staticmethod(audit_log_visible_to)
     list_display = ("created_at", "action", "actor_label", "target_label", "strata", "ip_address")
     list_select_related = ("strata",)
     list_filter = ("action", ("strata", admin.RelatedOnlyFieldListFilter))
@@ -276,6 +278,3 @@ class AuditLogAdmin(StrataScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    def has_view_permission(self, request, obj=None):
-        return can(request.user, Right.READ_AUDIT, self._obj_strata(obj))

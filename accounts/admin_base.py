@@ -11,7 +11,7 @@ from django.db.models import Model
 
 from accounts.middleware import SESSION_STRATA_ID
 from accounts.models import Strata
-from accounts.permissions import Right, can, scope_to_stratas
+from accounts.permissions import Right, can, is_superuser, scope_to_stratas
 from accounts.request_meta import AuditContext
 
 
@@ -145,6 +145,33 @@ class StrataScopedAdmin(admin.ModelAdmin):
             text = "; ".join(getattr(error, "messages", [str(error)]))
             self.message_user(request, text, level="error")
             return None
+
+
+class SelectorScopedAdmin(StrataScopedAdmin):
+    """Rows come from ``selector(user)``, narrowed to the strata chosen in the switcher.
+
+    The selector is where rows hidden from the user besides other stratas' are left out (a
+    recused member's case mail and audit entries). Rows of no strata (system mail, the
+    administrators' audit entries) belong to superusers only, whatever ``can()`` says about
+    "some strata".
+    """
+
+    selector = None  # staticmethod(<app>.selectors.<things>_visible_to)
+
+    def get_queryset(self, request):
+        queryset = self.selector(request.user)
+        ordering = self.get_ordering(request)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        current = request.session.get(SESSION_STRATA_ID)
+        if current:
+            queryset = queryset.filter(**{f"{self.strata_path}_id": current})
+        return queryset
+
+    def has_view_permission(self, request, obj=None):
+        if obj is not None and strata_id_of(obj, self.strata_path) is None:
+            return is_superuser(request.user)
+        return can(request.user, self.view_right, self._obj_strata(obj))
 
 
 class StrataScopedInline(admin.TabularInline):

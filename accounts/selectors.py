@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 
+from accounts.hidden_subjects import exclude_hidden_subjects
 from accounts.models import AuditLog, Strata, StrataMembership
 from accounts.permissions import Right, scope_to_stratas
 
@@ -22,8 +23,14 @@ def memberships_visible_to(user) -> QuerySet[StrataMembership]:
 
 
 def audit_log_visible_to(user) -> QuerySet[AuditLog]:
-    return scope_to_stratas(
-        AuditLog.objects.select_related("strata", "actor"), user, Right.READ_AUDIT
+    """Entries of the stratas whose audit log the user reads, less those about a subject
+    hidden from them (a case they are recused from: ``accounts.hidden_subjects``)."""
+    return exclude_hidden_subjects(
+        scope_to_stratas(
+            AuditLog.objects.select_related("strata", "actor"), user, Right.READ_AUDIT
+        ),
+        user,
+        field="target_uuid",
     )
 
 

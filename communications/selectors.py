@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.hidden_subjects import exclude_hidden_subjects
 from accounts.models import Strata
 from accounts.permissions import Right, scope_to_stratas, strata_ids_with
 from communications.email_templates import (
@@ -37,14 +38,24 @@ from properties.models import Person
 
 
 def outbound_emails_visible_to(user) -> QuerySet[OutboundEmail]:
-    """Emails of the stratas where the user manages the outbox; system mail for superusers."""
-    return scope_to_stratas(OutboundEmail.objects.all(), user, Right.MANAGE_OUTBOX)
+    """Emails of the stratas where the user manages the outbox (system mail for
+    superusers), less those about a subject hidden from them (a case they are recused from:
+    ``accounts.hidden_subjects``)."""
+    return exclude_hidden_subjects(
+        scope_to_stratas(OutboundEmail.objects.all(), user, Right.MANAGE_OUTBOX),
+        user,
+        field="about",
+    )
 
 
 def tracking_events_visible_to(user) -> QuerySet[TrackingEvent]:
     """Opens, clicks, bounces … of the emails the user may see."""
-    return scope_to_stratas(
-        TrackingEvent.objects.all(), user, Right.MANAGE_OUTBOX, via="email__strata"
+    return exclude_hidden_subjects(
+        scope_to_stratas(
+            TrackingEvent.objects.all(), user, Right.MANAGE_OUTBOX, via="email__strata"
+        ),
+        user,
+        field="email__about",
     )
 
 
@@ -129,8 +140,12 @@ def outbox_stats_for(user, *, now: dt.datetime | None = None) -> dict[str, dict[
         .aggregate(**email_counts)
     )
     attempts = (
-        scope_to_stratas(
-            DeliveryAttempt.objects.all(), user, Right.MANAGE_OUTBOX, via="email__strata"
+        exclude_hidden_subjects(
+            scope_to_stratas(
+                DeliveryAttempt.objects.all(), user, Right.MANAGE_OUTBOX, via="email__strata"
+            ),
+            user,
+            field="email__about",
         )
         .filter(started_at__gt=now - longest, started_at__lte=now)
         .aggregate(**attempt_counts)

@@ -7,12 +7,12 @@ conflict applies to a manager or caretaker who lives there, so recusal applies t
 role.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import StrataMembership
 from accounts.permissions import Right, can, scope_to_stratas, staff_roles
 from properties.selectors import current_occupancies
-from violations.models import Violation
+from violations.models import Charge, CouncilMeeting, Decision, Violation
 
 
 def recused_q(user) -> Q:
@@ -43,6 +43,24 @@ def exclude_recused(queryset: QuerySet, user, *, via: str = "case") -> QuerySet:
     return queryset.exclude(
         **{f"{via}__in": Violation.objects.filter(recused_q(user)).values("pk")}
     )
+
+
+def recused_subjects(user) -> list[QuerySet]:
+    """The uuids a recused user may not meet outside the case pages either: the cases, their
+    charges, and the council meetings that decided them (a meeting's entry names its cases).
+    Registered with ``accounts.hidden_subjects``, so the outbox, tracking events and the audit
+    log leave out what concerns these cases."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    recused = Violation.objects.filter(recused_q(user)).values("pk")
+    decided_there = Decision.objects.filter(
+        case__in=recused, case__strata=OuterRef("strata"), meeting_on=OuterRef("held_on")
+    )
+    return [
+        Violation.objects.filter(pk__in=recused).values("uuid"),
+        Charge.objects.filter(case__in=recused).values("uuid"),
+        CouncilMeeting.objects.filter(Exists(decided_there)).values("uuid"),
+    ]
 
 
 def cases_visible_to_staff(user, queryset: QuerySet | None = None) -> QuerySet[Violation]:

@@ -4,35 +4,9 @@ from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_base import StrataScopedAdmin, strata_id_of
-from accounts.middleware import SESSION_STRATA_ID
+from accounts.admin_base import SelectorScopedAdmin
 from accounts.models import Strata
-from accounts.permissions import Right, can, is_superuser, scope_to_stratas
-
-
-class SelectorScopedAdmin(StrataScopedAdmin):
-    """Rows come from ``selector(user)``, narrowed to the strata chosen in the switcher.
-
-    Rows of no strata (system mail) belong to superusers only, whatever ``can()`` says about
-    "some strata".
-    """
-
-    selector = None  # staticmethod(<app>.selectors.<things>_visible_to)
-
-    def get_queryset(self, request):
-        queryset = self.selector(request.user)
-        ordering = self.get_ordering(request)
-        if ordering:
-            queryset = queryset.order_by(*ordering)
-        current = request.session.get(SESSION_STRATA_ID)
-        if current:
-            queryset = queryset.filter(**{f"{self.strata_path}_id": current})
-        return queryset
-
-    def has_view_permission(self, request, obj=None):
-        if obj is not None and strata_id_of(obj, self.strata_path) is None:
-            return is_superuser(request.user)
-        return can(request.user, self.view_right, self._obj_strata(obj))
+from accounts.permissions import Right, is_superuser, scope_to_stratas
 
 
 class DeferringChangeList(ChangeList):
