@@ -14,7 +14,12 @@ from accounts.models import AuditLog, Strata, StrataMembership, User
 from accounts.permissions import Right, is_superuser, scope_to_stratas
 from accounts.request_meta import AuditContext
 from accounts.selectors import audit_log_visible_to
-from accounts.services import membership_end, membership_invite, strata_save
+from accounts.services import (
+    membership_check_grantee,
+    membership_end,
+    membership_invite,
+    strata_save,
+)
 
 
 @admin.register(Strata)
@@ -132,6 +137,8 @@ class InvitationForm(forms.ModelForm):
         help_text=_("How the email greets them if the address has no account name yet."),
     )
 
+    actor = None  # the signed-in user (StrataMembershipAdmin.get_form)
+
     class Meta:
         model = StrataMembership
         fields = ("strata", "role", "starts_on")
@@ -139,6 +146,8 @@ class InvitationForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         email, strata, role = cleaned.get("email"), cleaned.get("strata"), cleaned.get("role")
+        if email:
+            membership_check_grantee(actor=self.actor, email=email)
         if (
             email
             and strata
@@ -188,7 +197,10 @@ class StrataMembershipAdmin(StrataScopedAdmin):
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = InvitationForm
-        return super().get_form(request, obj, **kwargs)
+        form_class = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            form_class.actor = request.user  # a class made for this request by the factory
+        return form_class
 
     def get_fields(self, request, obj=None):
         if obj is None:

@@ -11,9 +11,12 @@ from django.utils.translation import gettext as _
 from accounts import invitations
 from accounts.audit import audit_log_record, field_changes
 from accounts.models import Strata, StrataMembership, User
-from accounts.permissions import Right, can, forget_roles
+from accounts.permissions import Right, can, current_memberships, forget_roles
 from accounts.request_meta import AuditContext
+from accounts.strata_time import strata_zone
 from communications.services import queue_email
+
+APPROVALS = "notice_approvals_required"
 
 
 def strata_save(
@@ -24,7 +27,13 @@ def strata_save(
     before: dict | None = None,
     context: AuditContext | None = None,
 ) -> Strata:
-    """Create (superusers) or update (its managers) a strata, validated and audited."""
+    """Create (superusers) or update (its managers) a strata, validated and audited.
+
+    A change to the number of council approvals a notice needs is audited from the stored
+    value, whatever ``changed_fields`` lists, and told to the strata's council and other
+    managers (docs/security.md, "Separation of duties"): a manager lowering it, to 0 even,
+    must not go unseen by those whose approval it removes.
+    """
     creating = strata.pk is None
     if creating and not getattr(actor, "is_superuser", False):
         raise PermissionDenied(_("Only an administrator can add a strata."))
@@ -32,16 +41,80 @@ def strata_save(
         raise PermissionDenied(_("Only this strata's managers can change its settings."))
     strata.full_clean()
     with transaction.atomic():
+        stored = (
+            None
+            if creating
+            else Strata.objects.select_for_update()
+            .values_list(APPROVALS, flat=True)
+            .get(pk=strata.pk)
+        )
         strata.save()
-        audit_log_record(
+        changes = field_changes(strata, changed_fields, before)
+        changes.pop(APPROVALS, None)
+        rule_changed = stored is not None and stored != strata.notice_approvals_required
+        if rule_changed:
+            changes[APPROVALS] = {"from": stored, "to": strata.notice_approvals_required}
+        entry = audit_log_record(
             actor=actor,
             action="strata.created" if creating else "strata.changed",
             strata=strata,
             target=strata,
-            changes=field_changes(strata, changed_fields, before),
+            changes=changes,
             context=context,
         )
+        if rule_changed:
+            _approval_rule_announce(strata=strata, actor=actor, before=stored, entry=entry)
     return strata
+
+
+def _approval_rule_announce(*, strata: Strata, actor: User, before: int, entry) -> None:
+    """Email each current council member and manager of ``strata`` but ``actor``: once per
+    person and change (the change's audit entry is in the key)."""
+    recipients = (
+        User.objects.filter(
+            is_active=True,
+            pk__in=StrataMembership.objects.filter(
+                current_memberships(),
+                strata=strata,
+                role__in=[StrataMembership.Role.COUNCIL, StrataMembership.Role.MANAGER],
+            ).values("user_id"),
+        )
+        .exclude(pk=actor.pk)
+        .order_by("email")
+    )
+    changed_at = timezone.localtime(entry.created_at, strata_zone(strata))
+    context = {
+        "strata_name": strata.name,
+        "changed_by": f"{actor.full_name} ({actor.email})" if actor.full_name else actor.email,
+        "approvals_before": str(before),
+        "approvals_after": str(strata.notice_approvals_required),
+        "changed_at": f"{changed_at:%Y-%m-%d} at {changed_at:%H:%M %Z}",
+    }
+    for user in recipients:
+        queue_email(
+            kind="system",
+            to=user.email,
+            to_name=user.full_name,
+            strata=strata,
+            template="accounts.approval_rule_changed",
+            context={**context, "recipient_name": user.full_name or user.email},
+            dedup_key=f"strata:{strata.uuid}:approvals-changed:{entry.uuid}:{user.uuid}",
+            about=strata.uuid,
+        )
+
+
+def membership_check_grantee(*, actor: User, email: str) -> None:
+    """Refuse a role given to the actor's own address, a superuser's too (docs/security.md,
+    "Separation of duties"): a manager who made themselves council would approve their own
+    notices. The invitation form asks the same before saving."""
+    if User.objects.normalize_email(email).strip().lower() == actor.email.strip().lower():
+        raise ValidationError(
+            {
+                "email": _(
+                    "You cannot give a role to yourself: another manager or an administrator must."
+                )
+            }
+        )
 
 
 def membership_invite(
@@ -69,6 +142,7 @@ def membership_invite(
     email = User.objects.normalize_email(email).strip().lower()
     if not email:
         raise ValidationError({"email": _("An email address is needed to invite someone.")})
+    membership_check_grantee(actor=actor, email=email)
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
         created = user is None

@@ -1,18 +1,21 @@
-"""Who may act on a case: the strata right, and recusal (SPA s.32).
+"""Who may act on a case: the strata right, recusal (SPA s.32) and separation of duties.
 
 A staff member who is a party to a case (respondent, owner or landlord served), a complainant
 on it, or a current occupant of its unit is recused: they cannot read its staff view, approve
 its notice, record anything on it or vote on it. DESIGN §5 names council members; the same
 conflict applies to a manager or caretaker who lives there, so recusal applies to every staff
 role.
+
+Separation of duties (docs/security.md): an approval of a notice counts only from a council
+member who neither prepared it nor sends it (``counted_approvals``).
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from accounts.models import StrataMembership
 from accounts.permissions import Right, can, scope_to_stratas, staff_roles
 from properties.selectors import current_occupancies
-from violations.models import Charge, CouncilMeeting, Decision, Violation
+from violations.models import Charge, CouncilMeeting, Decision, NoticeApproval, Violation
 
 
 def recused_q(user) -> Q:
@@ -78,3 +81,11 @@ def has_case_right(user, right: Right, case: Violation) -> bool:
         roles = staff_roles(user).get(case.strata_id, frozenset())
         return StrataMembership.Role.COUNCIL in roles
     return can(user, right, case.strata_id)
+
+
+def counted_approvals(approvals: QuerySet[NoticeApproval], *, sender=None) -> QuerySet:
+    """The ``approvals`` that count toward the number a strata requires: not the drafter's
+    (the letter's ``created_by``), whenever it was given, nor ``sender``'s, the member
+    sending the notice. Every count of a notice's approvals goes through here."""
+    approvals = approvals.exclude(approver=F("letter__created_by"))  # a NULL drafter excludes none
+    return approvals if sender is None else approvals.exclude(approver=sender)

@@ -45,14 +45,19 @@ def approval_url(letter: Letter, user: User) -> str:
 
 
 def approval_requests_queue(case: Violation, letter: Letter) -> None:
-    """Email each current council member of the case's strata who is not recused from it a
-    link to approve ``letter``: once per member and draft (a new draft gets new links)."""
-    council = User.objects.filter(
-        is_active=True,
-        pk__in=StrataMembership.objects.filter(
-            current_memberships(), strata=case.strata, role=StrataMembership.Role.COUNCIL
-        ).values("user_id"),
-    ).order_by("full_name", "email")
+    """Email each current council member of the case's strata who is not recused from it and
+    did not prepare ``letter`` (their approval would not count) a link to approve it: once
+    per member and draft (a new draft gets new links)."""
+    council = (
+        User.objects.filter(
+            is_active=True,
+            pk__in=StrataMembership.objects.filter(
+                current_memberships(), strata=case.strata, role=StrataMembership.Role.COUNCIL
+            ).values("user_id"),
+        )
+        .exclude(pk=letter.created_by_id)
+        .order_by("full_name", "email")
+    )
     for member in council:
         if is_recused(member, case):
             continue

@@ -26,7 +26,7 @@ from django.utils import timezone
 from accounts.models import Strata, StrataMembership, User
 from accounts.permissions import Right, can, current_memberships, scope_to_stratas
 from accounts.strata_time import strata_zone
-from violations.access import recused_q
+from violations.access import counted_approvals, recused_q
 from violations.models import (
     Bylaw,
     Complaint,
@@ -93,7 +93,7 @@ def meeting_agenda(strata: Strata, *, user, now: dt.datetime | None = None) -> d
         .values("pk")[:1]
     )
     approvals = (
-        NoticeApproval.objects.filter(letter_id=OuterRef("draft_id"))
+        counted_approvals(NoticeApproval.objects.filter(letter_id=OuterRef("draft_id")))
         .order_by()
         .values("letter_id")
         .annotate(n=Count("pk"))

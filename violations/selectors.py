@@ -20,7 +20,12 @@ from accounts.models import Strata
 from accounts.permissions import Right, scope_to_stratas, strata_ids_with
 from accounts.strata_time import strata_today, strata_zone
 from properties.models import Unit
-from violations.access import cases_visible_to_staff, has_case_right, is_recused
+from violations.access import (
+    cases_visible_to_staff,
+    counted_approvals,
+    has_case_right,
+    is_recused,
+)
 from violations.models import (
     HEARD_OUTCOMES,
     Bylaw,
@@ -251,7 +256,7 @@ def cases_awaiting_council_for(
         .values("pk")[:1]
     )
     approvals = (
-        NoticeApproval.objects.filter(letter_id=OuterRef("draft_id"))
+        counted_approvals(NoticeApproval.objects.filter(letter_id=OuterRef("draft_id")))
         .order_by()
         .values("letter_id")
         .annotate(n=Count("pk"))

@@ -18,7 +18,7 @@ from accounts.permissions import Right
 from accounts.strata_time import strata_zone
 from communications.admin.rendering import html_frame
 from violations import services, serving
-from violations.access import has_case_right, is_recused
+from violations.access import counted_approvals, has_case_right, is_recused
 from violations.admin.case_forms import FORMS, EvidenceForm, PrepareNoticeForm, WarnForm
 from violations.admin.form_parts import service_attempt
 from violations.evidence import evidence_add
@@ -177,7 +177,9 @@ class CaseActionsMixin:
             if draft is not None:
                 extras["draft"] = draft
                 extras["draft_frame"] = html_frame(draft.html, title=_("Draft notice"))
-                extras["approvals"] = list(draft.approvals.select_related("approver"))
+                extras["approvals"] = list(
+                    counted_approvals(draft.approvals.all()).select_related("approver")
+                )
                 extras["approvals_required"] = case.strata.notice_approvals_required
         if name == "send_notice":
             extras["serve_plan"] = [

@@ -28,7 +28,7 @@ from accounts.permissions import Right, can
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
 from communications.admin.rendering import html_frame
-from violations.access import cases_visible_to_staff
+from violations.access import cases_visible_to_staff, counted_approvals
 from violations.admin.case_forms import CouncilChoiceField
 from violations.admin.form_parts import attach_errors, textarea
 from violations.approval_links import MAX_AGE, approval_token_read
@@ -366,7 +366,11 @@ def approval_view(site, request, token):
         context["problem"] = " ".join(refusal.messages)
         return _render(site, request, "approval.html", context, status=403)
     context["title"] = _("Approve the notice — %(case)s") % {"case": case.reference}
-    approvals = list(letter.approvals.select_related("approver").order_by("created_at", "id"))
+    approvals = list(
+        counted_approvals(letter.approvals.all())
+        .select_related("approver")
+        .order_by("created_at", "id")
+    )
     mine = any(a.approver_id == request.user.pk for a in approvals)
     if request.method == "POST" and not mine:
         try:

@@ -13,6 +13,7 @@ from violations import (
     rule_pack,
     serving,
 )
+from violations.access import counted_approvals
 from violations.models import (
     Letter,
     LetterKind,
@@ -117,6 +118,8 @@ def violation_prepare_notice(
 def violation_approve_notice(
     *, case: Violation, actor: User, context: AuditContext | None = None
 ) -> NoticeApproval:
+    """One council member's approval of the draft; refused to the member who prepared it
+    (docs/security.md, "Separation of duties")."""
     with transaction.atomic():
         case = _begin(case, "approve_notice", actor)
         required = case.strata.notice_approvals_required
@@ -129,10 +132,17 @@ def violation_approve_notice(
                 % {"strata": case.strata.name}
             )
         draft = _draft(case, LetterKind.NOTICE)
+        if draft.created_by_id == actor.pk:
+            refuse(
+                _(
+                    "You prepared this notice: an approval counts only from a council member "
+                    "who did not prepare it. Another member must approve."
+                )
+            )
         if draft.approvals.filter(approver=actor).exists():
             refuse(_("You have already approved this notice; another member must approve."))
         approval = NoticeApproval.objects.create(letter=draft, approver=actor)
-        count = draft.approvals.count()
+        count = counted_approvals(draft.approvals.all()).count()
         _finish(
             case,
             "approve_notice",
@@ -148,25 +158,29 @@ def violation_send_notice(
     *, case: Violation, actor: User, context: AuditContext | None = None
 ) -> Letter:
     """Issue the notice and serve it on every party: email to an address given for notices,
-    otherwise the print queue. Two clicks send it once."""
+    otherwise the print queue. Two clicks send it once. The sender's own approval does not
+    count toward the strata's required number."""
     with transaction.atomic():
         case = _begin(case, "send_notice", actor)
         draft = _draft(case, LetterKind.NOTICE)
         required = case.strata.notice_approvals_required
-        given = draft.approvals.count()
+        given = counted_approvals(draft.approvals.all(), sender=actor).count()
         if given < required:
-            refuse(
-                _(
-                    "This notice has %(given)d of the %(required)d council approvals "
-                    "%(strata)s requires; it can be sent once %(more)d more member(s) approve."
+            message = _(
+                "This notice has %(given)d of the %(required)d council approvals "
+                "%(strata)s requires; it can be sent once %(more)d more member(s) approve."
+            ) % {
+                "given": given,
+                "required": required,
+                "strata": case.strata.name,
+                "more": required - given,
+            }
+            if draft.approvals.filter(approver=actor).exists():
+                message += " " + _(
+                    "Your own approval does not count when you send the notice: an approval "
+                    "counts only from a member who neither prepared nor sends it."
                 )
-                % {
-                    "given": given,
-                    "required": required,
-                    "strata": case.strata.name,
-                    "more": required - given,
-                }
-            )
+            refuse(message)
         parties = list(case.parties.filter(required=True).select_related("person"))
         fine, interval = _fine_terms(case)
         deadline = serving.stated_deadline(case)
