@@ -15,6 +15,7 @@ from accounts.admin_base import StrataScopedAdmin, StrataScopedInline
 from accounts.permissions import Right, is_superuser, strata_ids_with
 from accounts.request_meta import AuditContext
 from properties import register_io
+from properties.import_admin import RegisterImportMixin
 from properties.models import BikeLocker, Occupancy, ParkingSpot, Person, StorageLocker, Unit
 from properties.selectors import current_occupancy_q
 from properties.services import (
@@ -24,8 +25,9 @@ from properties.services import (
 )
 
 
-class RegisterAdmin(ImportExportMixin, StrataScopedAdmin):
-    """A register admin: saves through the register service, imports and exports CSV/XLSX."""
+class RegisterAdmin(RegisterImportMixin, ImportExportMixin, StrataScopedAdmin):
+    """A register admin: saves through the register service, imports (bounded: properties.
+    import_admin) and exports CSV/XLSX."""
 
     formats = [CSV, XLSX]
 
@@ -38,7 +40,8 @@ class RegisterAdmin(ImportExportMixin, StrataScopedAdmin):
             context=AuditContext.from_request(request),
         )
 
-    # ImportExportMixin comes first in the MRO; the role rules must decide, not its defaults.
+    # ImportExportMixin comes before StrataScopedAdmin in the MRO; the role rules must decide,
+    # not its defaults.
     has_import_permission = StrataScopedAdmin.has_import_permission
     has_export_permission = StrataScopedAdmin.has_export_permission
 

@@ -288,3 +288,65 @@ class BikeLocker(Facility):
         verbose_name = _("bike locker")
         verbose_name_plural = _("bike lockers")
         constraints = _facility_constraints("bike")
+
+
+class RegisterImportJob(TimeStamped):
+    """A register file too large to check while the manager waits, imported in the background
+    (properties.import_run): who imports it into which strata, and how far the job got.
+
+    The file is deleted once the job has run; the counts and the rows' errors stay.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("imported")
+        FAILED = "failed", _("nothing imported")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    strata = models.ForeignKey(Strata, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The name of the register_io resource class that reads the file (UnitResource, ...).
+    resource = models.CharField(_("what"), max_length=40)
+    file = models.FileField(upload_to="register_imports/%Y/%m/", blank=True)
+    file_name = models.CharField(_("file"), max_length=255)
+    file_format = models.CharField(max_length=10)
+    # Where the upload came from, for the audit entries of the rows the job writes.
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.QUEUED)
+    rows_total = models.PositiveIntegerField(_("rows"))
+    rows_done = models.PositiveIntegerField(_("rows checked"), default=0)
+    rows_new = models.PositiveIntegerField(default=0)
+    rows_updated = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0)
+    rows_failed = models.PositiveIntegerField(default=0)
+    # [{"row": 3, "errors": ["strata_lot_number: x is not a number."]}, ...]; the first
+    # import_run.ERRORS_KEPT rows with errors (``row`` is None for an error of the whole file).
+    row_errors = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("register import")
+        verbose_name_plural = _("register imports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["queued", "running", "done", "failed"]),
+                name="register_import_job_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rows_done__lte=models.F("rows_total")),
+                name="register_import_job_rows_done_within_total",
+            ),
+        ]
+        indexes = [
+            # A strata's imports, newest first (the admin's list).
+            models.Index(fields=["strata", "-created_at"], name="register_import_strata_idx"),
+        ]
+
+    def __str__(self):
+        return self.file_name

@@ -2,7 +2,8 @@
 
 Every imported row is saved through ``register_record_save`` (permission, same-strata
 validation, audit), inside the import's transaction: a file with any bad row imports nothing
-and the admin shows each row's errors. Stratas are named by plan number, units by number within
+and the admin shows each row's errors (for a file too large to preview, the background job's
+page does: properties.import_run). Stratas are named by plan number, units by number within
 their strata, persons by uuid (or, for a new row, by name and email within the strata). Cells
 are formula-safe on export and unescaped on import (accounts.csv_safety).
 """
@@ -76,10 +77,11 @@ class RegisterResource(resources.ModelResource):
 
     strata_path = "strata"
 
-    def __init__(self, user=None, context: AuditContext | None = None, **kwargs):
+    def __init__(self, user=None, context: AuditContext | None = None, on_row=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
         self.context = context or AuditContext()
+        self.on_row = on_row  # called with each row's number once it is imported
         self.strata_widget = StrataWidget(user)
         if "strata" in self.fields:
             self.fields["strata"].widget = self.strata_widget
@@ -108,6 +110,12 @@ class RegisterResource(resources.ModelResource):
             raise ValueError(
                 _("%(value)s is not a number.") % {"value": row.get(field.column_name)}
             ) from error
+
+    def import_row(self, row, instance_loader, **kwargs):
+        result = super().import_row(row, instance_loader, **kwargs)
+        if self.on_row is not None:
+            self.on_row(kwargs["row_number"])
+        return result
 
     def before_import_row(self, row, **kwargs):
         for key, value in list(row.items()):
@@ -352,6 +360,19 @@ class PersonOccupancyResource(RegisterResource):
     def dehydrate_email_for_notices_given_on(self, occupancy):
         given = occupancy.person.email_for_notices_given_on
         return given.isoformat() if given else ""
+
+
+# The resources a background import may run, by the name its job stores.
+RESOURCES = {
+    resource.__name__: resource
+    for resource in (
+        UnitResource,
+        PersonOccupancyResource,
+        ParkingSpotResource,
+        StorageLockerResource,
+        BikeLockerResource,
+    )
+}
 
 
 def _uuid_or_error(value, column):

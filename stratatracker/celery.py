@@ -6,8 +6,9 @@ Queues (DESIGN §7, §11):
   visibility timeout). A killed prefork child's message is acknowledged instead; either way
   the outbox sweep finds the rows by their lease and decides (communications.housekeeping).
 - ``default``: short jobs (sweeps, digests, reminders).
-- ``heavy``: PDF rendering, image processing, virus scans. These can crash a worker, so they
-  acknowledge early and never loop on redelivery.
+- ``heavy``: PDF rendering, image processing, virus scans, register imports (minutes for a
+  large file). These can crash a worker, so they acknowledge early and never loop on
+  redelivery.
 
 With no broker configured, ``CELERY_TASK_ALWAYS_EAGER`` makes every task run in-process.
 """
@@ -31,6 +32,7 @@ app.conf.update(
         "communications.tasks.purge_outbox_bodies_task": {"queue": "default"},
         "communications.tasks.*": {"queue": "email"},
         "*.tasks.render_*": {"queue": "heavy"},
+        "properties.tasks.import_register_task": {"queue": "heavy"},
     },
     task_acks_late=False,
     task_ignore_result=True,

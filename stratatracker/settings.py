@@ -365,6 +365,12 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 # Uploaded files wait for confirmation in private media, which every web process shares.
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
+# Register imports (properties/import_files.py, docs/register-import.md): a file is refused
+# above this size (MB) or row count; above the interactive count it is checked and imported
+# by a background job, never in the request.
+REGISTER_IMPORT_MAX_BYTES = env.int("REGISTER_IMPORT_MAX_MB", default=5) * _MB
+REGISTER_IMPORT_MAX_ROWS = env.int("REGISTER_IMPORT_MAX_ROWS", default=5000)
+REGISTER_IMPORT_INTERACTIVE_ROWS = env.int("REGISTER_IMPORT_INTERACTIVE_ROWS", default=500)
 
 # --- Security -----------------------------------------------------------------------------
 # A TLS-terminating proxy in front (Coolify, Traefik, nginx) sets X-Forwarded-Proto.

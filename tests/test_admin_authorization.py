@@ -75,6 +75,7 @@ from tests.properties.factories import (
     OccupancyFactory,
     ParkingSpotFactory,
     PersonFactory,
+    RegisterImportJobFactory,
     StorageLockerFactory,
 )
 from tests.violations.charges import charge_on
@@ -218,6 +219,18 @@ MATRIX = {
     "properties.parkingspot": REGISTER,
     "properties.storagelocker": REGISTER,
     "properties.bikelocker": REGISTER,
+    # Background register imports: read by those who import into the strata (IMPORT_REGISTER:
+    # managers); the import page starts one, so nobody adds, changes or deletes one here.
+    "properties.registerimportjob": grid(
+        dashboard=          "login  login  login  hidden hidden shown  shown  shown",
+        changelist=         "login  login  login  403    403    own    other  both",
+        add=                "login  login  login  403    403    403    403    403",
+        change_own=         "login  login  login  403    403    view   index  view",
+        change_other=       "login  login  login  403    403    index  view   view",
+        history_own=        "login  login  login  index  index  200    index  200",
+        history_other=      "login  login  login  index  index  index  200    200",
+        delete_own=         "login  login  login  403    403    403    403    403",
+    ),
     # The outbox and what hangs off it: managers of the strata (MANAGE_OUTBOX) read it; the
     # outbox service writes it, so nobody adds, changes or deletes in the admin.
     "communications.outboundemail": OUTBOX,
@@ -657,6 +670,12 @@ def build_world() -> SimpleNamespace:
         "properties.parkingspot": facilities(ParkingSpotFactory, "P"),
         "properties.storagelocker": facilities(StorageLockerFactory, "S"),
         "properties.bikelocker": facilities(BikeLockerFactory, "B"),
+        "properties.registerimportjob": (
+            RegisterImportJobFactory(strata=strata, created_by=manager, file_name="own-units.csv"),
+            RegisterImportJobFactory(
+                strata=other_strata, created_by=other_manager, file_name="other-units.csv"
+            ),
+        ),
     }
     emails = (
         OutboundEmailFactory(strata=strata, to_address=owner.email, subject="Own outbox mail"),
@@ -691,6 +710,7 @@ def build_world() -> SimpleNamespace:
         "properties.parkingspot": ("P-OWN", "P-OTHER"),
         "properties.storagelocker": ("S-OWN", "S-OTHER"),
         "properties.bikelocker": ("B-OWN", "B-OTHER"),
+        "properties.registerimportjob": ("own-units.csv", "other-units.csv"),
         "communications.outboundemail": ("Own outbox mail", "Other mail"),
         "communications.trackingevent": (
             "https://example.test/own-click",
@@ -1766,6 +1786,7 @@ CHANGELIST_VIEWERS = {
     "properties.parkingspot": "caretaker",
     "properties.storagelocker": "caretaker",
     "properties.bikelocker": "caretaker",
+    "properties.registerimportjob": "manager",
     "violations.bylaw": "caretaker",
     "violations.bylawcategory": "caretaker",
     "violations.violationcategory": "caretaker",

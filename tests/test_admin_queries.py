@@ -219,6 +219,11 @@ def ctx(strata, manager, superuser):
 # Admins whose guard lives with their app's tests: label → (module, test, and the value the
 # test is parametrized with for this admin, if it guards several).
 GUARDED_ELSEWHERE = {
+    "properties.registerimportjob": (  # background register imports
+        "tests.properties.test_import_jobs",
+        "test_the_job_list_queries_do_not_grow_with_jobs",
+        None,
+    ),
     "violations.bylaw": (
         "tests.violations.test_bylaws",
         "test_changelist_queries_do_not_grow_with_rows",

@@ -2,8 +2,16 @@ import datetime as dt
 
 import factory
 
-from properties.models import BikeLocker, Occupancy, ParkingSpot, Person, StorageLocker, Unit
-from tests.accounts.factories import StrataFactory
+from properties.models import (
+    BikeLocker,
+    Occupancy,
+    ParkingSpot,
+    Person,
+    RegisterImportJob,
+    StorageLocker,
+    Unit,
+)
+from tests.accounts.factories import StrataFactory, UserFactory
 
 
 class UnitFactory(factory.django.DjangoModelFactory):
@@ -55,3 +63,20 @@ class BikeLockerFactory(ParkingSpotFactory):
         model = BikeLocker
 
     identifier = factory.Sequence(lambda n: f"B-{n:03d}")
+
+
+class RegisterImportJobFactory(factory.django.DjangoModelFactory):
+    """A finished background import (its file deleted, as after a run)."""
+
+    class Meta:
+        model = RegisterImportJob
+
+    strata = factory.SubFactory(StrataFactory)
+    created_by = factory.SubFactory(UserFactory)
+    resource = "UnitResource"
+    file_name = factory.Sequence(lambda n: f"units-{n}.csv")
+    file_format = "csv"
+    state = RegisterImportJob.State.DONE
+    rows_total = 3
+    rows_done = 3
+    rows_new = 3
