@@ -195,6 +195,10 @@ EVIDENCE_MAX_BYTES = {
     "email": env.int("EVIDENCE_MAX_MB_EMAIL", default=20) * _MB,
     "document": env.int("EVIDENCE_MAX_MB_DOCUMENT", default=20) * _MB,
 }
+# An image is decoded only within this many pixels (its header says how many). Pillow holds 4
+# bytes a pixel, twice over while the resident copy is made: about 400 MB at the default 50 MP,
+# which takes a phone's full-resolution 48 and 50 MP photos.
+EVIDENCE_MAX_IMAGE_PIXELS = env.int("EVIDENCE_MAX_IMAGE_MEGAPIXELS", default=50) * 1_000_000
 EVIDENCE_MAX_FILES_PER_UPLOAD = env.int("EVIDENCE_MAX_FILES_PER_UPLOAD", default=10)
 EVIDENCE_MAX_FILES_PER_CASE = env.int("EVIDENCE_MAX_FILES_PER_CASE", default=20)
 # clamd to scan every upload with: a Unix socket path (/run/clamav/clamd.ctl) or host:port

@@ -65,11 +65,11 @@ def build_contents(case: Violation, export: CaseFileExport, now: dt.datetime) ->
     evidence = list(case.evidence.order_by("created_at", "id"))
     evidence_rows = []
     for number, item in enumerate(evidence, 1):
-        name = item.original_name
+        name = item.download_name
         if redact and item.source == EvidenceSource.COMPLAINANT:
             # A complainant's file is often named after them; its bytes stay as stored so
             # the sha256 still matches.
-            name = f"complainant-file{PurePosixPath(item.original_name).suffix.lower()}"
+            name = f"complainant-file{PurePosixPath(item.original.name).suffix}"
             contents.redactions.append(
                 {
                     "evidence": str(item.uuid),

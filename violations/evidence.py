@@ -13,7 +13,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile, File
+from django.core.files.base import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -65,10 +65,9 @@ def evidence_add(
     try:
         for upload in uploads:
             upload.stored_name = _store(upload.file, upload.extension, written)
-            if upload.resident_copy:
-                upload.stored_copy_name = _store(
-                    ContentFile(upload.resident_copy), upload.resident_extension, written
-                )
+            if upload.resident_copy is not None:
+                with upload.resident_copy as copy:
+                    upload.stored_copy_name = _store(copy, upload.resident_extension, written)
         with transaction.atomic():
             # The lock makes two simultaneous uploads count each other's files.
             Violation.objects.select_for_update().only("pk").get(pk=case.pk)

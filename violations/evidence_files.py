@@ -1,16 +1,18 @@
 """Checking one evidence file (DESIGN §10): what its bytes are, whether that kind and size are
-accepted, its staff metadata, and for an image a re-encoded copy without any metadata.
+accepted, what it could run (``file_checks``, ``container_checks``), its staff metadata, and for
+an image a re-encoded copy without any metadata. A file is read in chunks or mapped rather than
+read whole, and an image is decoded only once its header is within the pixel limit.
 """
 
+import contextlib
 import email.parser
 import email.policy
 import hashlib
 import io
-import math
 import re
+import tempfile
 import unicodedata
 import warnings
-import zipfile
 from dataclasses import dataclass, field
 
 import filetype
@@ -21,6 +23,8 @@ from django.utils.translation import gettext_lazy
 from PIL import Image, ImageCms, ImageOps
 from PIL.ExifTags import IFD, Base
 
+from violations import container_checks, file_checks
+from violations.file_checks import Refused, not_accepted, size_label
 from violations.models import EvidenceKind
 
 # Enough for filetype's signatures and for the headers of an email with a long Received chain.
@@ -88,10 +92,6 @@ KIND_PLURALS = {
 _HEADER = re.compile(rb"^[!-9;-~]+:")
 
 
-class Refused(Exception):
-    """One file's reason for refusal, already worded for the person uploading."""
-
-
 @dataclass
 class Upload:
     """One checked file, ready to store."""
@@ -104,7 +104,7 @@ class Upload:
     size: int = 0
     sha256: str = ""
     metadata: dict = field(default_factory=dict)
-    resident_copy: bytes = b""
+    resident_copy: File | None = None  # spooled to disk past FILE_UPLOAD_MAX_MEMORY_SIZE
     resident_extension: str = ""
     stored_name: str = ""
     stored_copy_name: str = ""
@@ -122,7 +122,7 @@ def inspect_file(file: File) -> Upload:
     head = file.read(HEAD_BYTES)
     upload = _sniff(file, name, head)
     if upload.content_type == DOCX:
-        _check_word(file, name)  # reads only the ZIP's directory, so before the size
+        container_checks.word_check(file, name)  # reads only the ZIP's directory
     upload.size = file.size
     limit = settings.EVIDENCE_MAX_BYTES[upload.kind]
     if upload.size > limit:
@@ -136,7 +136,8 @@ def inspect_file(file: File) -> Upload:
             }
         )
     if upload.content_type == MSG and not _contains(file, MSG_STREAM_NAME):
-        raise Refused(_not_accepted(name, _("an Office 97-2003 file that is not an email")))
+        raise Refused(not_accepted(name, _("an Office 97-2003 file that is not an email")))
+    _script_check(upload)
     digest = hashlib.sha256()
     for chunk in file.chunks(CHUNK_BYTES):
         digest.update(chunk)
@@ -148,6 +149,18 @@ def inspect_file(file: File) -> Upload:
     return upload
 
 
+def _script_check(upload: Upload) -> None:
+    """Refuse a PDF with JavaScript, or an email with markup a browser or mail program runs."""
+    if upload.content_type == PDF:
+        try:
+            if file_checks.pdf_has_javascript(upload.file):
+                raise file_checks.refuse_pdf_javascript(upload.name)
+        except file_checks.Uncheckable:
+            raise file_checks.refuse_uncheckable_pdf(upload.name) from None
+    elif upload.content_type == EML and (what := file_checks.email_markup(upload.file)):
+        raise file_checks.refuse_markup(upload.name, what)
+
+
 def _sniff(file: File, name: str, head: bytes) -> Upload:
     def accepted(kind, content_type, extension):
         return Upload(file, name, kind, content_type, extension)
@@ -156,7 +169,7 @@ def _sniff(file: File, name: str, head: bytes) -> Upload:
         return accepted(EvidenceKind.PDF, PDF, "pdf")
     if head.startswith(OLE2_SIGNATURE):
         if filetype.guess_mime(head) == "application/msword":
-            raise Refused(_not_accepted(name, DESCRIPTIONS["application/msword"]))
+            raise Refused(not_accepted(name, DESCRIPTIONS["application/msword"]))
         return accepted(EvidenceKind.EMAIL, MSG, "msg")
     if head.startswith(b"PK\x03\x04"):
         return accepted(EvidenceKind.DOCUMENT, DOCX, "docx")
@@ -179,16 +192,12 @@ def _sniff(file: File, name: str, head: bytes) -> Upload:
         what = DESCRIPTIONS.get(guessed.mime) or _("a file of type %(type)s") % {
             "type": guessed.extension.upper()
         }
-        raise Refused(_not_accepted(name, what))
+        raise Refused(not_accepted(name, what))
     if looks_like_email(head, complete=len(head) < HEAD_BYTES):
         return accepted(EvidenceKind.EMAIL, EML, "eml")
-    raise Refused(_not_accepted(name, _("not of a type we recognise")))
-
-
-def _not_accepted(name: str, what) -> str:
-    return _(
-        "%(name)s is not an image, PDF, audio, video, email or Word file: its content is %(what)s"
-    ) % {"name": name, "what": what}
+    if what := file_checks.markup_in(head):
+        raise file_checks.refuse_markup(name, what)
+    raise Refused(not_accepted(name, _("not of a type we recognise")))
 
 
 def _pillow_formats() -> set[str]:
@@ -235,24 +244,6 @@ def _contains(file: File, needle: bytes) -> bool:
     return False
 
 
-def _check_word(file: File, name: str) -> None:
-    """A .docx is a ZIP holding word/document.xml; macros (vbaProject.bin) are refused."""
-    try:
-        with zipfile.ZipFile(file) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError):
-        raise Refused(_not_accepted(name, _("a damaged ZIP archive"))) from None
-    if "word/document.xml" not in names:
-        what = _("a ZIP archive")
-        if "xl/workbook.xml" in names:
-            what = _("an Excel workbook")
-        elif "ppt/presentation.xml" in names:
-            what = _("a PowerPoint presentation")
-        raise Refused(_not_accepted(name, what))
-    if "word/vbaProject.bin" in names:
-        raise Refused(_not_accepted(name, _("a Word document with macros")))
-
-
 def clean_name(name: str | None) -> str:
     """The uploader's file name, for display and downloads only: no path, no control or
     invisible characters (a right-to-left override can dress "exe" up as "jpg"), at most
@@ -268,75 +259,82 @@ def clean_name(name: str | None) -> str:
     return name or "file"
 
 
-def size_label(size: int, *, round_up: bool = False) -> str:
-    """20971520 -> "20 MB". A file's size rounds up, so one byte over a limit never shows
-    as the limit itself."""
-    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if size >= factor:
-            value = size / factor
-            value = math.ceil(value * 10) / 10 if round_up else round(value, 1)
-            return f"{value:g} {unit}"
-    return f"{size} bytes"
-
-
 # --- images -------------------------------------------------------------------------------------
+
+
+class TooManyPixels(Exception):
+    """The image's header claims more than EVIDENCE_MAX_IMAGE_PIXELS: it is never decoded."""
 
 
 def _copy_image(upload: Upload) -> None:
     """Read the staff metadata, then re-encode upright pixels only: the copy starts from a
-    blank image, so no EXIF, GPS, XMP, ICC or comment can come along."""
+    blank image, so no EXIF, GPS, XMP, ICC or comment can come along. The copy waits for
+    storage in a temporary file, on disk past the in-memory upload limit."""
     upload.file.seek(0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(upload.file) as image:
-                if image.format != IMAGE_TYPES[upload.content_type]:
-                    raise OSError("decoder and signature disagree")
-                image.load()
-                upload.metadata = _image_metadata(image)
-                icc = image.info.get("icc_profile")
-                transparent = image.mode in ("RGBA", "LA", "PA") or ("transparency" in image.info)
-                source_format = image.format
-                mode = "RGBA" if transparent else "RGB"
-                pixels = _to_srgb(ImageOps.exif_transpose(image).convert(mode), icc, mode)
-            clean = Image.new(mode, pixels.size)
-            clean.paste(pixels)
-            del pixels
-    except (
-        OSError,
-        ValueError,
-        SyntaxError,
-        Image.DecompressionBombWarning,
-        Image.DecompressionBombError,
-    ):
+            clean = _clean_pixels(upload)
+    except (TooManyPixels, Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise Refused(
-            _("%(name)s could not be read as an image: it is damaged, incomplete or too large")
+            _(
+                "%(name)s has more pixels than an image may have (%(limit)s megapixels); "
+                "save it at a smaller size and add it again"
+            )
+            % {"name": upload.name, "limit": f"{settings.EVIDENCE_MAX_IMAGE_PIXELS / 1e6:g}"}
+        ) from None
+    except (OSError, ValueError, SyntaxError):
+        raise Refused(
+            _("%(name)s could not be read as an image: it is damaged or incomplete")
             % {"name": upload.name}
         ) from None
-    lossless = transparent or source_format in ("PNG", "GIF")
-    buffer = io.BytesIO()
-    if lossless:
-        clean.save(buffer, "PNG", optimize=True)
-        upload.resident_extension = "png"
+    # Closed once stored (evidence_add), or when the upload is dropped.
+    copy = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)  # noqa: SIM115
+    if upload.resident_extension == "png":
+        clean.save(copy, "PNG", optimize=True)
     else:
-        clean.save(buffer, "JPEG", quality=90)
-        upload.resident_extension = "jpg"
-    upload.resident_copy = buffer.getvalue()
+        clean.save(copy, "JPEG", quality=90)
+    copy.seek(0)
+    upload.resident_copy = File(copy)
 
 
-def _to_srgb(image: Image.Image, icc: bytes | None, mode: str) -> Image.Image:
-    """Bake an embedded colour profile into the pixels, so dropping it keeps the colours."""
+def _clean_pixels(upload: Upload) -> Image.Image:
+    """The upright sRGB pixels on a blank image. Decoding starts only once the header's size
+    is within the pixel limit, and each step replaces the pixels it read: never more than two
+    copies at once, at 4 bytes a pixel (a 50 megapixel photo peaks near 400 MB)."""
+    image = Image.open(upload.file)  # reads the header only
+    if image.format != IMAGE_TYPES[upload.content_type]:
+        raise OSError("decoder and signature disagree")
+    if image.width * image.height > settings.EVIDENCE_MAX_IMAGE_PIXELS:
+        raise TooManyPixels
+    image.load()
+    upload.metadata = _image_metadata(image)
+    icc = image.info.get("icc_profile")
+    transparent = image.mode in ("RGBA", "LA", "PA") or ("transparency" in image.info)
+    lossless = transparent or image.format in ("PNG", "GIF")
+    upload.resident_extension = "png" if lossless else "jpg"
+    mode = "RGBA" if transparent else "RGB"
+    ImageOps.exif_transpose(image, in_place=True)
+    if image.mode != mode:
+        image = image.convert(mode)
+    _to_srgb(image, icc)
+    clean = Image.new(mode, image.size)
+    clean.paste(image)
+    return clean
+
+
+def _to_srgb(image: Image.Image, icc: bytes | None) -> None:
+    """Bake an embedded colour profile into the pixels (in place), so dropping it keeps the
+    colours."""
     if not icc:
-        return image
-    try:
-        return ImageCms.profileToProfile(
+        return
+    with contextlib.suppress(ImageCms.PyCMSError, OSError):  # unreadable: keep the pixels
+        ImageCms.profileToProfile(
             image,
             ImageCms.ImageCmsProfile(io.BytesIO(icc)),
             ImageCms.createProfile("sRGB"),
-            outputMode=mode,
+            inPlace=True,
         )
-    except (ImageCms.PyCMSError, OSError):
-        return image  # an unreadable profile: keep the pixels as they are
 
 
 def _image_metadata(image: Image.Image) -> dict:

@@ -3,7 +3,8 @@
 Media is never served by URL. Staff who may see the case's staff view get the original, with
 its metadata, or the resident copy on request; anyone else gets the same 404 as for a file
 that does not exist, so links reveal nothing. The response is always an attachment with
-``nosniff``, so a browser never renders an uploaded file as a page of this site.
+``nosniff``, so a browser never renders an uploaded file as a page of this site, under a name
+whose extension is the type the file was sniffed as (``Evidence.download_name``).
 """
 
 import mimetypes
@@ -25,7 +26,7 @@ def evidence_download(request, uuid):
     copy = request.GET.get("copy")
     if copy is None:
         stored, content_type = evidence.original, evidence.content_type
-        filename = evidence.original_name
+        filename = evidence.download_name
     elif copy == "resident" and evidence.resident_copy:
         stored = evidence.resident_copy
         suffix = PurePosixPath(stored.name).suffix

@@ -1,6 +1,7 @@
 """The case: its category, status and reference, complaints, parties, evidence and timeline."""
 
 import uuid
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
@@ -306,6 +307,13 @@ class Evidence(TimeStamped):
 
     def __str__(self):
         return self.original_name
+
+    @property
+    def download_name(self) -> str:
+        """The uploader's name with the extension of what the file is (the stored name's,
+        from its sniffed type): a PNG uploaded as page.html leaves as page.png, never as
+        something a browser or the desktop would open as a page or a program."""
+        return PurePosixPath(self.original_name).stem + PurePosixPath(self.original.name).suffix
 
 
 class ViolationEvent(models.Model):
