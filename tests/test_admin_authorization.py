@@ -59,7 +59,7 @@ from pypdf import PdfReader
 
 from accounts.middleware import SESSION_STRATA_ID
 from accounts.models import AuditLog, Strata, StrataMembership, User
-from properties.models import Occupancy, Unit
+from properties.models import Occupancy, Person, Unit
 from tests import people
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.admin_forms import form_data
@@ -1751,6 +1751,68 @@ def test_manager_import_into_another_strata_is_refused(client, world):
     assert "confirm_form" not in response.context or response.context["confirm_form"] is None
     assert Unit.objects.count() == units_before
     assert AuditLog.objects.count() == audit_before
+
+
+# A register row naming a record of the strata the importer does not manage: the occupancy
+# itself (moved into the importer's unit), the person who would occupy, or the landlord. Each
+# manager is tried against the other strata's records, in both directions, and also while
+# holding a read-only (caretaker) role there, which lets them see those records.
+OCCUPANCY_HEADER = (
+    "occupancy_uuid,strata,unit,role,starts_on,ends_on,person_uuid,full_name,email,phone,"
+    "postal_address,email_for_notices,email_for_notices_given_on,landlord_uuid,"
+    "form_k_received_on,is_primary_contact,receives_newsletters\r\n"
+)
+NOT_IN_STRATA = "No person {uuid} in this strata."
+REFUSED_ROW = {
+    ("occupancy_uuid", False): "Occupancy with this Uuid already exists.",
+    ("occupancy_uuid", True): "Only this strata&#x27;s managers can change its register.",
+    ("person_uuid", False): NOT_IN_STRATA,
+    ("person_uuid", True): NOT_IN_STRATA,
+    ("landlord_uuid", False): NOT_IN_STRATA,
+    ("landlord_uuid", True): NOT_IN_STRATA,
+}
+
+
+def register_values():
+    """What an import could change in either strata, and the audit log's size."""
+    return (
+        sorted(Occupancy.objects.values_list("uuid", "unit_id", "person_id", "landlord_id")),
+        sorted(Person.objects.values_list("uuid", "strata_id", "full_name", "email")),
+        AuditLog.objects.count(),
+    )
+
+
+@pytest.mark.parametrize(("column", "caretaker_there"), list(REFUSED_ROW))
+@pytest.mark.parametrize(("role", "own", "foreign"), [("manager", 0, 1), ("other_manager", 1, 0)])
+def test_an_import_naming_another_stratas_record_changes_nothing(
+    client, world, role, own, foreign, column, caretaker_there
+):
+    home, away = world.stratas[own], world.stratas[foreign]
+    home_unit = world.objects["properties.unit"][own]
+    away_occupancy = world.objects["properties.occupancy"][foreign]
+    named = away_occupancy.uuid if column == "occupancy_uuid" else away_occupancy.person.uuid
+    values = dict.fromkeys(("occupancy_uuid", "person_uuid", "landlord_uuid"), "") | {
+        column: str(named)
+    }
+    row = (
+        f"{values['occupancy_uuid']},{home.plan_number},{home_unit.unit_number},tenant,"
+        f"2024-05-01,,{values['person_uuid']},Mallory Mover,mallory@example.test,,,,,"
+        f"{values['landlord_uuid']},,0,0\r\n"
+    )
+    user = log_in(client, world, role)
+    if caretaker_there:
+        MembershipFactory(user=user, strata=away, role=StrataMembership.Role.CARETAKER)
+    before = register_values()
+
+    response = client.post(
+        reverse("admin:properties_person_import"),
+        {"format": "0", "resource": "0", "import_file": csv_upload(OCCUPANCY_HEADER + row)},
+    )
+
+    assert response.status_code == 200
+    assert response.context.get("confirm_form") is None
+    assert REFUSED_ROW[column, caretaker_there].format(uuid=named) in response.text
+    assert register_values() == before
 
 
 @pytest.mark.parametrize(
