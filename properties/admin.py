@@ -15,6 +15,7 @@ from accounts.admin_base import StrataScopedAdmin, StrataScopedInline
 from accounts.permissions import Right, is_superuser, strata_ids_with
 from accounts.request_meta import AuditContext
 from properties import register_io
+from properties.form_k_admin import FormKAdminMixin
 from properties.import_admin import RegisterImportMixin
 from properties.models import BikeLocker, Occupancy, ParkingSpot, Person, StorageLocker, Unit
 from properties.selectors import current_occupancy_q
@@ -351,7 +352,7 @@ class PersonAdmin(RegisterAdmin):
 
 
 @admin.register(Occupancy)
-class OccupancyAdmin(RegisterAdmin):
+class OccupancyAdmin(FormKAdminMixin, RegisterAdmin):
     strata_path = "unit__strata"
     resource_classes = [register_io.PersonOccupancyResource]
     list_display = ("person", "unit", "role", "starts_on", "ends_on", "is_primary_contact")

@@ -147,7 +147,12 @@ class Occupancy(TimeStamped):
     form_k_received_on = models.DateField(
         _("Form K received on"), null=True, blank=True, help_text=_("SPA s.146 notice of tenant.")
     )
+    # Checked like evidence and stored under a random name (properties.form_k); the uploader's
+    # name is kept for the download only.
     form_k_file = models.FileField(_("Form K"), upload_to="form-k/%Y/", blank=True)
+    form_k_name = models.CharField(
+        _("Form K file name"), max_length=255, blank=True, editable=False
+    )
     is_primary_contact = models.BooleanField(_("primary contact"), default=False)
     receives_newsletters = models.BooleanField(_("receives newsletters"), default=True)
 

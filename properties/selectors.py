@@ -38,6 +38,14 @@ def units_visible_to(user) -> QuerySet[Unit]:
     )
 
 
+def form_ks_visible_to(user) -> QuerySet[Occupancy]:
+    """Occupancies with a Form K the user may download: staff who read the strata's register.
+    Residents never, their own tenancy's included (the matrix: tests/test_admin_authorization)."""
+    return scope_to_stratas(
+        Occupancy.objects.exclude(form_k_file=""), user, Right.VIEW_REGISTER, via="unit__strata"
+    )
+
+
 def persons_visible_to(user) -> QuerySet[Person]:
     """Staff: the persons of their stratas. Residents: their own person records."""
     if not getattr(user, "is_authenticated", False):

@@ -201,6 +201,8 @@ EVIDENCE_MAX_BYTES = {
 EVIDENCE_MAX_IMAGE_PIXELS = env.int("EVIDENCE_MAX_IMAGE_MEGAPIXELS", default=50) * 1_000_000
 EVIDENCE_MAX_FILES_PER_UPLOAD = env.int("EVIDENCE_MAX_FILES_PER_UPLOAD", default=10)
 EVIDENCE_MAX_FILES_PER_CASE = env.int("EVIDENCE_MAX_FILES_PER_CASE", default=20)
+# A tenant's Form K (properties/form_k.py): a PDF, or a JPEG or PNG scan of the signed form.
+FORM_K_MAX_BYTES = env.int("FORM_K_MAX_MB", default=10) * _MB
 # clamd to scan every upload with: a Unix socket path (/run/clamav/clamd.ctl) or host:port
 # (clamav:3310). Blank: no scan. When set, an upload clamd cannot scan is refused.
 CLAMAV_SOCKET = env.str("CLAMAV_SOCKET", default="")

@@ -40,4 +40,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("files/", include("violations.urls")),
+    path("files/", include("properties.urls")),
 ]

@@ -11,8 +11,9 @@ on an add form has no row, so a new one must be added here.
 Recusal is not a column: a recused council member answers as council everywhere but on the
 cases they are recused from, which ``test_recused_member_cannot_reach_the_case`` and its
 neighbours cover page by page. The evidence download, outside the admin, has its own small
-matrix (``EVIDENCE``), with the recused member as a column; so has the page where an invited
-person accepts a staff role (``ACCEPT_CASES``), with the invited account as a column.
+matrix (``EVIDENCE``), with the recused member as a column; so has a tenancy's Form K download
+(``FORM_K``), and the page where an invited person accepts a staff role (``ACCEPT_CASES``), with
+the invited account as a column.
 
 Outcomes:
 
@@ -41,6 +42,7 @@ import copy
 import csv
 import datetime as dt
 import io
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -50,6 +52,7 @@ from django.contrib import admin
 from django.contrib.admin import AdminSite
 from django.contrib.admin.widgets import AutocompleteMixin
 from django.contrib.messages import get_messages
+from django.core.files.base import ContentFile
 from django.forms import ModelChoiceField
 from django.forms.models import InlineForeignKeyField
 from django.test import Client, override_settings
@@ -719,6 +722,10 @@ def build_world() -> SimpleNamespace:
         "communications.suppression": ("olive.owner@example.test", "otto.outsider@example.test"),
         "communications.emailtemplate": ("Own wording {{ role }}", "Other wording {{ role }}"),
     }
+    form_ks = tuple(
+        form_k_on(occupancy, f"{side}-form-k.pdf")
+        for occupancy, side in zip(objects["properties.occupancy"], ("own", "other"), strict=True)
+    )
     enforcement = violations_world(manager, other_manager, (unit, other_unit))
     objects |= enforcement.objects
     markers |= enforcement.markers
@@ -742,6 +749,7 @@ def build_world() -> SimpleNamespace:
         page_records=enforcement.page_records,
         page_markers=enforcement.page_markers,
         evidence=enforcement.evidence,
+        form_ks=form_ks,
     )
 
 
@@ -2085,6 +2093,50 @@ def test_evidence_download_answers_each_role(client, world, side, role, outcome)
     assert response["Content-Disposition"] == f'attachment; filename="{evidence.original_name}"'
     assert response["X-Content-Type-Options"] == "nosniff"
     assert body(response) == b"\xff\xd8\xff\xe0 original"
+
+
+# The Form K download (``properties:form-k-download``, outside the admin): staff who read the
+# register of the occupancy's strata get the file; everyone else, the tenant included, gets the
+# 404 of an occupancy without one.
+FORM_K_BYTES = b"%PDF-1.4\n% a signed Form K\n"
+# fmt: off
+# Columns:  anonymous resident ended caretaker council manager other_mgr superuser
+FORM_K = {
+    "own":   "404  404  404  file  file  file  404   file",
+    "other": "404  404  404  404   404   404   file  file",
+}
+# fmt: on
+FORM_K_CASES = [
+    pytest.param(side, role, outcome, id=f"{side}-{role}")
+    for side, row in FORM_K.items()
+    for role, outcome in zip(ROLES, row.split(), strict=True)
+]
+
+
+def form_k_on(occupancy, name: str):
+    occupancy.form_k_name = name
+    occupancy.form_k_file.save(f"{uuid.uuid4().hex}.pdf", ContentFile(FORM_K_BYTES), save=False)
+    occupancy.save(update_fields=["form_k_file", "form_k_name"])
+    return occupancy
+
+
+@pytest.mark.parametrize(("side", "role", "outcome"), FORM_K_CASES)
+def test_form_k_download_answers_each_role(client, world, side, role, outcome):
+    occupancy = world.form_ks[0 if side == "own" else 1]
+    log_in(client, world, role)
+
+    response = client.get(reverse("properties:form-k-download", args=[occupancy.uuid]))
+
+    if outcome == "404":
+        assert response.status_code == 404
+        assert occupancy.form_k_name not in response.text
+        return
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="{occupancy.form_k_name}"'
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "private, no-store"
+    assert body(response) == FORM_K_BYTES
 
 
 # The page where an invited person accepts a role given to their existing account: outside the

@@ -1,18 +1,16 @@
 """Checking one evidence file (DESIGN §10): what its bytes are, whether that kind and size are
-accepted, what it could run (``file_checks``, ``container_checks``), its staff metadata, and for
-an image a re-encoded copy without any metadata. A file is read in chunks or mapped rather than
-read whole, and an image is decoded only once its header is within the pixel limit.
+accepted, what it could run (``uploads.file_checks``, ``uploads.container_checks``), its staff
+metadata, and for an image a re-encoded copy without any metadata. A file is read in chunks or
+mapped rather than read whole, and an image is decoded only once its header is within the pixel
+limit (``uploads.inspection``, which the other uploads share).
 """
 
 import contextlib
 import email.parser
 import email.policy
-import hashlib
 import io
 import re
 import tempfile
-import unicodedata
-import warnings
 from dataclasses import dataclass, field
 
 import filetype
@@ -23,15 +21,28 @@ from django.utils.translation import gettext_lazy
 from PIL import Image, ImageCms, ImageOps
 from PIL.ExifTags import IFD, Base
 
-from violations import container_checks, file_checks
-from violations.file_checks import Refused, not_accepted, size_label
+from uploads import container_checks, file_checks
+from uploads.file_checks import Refused, not_accepted
+from uploads.inspection import (
+    CHUNK_BYTES,
+    DESCRIPTIONS,
+    HEAD_BYTES,
+    PDF,
+    PDF_SIGNATURE,
+    clean_name,
+    damaged_image,
+    decoded_image,
+    not_accepted_refusal,
+    pdf_script_check,
+    read_head,
+    sha256_of,
+    size_check,
+)
 from violations.models import EvidenceKind
 
-# Enough for filetype's signatures and for the headers of an email with a long Received chain.
-HEAD_BYTES = 64 * 1024
-CHUNK_BYTES = 64 * 1024
+# The refusal's "<name> is not …: its content is …" (``file_checks.not_accepted``).
+ACCEPTED = gettext_lazy("an image, PDF, audio, video, email or Word file")
 
-PDF = "application/pdf"
 EML = "message/rfc822"
 MSG = "application/vnd.ms-outlook"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -66,18 +77,6 @@ VIDEO_TYPES = {
     "video/3gpp",
     "video/x-msvideo",
     "video/mpeg",
-}
-
-# What a refused file turned out to be, in words a council member understands.
-DESCRIPTIONS = {
-    "application/x-msdownload": gettext_lazy("a Windows executable"),
-    "application/x-executable": gettext_lazy("a Linux executable"),
-    "application/msword": gettext_lazy("a Word 97-2003 document (save it as .docx)"),
-    "application/zip": gettext_lazy("a ZIP archive"),
-    "application/x-rar-compressed": gettext_lazy("a RAR archive"),
-    "application/x-7z-compressed": gettext_lazy("a 7-Zip archive"),
-    "application/gzip": gettext_lazy("a gzip archive"),
-    "text/html": gettext_lazy("a web page"),
 }
 
 KIND_PLURALS = {
@@ -118,30 +117,20 @@ def inspect_file(file: File) -> Upload:
     name = clean_name(file.name)
     if not file.size:
         raise Refused(_("%(name)s is empty") % {"name": name})
-    file.seek(0)
-    head = file.read(HEAD_BYTES)
+    head = read_head(file)
     upload = _sniff(file, name, head)
     if upload.content_type == DOCX:
-        container_checks.word_check(file, name)  # reads only the ZIP's directory
+        container_checks.word_check(file, name, accepted=ACCEPTED)  # reads the directory only
     upload.size = file.size
-    limit = settings.EVIDENCE_MAX_BYTES[upload.kind]
-    if upload.size > limit:
-        raise Refused(
-            _("%(name)s is %(size)s; %(kind)s may be at most %(limit)s")
-            % {
-                "name": name,
-                "size": size_label(upload.size, round_up=True),
-                "kind": KIND_PLURALS[upload.kind],
-                "limit": size_label(limit),
-            }
-        )
+    size_check(
+        name, upload.size, settings.EVIDENCE_MAX_BYTES[upload.kind], KIND_PLURALS[upload.kind]
+    )
     if upload.content_type == MSG and not _contains(file, MSG_STREAM_NAME):
-        raise Refused(not_accepted(name, _("an Office 97-2003 file that is not an email")))
+        raise Refused(
+            not_accepted(name, _("an Office 97-2003 file that is not an email"), ACCEPTED)
+        )
     _script_check(upload)
-    digest = hashlib.sha256()
-    for chunk in file.chunks(CHUNK_BYTES):
-        digest.update(chunk)
-    upload.sha256 = digest.hexdigest()
+    upload.sha256 = sha256_of(file)
     if upload.kind == EvidenceKind.IMAGE:
         _copy_image(upload)
     elif upload.content_type == EML:
@@ -152,11 +141,7 @@ def inspect_file(file: File) -> Upload:
 def _script_check(upload: Upload) -> None:
     """Refuse a PDF with JavaScript, or an email with markup a browser or mail program runs."""
     if upload.content_type == PDF:
-        try:
-            if file_checks.pdf_has_javascript(upload.file):
-                raise file_checks.refuse_pdf_javascript(upload.name)
-        except file_checks.Uncheckable:
-            raise file_checks.refuse_uncheckable_pdf(upload.name) from None
+        pdf_script_check(upload.file, upload.name)
     elif upload.content_type == EML and (what := file_checks.email_markup(upload.file)):
         raise file_checks.refuse_markup(upload.name, what)
 
@@ -165,11 +150,11 @@ def _sniff(file: File, name: str, head: bytes) -> Upload:
     def accepted(kind, content_type, extension):
         return Upload(file, name, kind, content_type, extension)
 
-    if head.startswith(b"%PDF-"):
+    if head.startswith(PDF_SIGNATURE):
         return accepted(EvidenceKind.PDF, PDF, "pdf")
     if head.startswith(OLE2_SIGNATURE):
         if filetype.guess_mime(head) == "application/msword":
-            raise Refused(not_accepted(name, DESCRIPTIONS["application/msword"]))
+            raise Refused(not_accepted(name, DESCRIPTIONS["application/msword"], ACCEPTED))
         return accepted(EvidenceKind.EMAIL, MSG, "msg")
     if head.startswith(b"PK\x03\x04"):
         return accepted(EvidenceKind.DOCUMENT, DOCX, "docx")
@@ -189,15 +174,10 @@ def _sniff(file: File, name: str, head: bytes) -> Upload:
             return accepted(EvidenceKind.AUDIO, guessed.mime, guessed.extension)
         if guessed.mime in VIDEO_TYPES:
             return accepted(EvidenceKind.VIDEO, guessed.mime, guessed.extension)
-        what = DESCRIPTIONS.get(guessed.mime) or _("a file of type %(type)s") % {
-            "type": guessed.extension.upper()
-        }
-        raise Refused(not_accepted(name, what))
+        raise not_accepted_refusal(name, head, ACCEPTED)
     if looks_like_email(head, complete=len(head) < HEAD_BYTES):
         return accepted(EvidenceKind.EMAIL, EML, "eml")
-    if what := file_checks.markup_in(head):
-        raise file_checks.refuse_markup(name, what)
-    raise Refused(not_accepted(name, _("not of a type we recognise")))
+    raise not_accepted_refusal(name, head, ACCEPTED)
 
 
 def _pillow_formats() -> set[str]:
@@ -244,50 +224,23 @@ def _contains(file: File, needle: bytes) -> bool:
     return False
 
 
-def clean_name(name: str | None) -> str:
-    """The uploader's file name, for display and downloads only: no path, no control or
-    invisible characters (a right-to-left override can dress "exe" up as "jpg"), at most
-    255 characters with the extension kept."""
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
-    if len(name) > 255:
-        stem, dot, extension = name.rpartition(".")
-        if dot and len(extension) <= 10:
-            name = stem[: 255 - len(dot + extension)] + dot + extension
-        else:
-            name = name[:255]
-    return name or "file"
-
-
 # --- images -------------------------------------------------------------------------------------
-
-
-class TooManyPixels(Exception):
-    """The image's header claims more than EVIDENCE_MAX_IMAGE_PIXELS: it is never decoded."""
 
 
 def _copy_image(upload: Upload) -> None:
     """Read the staff metadata, then re-encode upright pixels only: the copy starts from a
     blank image, so no EXIF, GPS, XMP, ICC or comment can come along. The copy waits for
     storage in a temporary file, on disk past the in-memory upload limit."""
-    upload.file.seek(0)
+    image = decoded_image(
+        upload.file,
+        upload.name,
+        image_format=IMAGE_TYPES[upload.content_type],
+        max_pixels=settings.EVIDENCE_MAX_IMAGE_PIXELS,
+    )
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            clean = _clean_pixels(upload)
-    except (TooManyPixels, Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise Refused(
-            _(
-                "%(name)s has more pixels than an image may have (%(limit)s megapixels); "
-                "save it at a smaller size and add it again"
-            )
-            % {"name": upload.name, "limit": f"{settings.EVIDENCE_MAX_IMAGE_PIXELS / 1e6:g}"}
-        ) from None
+        clean = _clean_pixels(upload, image)
     except (OSError, ValueError, SyntaxError):
-        raise Refused(
-            _("%(name)s could not be read as an image: it is damaged or incomplete")
-            % {"name": upload.name}
-        ) from None
+        raise damaged_image(upload.name) from None
     # Closed once stored (evidence_add), or when the upload is dropped.
     copy = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)  # noqa: SIM115
     if upload.resident_extension == "png":
@@ -298,16 +251,10 @@ def _copy_image(upload: Upload) -> None:
     upload.resident_copy = File(copy)
 
 
-def _clean_pixels(upload: Upload) -> Image.Image:
-    """The upright sRGB pixels on a blank image. Decoding starts only once the header's size
-    is within the pixel limit, and each step replaces the pixels it read: never more than two
-    copies at once, at 4 bytes a pixel (a 50 megapixel photo peaks near 400 MB)."""
-    image = Image.open(upload.file)  # reads the header only
-    if image.format != IMAGE_TYPES[upload.content_type]:
-        raise OSError("decoder and signature disagree")
-    if image.width * image.height > settings.EVIDENCE_MAX_IMAGE_PIXELS:
-        raise TooManyPixels
-    image.load()
+def _clean_pixels(upload: Upload, image: Image.Image) -> Image.Image:
+    """The upright sRGB pixels of the decoded image on a blank one. Each step replaces the
+    pixels it read: never more than two copies at once, at 4 bytes a pixel (a 50 megapixel
+    photo peaks near 400 MB)."""
     upload.metadata = _image_metadata(image)
     icc = image.info.get("icc_profile")
     transparent = image.mode in ("RGBA", "LA", "PA") or ("transparency" in image.info)

@@ -21,8 +21,8 @@ from properties.models import Occupancy
 from tests.conftest import free_port
 from tests.properties.factories import OccupancyFactory, PersonFactory
 from tests.violations.factories import ViolationFactory
+from uploads.file_checks import size_label
 from violations import evidence as evidence_module
-from violations import evidence_files
 from violations.evidence import evidence_add
 from violations.models import Evidence, ViolationEvent
 
@@ -271,9 +271,9 @@ def test_oversize_file_is_refused_and_nothing_is_stored(case, manager, media, se
 
 
 def test_size_labels_round_a_file_up_past_its_limit():
-    assert evidence_files.size_label(200 * 1024 * 1024) == "200 MB"
-    assert evidence_files.size_label(250 * 1024 * 1024, round_up=True) == "250 MB"
-    assert evidence_files.size_label(20 * 1024 * 1024 + 1, round_up=True) == "20.1 MB"
+    assert size_label(200 * 1024 * 1024) == "200 MB"
+    assert size_label(250 * 1024 * 1024, round_up=True) == "250 MB"
+    assert size_label(20 * 1024 * 1024 + 1, round_up=True) == "20.1 MB"
 
 
 def test_too_many_files_for_the_case_is_refused(case, manager, media, settings):

@@ -270,7 +270,7 @@ def docx(*parts: tuple[str, bytes], content_types: bytes = b"<Types/>") -> bytes
 def test_a_word_document_expanding_past_the_size_limit_is_refused(
     case, manager, media, monkeypatch
 ):
-    monkeypatch.setattr("violations.container_checks.MAX_EXPANDED_BYTES", 1024 * 1024)
+    monkeypatch.setattr("uploads.container_checks.MAX_EXPANDED_BYTES", 1024 * 1024)
 
     messages = refused(
         case, manager, "minutes.docx", docx(("word/media/image1.png", os.urandom(1024 * 1024)))

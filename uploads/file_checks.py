@@ -1,8 +1,8 @@
-"""What an evidence file could run, whatever its first bytes claim (docs/security.md, "Evidence
+"""What an uploaded file could run, whatever its first bytes claim (docs/security.md, "Evidence
 files are checked for what they can do"): markup a browser or mail program runs (HTML, SVG,
 HTA, script) anywhere in a text file, and JavaScript in a PDF. Both are refused, never
-flagged: the original is what staff open and what the case file hands to the tribunal, and
-printing it to PDF keeps its content without the scripts.
+flagged: the original is what staff open (and, for evidence, what the case file hands to the
+tribunal), and printing it to PDF keeps its content without the scripts.
 """
 
 import math
@@ -24,10 +24,13 @@ class Refused(Exception):
     """One file's reason for refusal, already worded for the person uploading."""
 
 
-def not_accepted(name: str, what) -> str:
-    return _(
-        "%(name)s is not an image, PDF, audio, video, email or Word file: its content is %(what)s"
-    ) % {"name": name, "what": what}
+def not_accepted(name: str, what, accepted) -> str:
+    """``accepted`` names the kinds the upload takes: "an image, PDF, … or Word file"."""
+    return _("%(name)s is not %(accepted)s: its content is %(what)s") % {
+        "name": name,
+        "accepted": accepted,
+        "what": what,
+    }
 
 
 def size_label(size: int, *, round_up: bool = False) -> str:

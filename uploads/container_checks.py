@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 from django.core.files.base import File
 from django.utils.translation import gettext as _
 
-from violations.file_checks import Refused, not_accepted, size_label
+from uploads.file_checks import Refused, not_accepted, size_label
 
 MAX_ENTRIES = 5000
 MAX_EXPANDED_BYTES = 200 * 1024 * 1024
@@ -34,22 +34,23 @@ MACRO_TYPES = re.compile(rb"vbaProject|vbaData|macroEnabled", re.I)
 OBJECT_TYPES = re.compile(rb"activeX|oleObject", re.I)
 
 
-def word_check(file: File, name: str) -> None:
-    """Refuse a ZIP that is not a Word document, or is one that is unsafe to open."""
+def word_check(file: File, name: str, *, accepted) -> None:
+    """Refuse a ZIP that is not a Word document, or is one that is unsafe to open. ``accepted``
+    names the kinds the upload takes, for the refusal (``file_checks.not_accepted``)."""
     try:
         with zipfile.ZipFile(file) as archive:
             entries = archive.infolist()
             names = {entry.filename for entry in entries}
             if "word/document.xml" not in names:
-                raise Refused(not_accepted(name, _office_kind(names)))
+                raise Refused(not_accepted(name, _office_kind(names), accepted))
             _size_check(entries, file.size, name)
             content_types = _content_types(archive, names)
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, zlib.error):
         # RuntimeError: an encrypted part; NotImplementedError: an unknown compression.
-        raise Refused(not_accepted(name, _("a damaged ZIP archive"))) from None
+        raise Refused(not_accepted(name, _("a damaged ZIP archive"), accepted)) from None
     what = _runnable(names, content_types)
     if what:
-        raise Refused(not_accepted(name, what))
+        raise Refused(not_accepted(name, what, accepted))
 
 
 def _office_kind(names: set[str]) -> str:
