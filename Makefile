@@ -20,9 +20,11 @@ install: $(STAMP)
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
+# runserver and a Celery worker with beat inside it, on a broker kept in files under var/
+# (bin/run-dev): email goes out and the scheduled jobs run. Ctrl-C stops both.
 run: migrate
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	PATH="$(CURDIR)/$(BIN):$$PATH" bin/run-dev 127.0.0.1:8000
 
 # The suite runs on every core (pytest-xdist; one test database per worker). TEST_WORKERS=0
 # runs it in this process, which a debugger needs.

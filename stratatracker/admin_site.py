@@ -16,6 +16,7 @@ from accounts.permissions import Right, can, is_staff_member
 from accounts.selectors import stratas_visible_to
 from communications.selectors import outbox_stats_for
 from properties.selectors import register_counts_for
+from stratatracker.scheduling.selectors import scheduled_job_list
 from violations.ledger_selectors import outstanding_balances_for
 from violations.models import Status
 from violations.selectors import (
@@ -97,6 +98,7 @@ class StaffAdminSite(admin.AdminSite):
             **(extra_context or {}),
             "register_counts": register_counts_for(request.user),
             "outbox_stats": self.outbox_panel(request),
+            "scheduled_jobs": self.scheduled_jobs_panel(request),
             **self.cases_panel(request),
             "outstanding_balances": self.ledger_panel(request),
             "repeat_offenders": self.repeat_offenders_panel(request),
@@ -192,6 +194,13 @@ class StaffAdminSite(admin.AdminSite):
             }
             for key, label, status in OUTBOX_PANEL
         ]
+
+    def scheduled_jobs_panel(self, request) -> list[dict] | None:
+        """Every scheduled job with its last run and next due time, a late or failed one
+        flagged, for those who look after the outbox (the jobs keep email moving). One query."""
+        if not can(request.user, Right.MANAGE_OUTBOX):
+            return None
+        return scheduled_job_list()
 
     def repeat_offenders(self, request):
         # Imported here: violations.admin registers its admins on this site when imported.

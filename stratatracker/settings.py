@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "properties",
     "communications",
     "violations",
+    # Each scheduled job's last run, for the dashboard (docs/operations.md).
+    "stratatracker.scheduling",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +110,15 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)  # a fresh clone has no var/ yet
+    # Behave like PostgreSQL when two requests race (a double-submitted form, `make run`'s
+    # worker beside runserver): each transaction takes the write lock when it begins and waits
+    # up to `timeout` seconds for another to finish, so the second sees the first's result and
+    # is refused by its state check instead of failing with "database is locked". WAL lets
+    # readers go on while one writes. Options given in DATABASE_URL win.
+    _sqlite_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _sqlite_options.setdefault("transaction_mode", "IMMEDIATE")
+    _sqlite_options.setdefault("timeout", 20)
+    _sqlite_options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if not DEBUG and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
@@ -281,10 +292,21 @@ OUTBOX_MESSAGE_ID_DOMAIN = env.str(
 
 # --- Celery -------------------------------------------------------------------------------
 # No broker configured: tasks run eagerly in-process (development, the fresh-machine tests).
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", default=""))
+# `make run` (bin/run-dev) sets CELERY_LOCAL_BROKER_DIR: with no broker URL, tasks are queued as
+# files in that directory (kombu's filesystem transport) for the worker it starts beside
+# runserver, so nothing else has to be installed or running.
+CELERY_LOCAL_BROKER_DIR = env.str("CELERY_LOCAL_BROKER_DIR", default="")
+CELERY_BROKER_URL = env.str(
+    "CELERY_BROKER_URL",
+    default=env.str("REDIS_URL", default="filesystem://" if CELERY_LOCAL_BROKER_DIR else ""),
+)
+_files_broker = CELERY_BROKER_URL.startswith("filesystem://")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
+# Results live in the broker's Redis; the files broker keeps none.
+CELERY_RESULT_BACKEND = env.str(
+    "CELERY_RESULT_BACKEND", default=None if _files_broker else (CELERY_BROKER_URL or None)
+)
 # Seconds before Redis hands an unacknowledged message to another worker; task retries and
 # leases stay below it.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
@@ -295,6 +317,16 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {}
 if env.str("CELERY_KEY_PREFIX", default=""):
     _celery_transport["global_keyprefix"] = env.str("CELERY_KEY_PREFIX")
     CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS["global_keyprefix"] = env.str("CELERY_KEY_PREFIX")
+if _files_broker:
+    # One folder of messages that every process writes and reads, and the exchange bindings.
+    _broker_dir = BASE_DIR / (CELERY_LOCAL_BROKER_DIR or "var/celery-broker")
+    (_broker_dir / "messages").mkdir(parents=True, exist_ok=True)
+    (_broker_dir / "control").mkdir(exist_ok=True)
+    _celery_transport.update(
+        data_folder_in=str(_broker_dir / "messages"),
+        data_folder_out=str(_broker_dir / "messages"),
+        control_folder=str(_broker_dir / "control"),
+    )
 CELERY_BROKER_TRANSPORT_OPTIONS = _celery_transport
 # One beat per deployment (bin/beat). Cron equivalents: docs/operations.md.
 CELERY_BEAT_SCHEDULE = {
