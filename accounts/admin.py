@@ -48,6 +48,7 @@ class StrataAdmin(StrataScopedAdmin):
                     "continuing_interval_days",
                     "hearing_deadline_days",
                     "decision_deadline_days",
+                    "fine_payable_within_days",
                     "notice_approvals_required",
                     "reminder_lead_days",
                 ),

@@ -15,11 +15,12 @@ from accounts.validators import validate_single_line
 # Reg 7.1: the largest fine a bylaw or a rule may set for one contravention.
 REG_7_1_MAX_BYLAW_FINE = 200
 REG_7_1_MAX_RULE_FINE = 50
-# SPA s.135(3) and Standard Bylaw 24: a continuing contravention is fined at most every 7 days.
+# Reg 7.1(2): a continuing contravention is fined at most every 7 days (SPA s.135(3) lets the
+# fine repeat without a new notice).
 MIN_CONTINUING_INTERVAL_DAYS = 7
 # SPA s.34.1: a requested hearing is held within 4 weeks.
 MAX_HEARING_DEADLINE_DAYS = 28
-# SPA s.34.1(2): the decision is given in writing within a week of the hearing.
+# SPA s.34.1(3): the decision is given in writing within a week of the hearing.
 MAX_DECISION_DEADLINE_DAYS = 7
 
 
@@ -83,7 +84,7 @@ class Strata(TimeStamped):
     continuing_interval_days = models.PositiveSmallIntegerField(
         _("days between continuing-contravention fines"),
         default=7,
-        help_text=_("SPA s.135(3): never less than 7."),
+        help_text=_("Regulation 7.1(2): never less than 7."),
     )
     hearing_deadline_days = models.PositiveSmallIntegerField(
         _("days to hold a requested hearing"),
@@ -93,7 +94,17 @@ class Strata(TimeStamped):
     decision_deadline_days = models.PositiveSmallIntegerField(
         _("days to give a decision after a hearing"),
         default=7,
-        help_text=_("SPA s.34.1(2): never more than 7."),
+        help_text=_("SPA s.34.1(3): never more than 7."),
+    )
+    fine_payable_within_days = models.PositiveSmallIntegerField(
+        _("fines payable within (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Days after a decision letter or fine notice by which a fine or remedy cost is to "
+            "be paid, as the strata's bylaws provide. Blank: letters state no due date."
+        ),
     )
     notice_approvals_required = models.PositiveSmallIntegerField(
         _("council approvals a notice needs"),
@@ -166,7 +177,7 @@ class Strata(TimeStamped):
             1 <= self.decision_deadline_days <= MAX_DECISION_DEADLINE_DAYS
         ):
             errors["decision_deadline_days"] = _(
-                "SPA s.34.1(2) requires the decision within 7 days of the hearing."
+                "SPA s.34.1(3) requires the decision within 7 days of the hearing."
             )
         if errors:
             raise ValidationError(errors)

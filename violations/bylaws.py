@@ -91,7 +91,7 @@ def bylaw_problems(bylaw: Bylaw, *, revision_on: dt.date | None = None) -> dict[
         elif bylaw.is_short_term_rental and bylaw.kind == BylawKind.BYLAW:
             if bylaw.fine_amount > REG_7_1_MAX_SHORT_TERM_RENTAL_FINE:
                 problems["fine_amount"] = _(
-                    "A short-term rental bylaw may fine at most $1,000 (Reg 7.1(2))."
+                    "A short-term rental bylaw may fine at most $1,000 (Reg 7.1(1))."
                 )
         elif bylaw.kind == BylawKind.RULE and bylaw.fine_amount > REG_7_1_MAX_RULE_FINE:
             problems["fine_amount"] = _("A rule may fine at most $50 per contravention (Reg 7.1).")
@@ -106,7 +106,7 @@ def bylaw_problems(bylaw: Bylaw, *, revision_on: dt.date | None = None) -> dict[
             problems["continuing_interval_days"] = _("Fines can repeat at most once a day.")
         elif not bylaw.is_short_term_rental and interval < MIN_CONTINUING_INTERVAL_DAYS:
             problems["continuing_interval_days"] = _(
-                "A continuing contravention may be fined at most every 7 days (SPA s.135(3)); "
+                "A continuing contravention may be fined at most every 7 days (Reg 7.1(2)); "
                 "only a short-term rental bylaw may repeat daily."
             )
     if bylaw.category_id and bylaw.category.strata_id != bylaw.strata_id:

@@ -2,9 +2,12 @@
 originals, for the Civil Resolution Tribunal, a records request (SPA s.36) or council.
 
 The complainant's identity is never shown to residents, so unless the export is for council
-(or the strata's lawyer) it is redacted: the complainant's name, the acknowledgement letters
-addressed to them, and the complaint's original file (which carries their name). Every
-redaction is listed on the export and in its audit entry.
+(or the strata's lawyer) it is a redacted copy that identifies no complainant or witness
+(``case_file_contents``): their names, email addresses and phone numbers in any text, the
+acknowledgement letters addressed to them, the complaint's original file, the photos'
+metadata, the evidence file names and the names of recused members. Every redaction is listed
+on the export and in its audit entry, and a redacted copy that still names one of them is
+refused before anything is written.
 
 The files are built and stored before the short transaction that records the export, so a
 long render holds no lock; a failure removes what was stored. Nothing here fetches a URL.
@@ -30,7 +33,7 @@ from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_zone
 from violations.access import has_case_right, is_recused
-from violations.case_file_contents import Original, build_contents
+from violations.case_file_contents import Original, build_contents, copy_kind
 from violations.models import (
     CaseFileExport,
     Violation,
@@ -63,13 +66,15 @@ def case_file_export(
     now = timezone.now().astimezone(strata_zone(case.strata))
     contents = build_contents(case, export, now)
     export.redactions = contents.redactions
-    pdf = html_to_pdf(render_to_string("violations/case_file.html", contents.context))
+    html = render_to_string("violations/case_file.html", contents.context)
+    contents.redaction_check(html)
+    pdf = html_to_pdf(html)
     export.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     stored = []
     try:
         export.pdf.save(f"{uuid.uuid4().hex}.pdf", ContentFile(pdf), save=False)
         stored.append(export.pdf)
-        pdf_name = f"{case.reference}-case-file.pdf"
+        pdf_name = f"{case.reference}-case-file-{copy_kind(export)}.pdf"
         with tempfile.TemporaryFile() as archive:
             _write_zip(archive, [*contents.originals, Original(pdf_name, ContentFile(pdf))], now)
             export.archive_sha256 = _sha256(archive)

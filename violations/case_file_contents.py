@@ -1,23 +1,38 @@
 """What a case file holds (DESIGN §6 "The record"): the PDF's chronology, complaints,
 letters and their service, hearing, decision, bylaw text and ledger, and the originals bound
-for the ZIP, with the complainant redacted unless the export is for council.
+for the ZIP.
+
+Unless the export is for council or the strata's lawyer it is a redacted copy, which
+identifies no complainant and no witness (``Redactor``): every text the PDF shows is searched
+for their names, email addresses and phone numbers, which are replaced by a marker; photos go
+in as their metadata-free copies and other evidence, whose metadata cannot be stripped, is
+withheld and listed; evidence is named neutrally ("Photo 3 (image/jpeg, 2026-11-02)");
+recusals are counted, not named; a letter that names one of them is withheld. The rendered
+file is checked once more before anything is written (``Contents.redaction_check``).
 """
 
 import datetime as dt
+import hashlib
+import html as html_lib
+import mimetypes
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.strata_time import strata_zone
+from properties.models import Person
 from violations.ledger_selectors import charges_with_balances, ledger_totals
 from violations.letters import clock, long_date, money
 from violations.models import (
     CaseFileExport,
     Decision,
-    EvidenceSource,
+    EvidenceKind,
     LetterKind,
     Service,
     Status,
@@ -27,16 +42,146 @@ from violations.selectors import bylaw_revision_in_force
 from violations.workflow import event_label
 
 REDACTED = "[complainant — redacted]"
+WITNESS_REDACTED = "[witness — redacted]"
+MARKERS = re.compile(f"({re.escape(REDACTED)}|{re.escape(WITNESS_REDACTED)})")
+NAMES_SOMEONE = "names a complainant or witness"
+CHUNK = 1024 * 1024
+
+# How evidence is named in a redacted copy: "Photo 3 (image/jpeg, 2026-11-02)".
+KIND_WORDS = {
+    EvidenceKind.IMAGE: "Photo",
+    EvidenceKind.PDF: "PDF",
+    EvidenceKind.AUDIO: "Audio",
+    EvidenceKind.VIDEO: "Video",
+    EvidenceKind.EMAIL: "Email",
+    EvidenceKind.DOCUMENT: "Document",
+}
+
+
+def is_redacted(export: CaseFileExport) -> bool:
+    """Only council and the strata's lawyer get the unredacted file."""
+    return export.purpose != CaseFileExport.Purpose.COUNCIL
+
+
+def copy_kind(export: CaseFileExport) -> str:
+    """What the file names say the copy is: ``-redacted`` or ``-full``."""
+    return "redacted" if is_redacted(export) else "full"
 
 
 @dataclass
 class Original:
-    """One stored file bound for the ZIP, and the sha256 recorded for it (if any)."""
+    """One stored file bound for the ZIP, and the sha256 recorded for it (if any). ``text``
+    is what it says (a letter's HTML), checked before a redacted copy is written."""
 
     path: str
     file: File
     recorded_sha256: str = ""
     compress: int = zipfile.ZIP_DEFLATED
+    text: str = ""
+
+
+# --- who a redacted copy does not identify --------------------------------------------------
+
+
+class Redactor:
+    """The complainants' and witnesses' names, email addresses and phone numbers, and the
+    patterns that find them in any text: a name in any case and with any separator
+    ("sakura_kowalski"), a phone number however it is punctuated. Inactive (changing
+    nothing) for an unredacted export."""
+
+    def __init__(self, case: Violation | None, redactions: list[dict]):
+        self.active = case is not None
+        self.redactions = redactions
+        self.patterns: list[tuple[re.Pattern, str, str]] = []
+        if case is None:
+            return
+        seen: set[str] = set()
+        for complaint in case.complaints.select_related("complainant__user"):
+            person = complaint.complainant
+            if person is not None:
+                self._person(person, REDACTED, seen)
+            self._add("name", complaint.complainant_name, REDACTED, seen)
+        # A resident named as the one who saw a continuing contravention is a witness.
+        observers = {
+            name.strip().casefold()
+            for name in case.fine_proposals.values_list("observed_by", flat=True)
+            if name.strip()
+        }
+        if observers:
+            for person in Person.objects.filter(strata=case.strata).select_related("user"):
+                if person.full_name.strip().casefold() in observers:
+                    self._person(person, WITNESS_REDACTED, seen)
+        # Addresses first (a name may be inside one), then the longest names first.
+        order = {"email": 0, "phone": 1, "name": 2}
+        self.patterns.sort(key=lambda item: (order[item[2]], -len(item[0].pattern)))
+
+    def _person(self, person: Person, marker: str, seen: set[str]) -> None:
+        self._add("name", person.full_name, marker, seen)
+        for address in (person.email, person.email_for_notices):
+            self._add("email", address, marker, seen)
+        self._add("phone", person.phone, marker, seen)
+        if person.user is not None:
+            self._add("name", person.user.full_name, marker, seen)
+            self._add("email", person.user.email, marker, seen)
+
+    def _add(self, what: str, value: str, marker: str, seen: set[str]) -> None:
+        value = (value or "").strip()
+        pattern = {"name": _name_pattern, "email": _email_pattern, "phone": _phone_pattern}[what](
+            value
+        )
+        if pattern and pattern not in seen:
+            seen.add(pattern)
+            self.patterns.append((re.compile(pattern, re.IGNORECASE), marker, what))
+
+    def scrub(self, value: str, *, record: str, uuid, field: str) -> str:
+        """``value`` with every name, email address and phone number replaced by its
+        marker; a change is logged on the export as a redaction of ``record``'s ``field``."""
+        if not self.active or not value:
+            return value
+        parts = MARKERS.split(str(value))
+        for index in range(0, len(parts), 2):  # the markers themselves are left alone
+            for pattern, marker, _what in self.patterns:
+                parts[index] = pattern.sub(marker, parts[index])
+        text = "".join(parts)
+        if text != value:
+            self.log(record, uuid, field, NAMES_SOMEONE)
+        return text
+
+    def log(self, record: str, uuid, field: str, reason: str) -> None:
+        entry = {record: str(uuid), "field": field, "reason": reason}
+        if entry not in self.redactions:
+            self.redactions.append(entry)
+
+    def find(self, text: str) -> str:
+        """What of a complainant or witness ``text`` still shows ("name", "email",
+        "phone"), or ""."""
+        text = MARKERS.sub(" ", text)
+        for pattern, _marker, what in self.patterns:
+            if pattern.search(text):
+                return what
+        return ""
+
+
+def _name_pattern(name: str) -> str:
+    words = re.findall(r"[^\W_]+", name)
+    if len("".join(words)) < 2:
+        return ""
+    return r"(?<!\w)" + r"[\W_]{1,3}".join(re.escape(word) for word in words) + r"(?!\w)"
+
+
+def _email_pattern(address: str) -> str:
+    if "@" not in address:
+        return ""
+    return r"(?<![\w.+-])" + re.escape(address) + r"(?![\w-])"
+
+
+def _phone_pattern(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]  # the North American country code, written or not
+    if len(digits) < 7:
+        return ""
+    return r"(?<![\d+])(?:\+?1[\s.-]?)?\(?" + r"[\s.()-]{0,2}".join(digits) + r"(?!\d)"
 
 
 @dataclass
@@ -46,6 +191,42 @@ class Contents:
     context: dict = field(default_factory=dict)
     originals: list[Original] = field(default_factory=list)
     redactions: list[dict] = field(default_factory=list)
+    redactor: Redactor | None = None
+
+    def redaction_check(self, html: str) -> None:
+        """The last check of a redacted copy before anything is written: the PDF's text, the
+        ZIP's file names (which SHA256SUMS repeats) and the letters going into it name no
+        complainant or witness. Refuses the export if one still does."""
+        if self.redactor is None or not self.redactor.active:
+            return
+        places = [
+            (_("the PDF"), visible_text(html)),
+            (_("the ZIP's file names"), "\n".join(o.path for o in self.originals)),
+            *((original.path, visible_text(original.text)) for original in self.originals),
+        ]
+        for where, text in places:
+            if what := self.redactor.find(text):
+                raise ValidationError(
+                    _(
+                        "The redacted case file would still show a complainant's or witness's "
+                        "%(what)s in %(where)s, so nothing was exported. Export it for council "
+                        "or the strata's lawyer, or report the field that escaped redaction."
+                    )
+                    % {"what": WHAT[what], "where": where},
+                    code="not_redacted",
+                )
+
+
+WHAT = {
+    "name": gettext_lazy("name"),
+    "email": gettext_lazy("email address"),
+    "phone": gettext_lazy("phone number"),
+}
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees of ``html``: tags gone, entities decoded."""
+    return html_lib.unescape(re.sub(r"<[^>]*>", " ", html or ""))
 
 
 # --- what goes in -------------------------------------------------------------------------
@@ -53,8 +234,9 @@ class Contents:
 
 def build_contents(case: Violation, export: CaseFileExport, now: dt.datetime) -> Contents:
     zone = strata_zone(case.strata)
-    redact = export.purpose != CaseFileExport.Purpose.COUNCIL
+    redact = is_redacted(export)
     contents = Contents()
+    r = contents.redactor = Redactor(case if redact else None, contents.redactions)
     complaints = _complaints(case, redact, contents)
     letters, hidden_services = _letters(case, redact, contents)
     charges = charges_with_balances(
@@ -62,39 +244,11 @@ def build_contents(case: Violation, export: CaseFileExport, now: dt.datetime) ->
             "payments", "waivers"
         )
     ).order_by("charged_on", "id")
-    evidence = list(case.evidence.order_by("created_at", "id"))
-    evidence_rows = []
-    for number, item in enumerate(evidence, 1):
-        name = item.download_name
-        if redact and item.source == EvidenceSource.COMPLAINANT:
-            # A complainant's file is often named after them; its bytes stay as stored so
-            # the sha256 still matches.
-            name = f"complainant-file{PurePosixPath(item.original.name).suffix}"
-            contents.redactions.append(
-                {
-                    "evidence": str(item.uuid),
-                    "field": "original_name",
-                    "reason": "a complainant's file name may name them",
-                }
-            )
-        evidence_rows.append(
-            {
-                "evidence": item,
-                "name": name,
-                "uploaded": long_date(item.created_at.astimezone(zone).date()),
-            }
-        )
-        contents.originals.append(
-            Original(
-                f"evidence/{number:02d}-{_safe(name)}",
-                item.original,
-                item.sha256,
-                zipfile.ZIP_STORED,  # photos, audio and video are compressed already
-            )
-        )
+    evidence_rows, labels = _evidence(case, redact, contents)
     hearings = list(case.hearings.select_related("requested_by__person", "notice_letter"))
     for number, hearing in enumerate(hearings, 1):
         if hearing.consent_file:
+            # Stored under a random name (services.hearings), never the uploader's.
             name = PurePosixPath(hearing.consent_file.name).name
             contents.originals.append(
                 Original(f"hearings/{number:02d}-{name}", hearing.consent_file)
@@ -106,21 +260,31 @@ def build_contents(case: Violation, export: CaseFileExport, now: dt.datetime) ->
         "case": case,
         "strata": case.strata,
         "export": export,
+        "redacted": redact,
         "purpose": export.get_purpose_display(),
+        "requested_by": r.scrub(
+            export.requested_by_name, record="export", uuid=export.uuid, field="requested_by_name"
+        ),
         "exported_on": _when(now, zone),
         "status": Status(case.status).label,
         "incident": _incident(case),
+        "incident_place": r.scrub(
+            case.incident_place, record="case", uuid=case.uuid, field="incident_place"
+        ),
+        "description": r.scrub(
+            case.description, record="case", uuid=case.uuid, field="description"
+        ),
         "bylaws": _bylaws(case),
-        "events": _events(case, zone, hidden_services, redact, contents),
+        "events": _events(case, zone, hidden_services, labels, redact, contents),
         "complaints": complaints,
         "letters": letters,
         "responses": [
-            {"response": r, "received": _when(r.received_at, zone)}
-            for r in case.responses.select_related("party__person")
+            _response_row(response, zone, r)
+            for response in case.responses.select_related("party__person")
         ],
-        "hearings": [_hearing_row(h, zone) for h in hearings],
-        "decision": decision and _decision_row(decision),
-        "charges": [_charge_row(charge) for charge in charges],
+        "hearings": [_hearing_row(h, zone, r) for h in hearings],
+        "decision": decision and _decision_row(decision, redact, r),
+        "charges": [_charge_row(charge, r) for charge in charges],
         "totals": {key: money(value) for key, value in ledger_totals(charges).items()},
         "evidence": evidence_rows,
         "redactions": contents.redactions,
@@ -165,6 +329,9 @@ def _complaints(case: Violation, redact: bool, contents: Contents) -> list[dict]
                 "complaint": complaint,
                 "received": long_date(complaint.received_on),
                 "complainant": (REDACTED if name else "") if redact else name,
+                "details": contents.redactor.scrub(
+                    complaint.details, record="complaint", uuid=complaint.uuid, field="details"
+                ),
                 "original_left_out": redact and bool(complaint.original),
             }
         )
@@ -173,9 +340,11 @@ def _complaints(case: Violation, redact: bool, contents: Contents) -> list[dict]
 
 def _letters(case: Violation, redact: bool, contents: Contents) -> tuple[list[dict], set[str]]:
     """Every issued letter with its service records. Redacting leaves out the
-    acknowledgements sent to complainants (their name and address are on them), and returns
-    the uuids of those letters' services so the chronology can hide them too."""
+    acknowledgements sent to complainants (their name and address are on them), and any
+    other letter that names a complainant or witness, and returns the uuids of the
+    acknowledgements' services so the chronology can hide them too."""
     zone = strata_zone(case.strata)
+    r = contents.redactor
     services: dict[int, list[Service]] = {}
     for service in (
         Service.objects.filter(letter__case=case)
@@ -184,7 +353,9 @@ def _letters(case: Violation, redact: bool, contents: Contents) -> tuple[list[di
     ):
         services.setdefault(service.letter_id, []).append(service)
     rows, hidden = [], set()
-    issued = case.letters.filter(issued_at__isnull=False).defer("html").order_by("issued_at", "id")
+    issued = case.letters.filter(issued_at__isnull=False).order_by("issued_at", "id")
+    if not redact:
+        issued = issued.defer("html")
     for number, letter in enumerate(issued, 1):
         if redact and letter.kind == LetterKind.COMPLAINANT_ACKNOWLEDGEMENT:
             hidden |= {str(s.uuid) for s in services.get(letter.pk, [])}
@@ -196,21 +367,32 @@ def _letters(case: Violation, redact: bool, contents: Contents) -> tuple[list[di
                 }
             )
             continue
-        contents.originals.append(
-            Original(
-                f"letters/{number:02d}-{letter.kind}-{letter.issued_at.astimezone(zone):%Y-%m-%d}.pdf",
-                letter.pdf,
-                letter.pdf_sha256,
+        withheld = redact and bool(r.find(visible_text(letter.html)))
+        if withheld:
+            r.log("letter", letter.uuid, "letter", f"{NAMES_SOMEONE}; left out")
+        else:
+            contents.originals.append(
+                Original(
+                    f"letters/{number:02d}-{letter.kind}-{letter.issued_at.astimezone(zone):%Y-%m-%d}.pdf",
+                    letter.pdf,
+                    letter.pdf_sha256,
+                    text=letter.html if redact else "",
+                )
             )
-        )
         rows.append(
             {
                 "letter": letter,
                 "issued": long_date(letter.issued_at.astimezone(zone).date()),
+                "withheld": withheld,
                 "services": [
                     {
                         "service": service,
-                        "party": service.person.full_name
+                        "party": r.scrub(
+                            service.person.full_name,
+                            record="service",
+                            uuid=service.uuid,
+                            field="person",
+                        )
                         + (f" ({service.party.get_role_display()})" if service.party else ""),
                         "sent": long_date(service.sent_at.astimezone(zone).date())
                         if service.sent_at
@@ -226,7 +408,77 @@ def _letters(case: Violation, redact: bool, contents: Contents) -> tuple[list[di
     return rows, hidden
 
 
-def _events(case, zone, hidden_services: set[str], redact: bool, contents: Contents) -> list[dict]:
+def _evidence(case: Violation, redact: bool, contents: Contents) -> tuple[list[dict], dict]:
+    """The evidence list and its files. Unredacted: every original, metadata and all, under
+    the uploader's name with the extension of its sniffed type. Redacted: a photo's copy
+    re-encoded without metadata, and every other file withheld (a PDF's author, a Word file's
+    properties, an email's headers or a recording's tags cannot be stripped here), all under
+    neutral names. Returns the rows and, for the chronology, each original name's label."""
+    zone = strata_zone(case.strata)
+    r = contents.redactor
+    rows, labels = [], {}
+    for number, item in enumerate(case.evidence.order_by("created_at", "id"), 1):
+        uploaded = item.created_at.astimezone(zone).date()
+        row = {
+            "evidence": item,
+            "name": item.download_name,
+            "kind": item.get_kind_display(),
+            "size": item.size,
+            "sha256": item.sha256,
+            "uploaded": long_date(uploaded),
+            "description": r.scrub(
+                item.description, record="evidence", uuid=item.uuid, field="description"
+            ),
+            "copy": False,
+            "withheld": False,
+        }
+        if not redact:
+            contents.originals.append(
+                Original(
+                    f"evidence/{number:02d}-{_safe(item.download_name)}",
+                    item.original,
+                    item.sha256,
+                    zipfile.ZIP_STORED,  # photos, audio and video are compressed already
+                )
+            )
+            rows.append(row)
+            continue
+        copy = item.resident_copy if item.kind == EvidenceKind.IMAGE else None
+        if copy:
+            extension = PurePosixPath(copy.name).suffix.lower()
+            content_type = mimetypes.guess_type(f"copy{extension}")[0] or "image/jpeg"
+            sha256, size = _digest(copy)
+            contents.originals.append(
+                Original(
+                    f"evidence/{number:02d}-photo{extension}", copy, sha256, zipfile.ZIP_STORED
+                )
+            )
+            row.update(copy=True, size=size, sha256=sha256, original_sha256=item.sha256)
+            r.log(
+                "evidence",
+                item.uuid,
+                "original",
+                "exported as its metadata-free copy under a neutral name",
+            )
+        else:
+            content_type = item.content_type
+            row["withheld"] = True
+            r.log("evidence", item.uuid, "original", "withheld: its metadata cannot be stripped")
+        row["name"] = _("%(kind)s %(number)d (%(type)s, %(date)s)") % {
+            "kind": KIND_WORDS.get(item.kind, "File"),
+            "number": number,
+            "type": content_type,
+            "date": uploaded.isoformat(),
+        }
+        labels[item.original_name] = labels[item.download_name] = row["name"]
+        rows.append(row)
+    return rows, labels
+
+
+def _events(
+    case, zone, hidden_services: set[str], labels: dict, redact: bool, contents: Contents
+) -> list[dict]:
+    r = contents.redactor
     complainant_users = (
         set(
             case.complaints.filter(complainant__user__isnull=False).values_list(
@@ -236,6 +488,8 @@ def _events(case, zone, hidden_services: set[str], redact: bool, contents: Conte
         if redact
         else set()
     )
+    # Longest first, so "my-photo.jpg" is not read as "my-" and "photo.jpg".
+    names = sorted(labels, key=len, reverse=True)
     rows = []
     for event in case.events.select_related("actor").order_by("created_at", "id"):
         text = event.text
@@ -248,6 +502,11 @@ def _events(case, zone, hidden_services: set[str], redact: bool, contents: Conte
                     "reason": "names the complainant's address",
                 }
             )
+        elif text and any(name in text for name in names):
+            for name in names:
+                text = text.replace(name, labels[name])
+            r.log("event", event.uuid, "text", "names evidence files; shown under neutral names")
+        text = r.scrub(text, record="event", uuid=event.uuid, field="text")
         actor = event.actor
         who = (actor.full_name or actor.email) if actor else _("the system")
         if actor is not None and actor.pk in complainant_users:
@@ -255,6 +514,7 @@ def _events(case, zone, hidden_services: set[str], redact: bool, contents: Conte
             contents.redactions.append(
                 {"event": str(event.uuid), "field": "actor", "reason": "the complainant acted"}
             )
+        who = r.scrub(who, record="event", uuid=event.uuid, field="actor")
         rows.append(
             {
                 "when": _when(event.created_at, zone),
@@ -290,49 +550,119 @@ def _bylaws(case: Violation) -> list[dict]:
     return rows
 
 
-def _hearing_row(hearing, zone) -> dict:
+def _response_row(response, zone, r: Redactor) -> dict:
+    return {
+        "response": response,
+        "party": r.scrub(
+            response.party.person.full_name, record="response", uuid=response.uuid, field="party"
+        ),
+        "received": _when(response.received_at, zone),
+        "text": r.scrub(response.text, record="response", uuid=response.uuid, field="text"),
+    }
+
+
+def _hearing_row(hearing, zone, r: Redactor) -> dict:
+    def scrub(value, name):
+        return r.scrub(value, record="hearing", uuid=hearing.uuid, field=name)
+
     return {
         "hearing": hearing,
         "requested": long_date(hearing.requested_on),
+        "requested_by": scrub(hearing.requested_by.person.full_name, "requested_by"),
+        "reason": scrub(hearing.reason, "reason"),
         "hold_by": long_date(hearing.hold_by),
         "scheduled": _when(hearing.scheduled_for, zone) if hearing.scheduled_for else "",
+        "location": scrub(hearing.location, "location"),
         "held": _when(hearing.held_at, zone) if hearing.held_at else "",
+        "minutes": scrub(hearing.minutes, "minutes"),
         "notice": long_date(hearing.notice_letter.issued_at.astimezone(zone).date())
         if hearing.notice_letter and hearing.notice_letter.issued_at
         else "",
     }
 
 
-def _decision_row(decision: Decision) -> dict:
-    members = [m.full_name or m.email for m in decision.members_present.all()]
+def _decision_row(decision: Decision, redact: bool, r: Redactor) -> dict:
+    """Who was present and who was recused. A redacted copy counts the recused members
+    instead of naming them: why a member is recused (a complainant in their household, a
+    neighbour) can point at the complainant."""
+
+    def scrub(value, name):
+        return r.scrub(value, record="decision", uuid=decision.uuid, field=name)
+
+    recused = sorted(m.full_name or m.email for m in decision.recusals.all())
+    present = sorted(m.full_name or m.email for m in decision.members_present.all())
+    members, recusals = ", ".join(present), ", ".join(recused)
+    if redact and recused:
+        members = ", ".join(name for name in present if name not in recused)
+        members += ngettext(
+            " and %(count)d recused member", " and %(count)d recused members", len(recused)
+        ) % {"count": len(recused)}
+        recusals = ngettext(
+            "%(count)d council member recused (not named in a redacted copy)",
+            "%(count)d council members recused (not named in a redacted copy)",
+            len(recused),
+        ) % {"count": len(recused)}
+        r.log(
+            "decision",
+            decision.uuid,
+            "recusals",
+            "who is recused may point at the complainant; counted, not named",
+        )
     return {
         "decision": decision,
         "meeting": long_date(decision.meeting_on),
-        "members": ", ".join(sorted(members)),
-        "recusals": ", ".join(sorted(m.full_name or m.email for m in decision.recusals.all())),
+        "members": scrub(members, "members_present"),
+        "recusals": scrub(recusals, "recusals"),
+        "motion": scrub(decision.motion, "motion"),
+        "reasons": scrub(decision.reasons, "reasons"),
         "vote": _("%(f)d for, %(a)d against, %(s)d abstaining")
         % {"f": decision.votes_for, "a": decision.votes_against, "s": decision.votes_abstaining},
         "fine": money(decision.fine_amount) if decision.fine_amount else "",
     }
 
 
-def _charge_row(charge) -> dict:
+def _charge_row(charge, r: Redactor) -> dict:
     return {
         "charge": charge,
+        "liable": r.scrub(
+            charge.liable_person.full_name, record="charge", uuid=charge.uuid, field="liable"
+        ),
         "date": long_date(charge.charged_on),
         "amount": money(charge.amount),
         "paid": money(charge.paid),
         "waived": money(charge.waived),
         "balance": money(charge.balance),
         "payments": [
-            {"date": long_date(p.paid_on), "amount": money(p.amount), "payment": p}
+            {
+                "date": long_date(p.paid_on),
+                "amount": money(p.amount),
+                "payment": p,
+                "reference": r.scrub(p.reference, record="payment", uuid=p.uuid, field="reference"),
+            }
             for p in charge.payments.all()
         ],
         "waivers": [
-            {"date": long_date(w.meeting_on), "amount": money(w.amount), "waiver": w}
+            {
+                "date": long_date(w.meeting_on),
+                "amount": money(w.amount),
+                "waiver": w,
+                "resolution": r.scrub(
+                    w.resolution, record="waiver", uuid=w.uuid, field="resolution"
+                ),
+            }
             for w in charge.waivers.all()
         ],
     }
+
+
+def _digest(stored) -> tuple[str, int]:
+    """The sha256 and size of a stored file, read in chunks."""
+    digest, size = hashlib.sha256(), 0
+    with stored.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
 
 
 def _when(moment: dt.datetime, zone) -> str:

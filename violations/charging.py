@@ -152,8 +152,9 @@ def charge_create(
 
 def fine_notice_context(case: Violation, charge: Charge, recipients: list[str]) -> dict:
     """The fine notice's variables (``letters.SAMPLES[FINE_NOTICE]``): the charge's own
-    bylaw as worded on the incident date, and for a continuing fine when it was seen continuing
-    and what was seen."""
+    bylaw as worded on the incident date; for a continuing fine when it was seen continuing,
+    what was seen and what lets it repeat (SPA s.135(3), Reg 7.1(2)); for a remedy cost what
+    makes it owed (SPA s.133(2)); and how and where to pay."""
     base = letters.base_context(case, recipients)
     revision = bylaw_revision_in_force(charge.bylaw, case.incident_on)
     observation = ""
@@ -180,7 +181,13 @@ def fine_notice_context(case: Violation, charge: Charge, recipients: list[str]) 
         "liable_person": charge.liable_person.full_name,
         "charge_description": charge.description,
         "observation": observation,
+        "charge_basis": (
+            letters.remedy_cost_basis()
+            if charge.kind == ChargeKind.REMEDY_COST
+            else letters.continuing_basis(charge.decision.continuing_every_days)
+        ),
         "balance": letters.money(charge.amount),
+        "payment": letters.payment_instructions(case),
     }
 
 

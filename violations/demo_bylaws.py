@@ -2,7 +2,7 @@
 
 Part 2 (duties of owners, tenants, occupants and visitors), Part 3 (powers and duties of the
 strata corporation) and Part 5 (enforcement) follow the Standard Bylaws' wording; a
-short-term accommodation bylaw (Reg 7.1(2): up to $1,000, daily) and four rules of the kind
+short-term accommodation bylaw (Reg 7.1: up to $1,000, daily) and four rules of the kind
 councils make are added. This is seeding, not a user action: rows are written with the ORM
 directly, and an existing number is left as it is, so running it twice changes nothing.
 """

@@ -18,7 +18,14 @@ from properties.models import Occupancy, Unit
 from properties.selectors import current_occupancies
 from violations import ledger, services
 from violations.demo_bylaws import demo_bylaws_create
-from violations.models import Complaint, Service, Status, Violation, ViolationCategory
+from violations.models import (
+    Complaint,
+    LetterKind,
+    Service,
+    Status,
+    Violation,
+    ViolationCategory,
+)
 
 # (status, category, what happened)
 CASES = (
@@ -112,9 +119,18 @@ def _drive(case: Violation, status: str, *, manager: User, council: User) -> Non
     if status == Status.NOTICE_SENT:
         return
     today = strata_today(case.strata)
+    # An email counts only once the mail server accepts it, after this transaction: the demo
+    # hands those parties a copy too, so every party is served today.
+    queued = Service.objects.filter(
+        letter__case=case, letter__kind=LetterKind.NOTICE, status=Service.Status.QUEUED
+    )
+    for service in queued:
+        services.violation_reserve(
+            case=case, actor=manager, party=service.party, method=Service.Method.HAND_PERSON
+        )
     for service in Service.objects.filter(letter__case=case, status=Service.Status.PENDING):
         services.violation_record_service(
-            service=service, actor=manager, method=Service.Method.MAIL, on_date=today
+            service=service, actor=manager, method=service.method, on_date=today
         )
     party = case.parties.filter(role="respondent").first()
     now = timezone.now()

@@ -31,8 +31,17 @@ from violations.selectors import (
 )
 from violations.workflow import SERVED_STATUSES
 
-# The case and hearing lists of a strata's digest section, overdue first.
-LISTS = ("overdue_hearings", "overdue_decisions", "approvals", "ready", "hearings")
+# The case and hearing lists of a strata's digest section, overdue first. A case council may
+# decide is under ``responses`` when a party answered (in writing, or at a hearing held) and
+# under ``unanswered`` when nobody did: only the first are "responses awaiting a decision".
+LISTS = (
+    "overdue_hearings",
+    "overdue_decisions",
+    "approvals",
+    "responses",
+    "unanswered",
+    "hearings",
+)
 
 
 def staff_memberships(user) -> list[StrataMembership]:
@@ -124,8 +133,12 @@ def unserved_cases_for(user) -> list:
 def digest_items_for(user, *, today: dt.date, now: dt.datetime | None = None) -> list[dict]:
     """The digest of ``user`` for ``today`` (their local date): per strata where they are a
     current staff member on that day, ``{"strata", "overdue_hearings", "overdue_decisions",
-    "approvals", "ready", "hearings", "unserved", "to_print", "fines"}``. Stratas with nothing
-    listed are left out, so an empty list means no digest. A fixed number of queries."""
+    "approvals", "responses", "unanswered", "hearings", "unserved", "to_print", "fines"}``.
+
+    A hearing is overdue when its hold-by date has passed, or when the day it was scheduled
+    for has passed with no outcome recorded (held, not attended, withdrawn or postponed).
+    Stratas with nothing listed are left out, so an empty list means no digest. A fixed number
+    of queries."""
     now = now or timezone.now()
     memberships = staff_memberships(user)
     current = current_strata_ids(memberships, today)
@@ -143,10 +156,14 @@ def digest_items_for(user, *, today: dt.date, now: dt.datetime | None = None) ->
         if entry is None:
             continue
         entry["approvals"] = council["approvals"]
-        entry["ready"] = council["ready"]
+        entry["responses"] = [case for case in council["ready"] if case.answered]
+        entry["unanswered"] = [case for case in council["ready"] if not case.answered]
         for hearing in council["hearings"]:
-            if hearing.days_left < 0:
-                hearing.days_overdue = -hearing.days_left
+            if hearing.days_left < 0 or hearing.date_passed:
+                hearing.days_overdue = max(-hearing.days_left, 0)
+                if hearing.date_passed:  # in its strata's time, as the case page shows it
+                    local = hearing.scheduled_for.astimezone(strata_zone(hearing.case.strata))
+                    hearing.scheduled_text = f"{local:%Y-%m-%d %H:%M}"
                 entry["overdue_hearings"].append(hearing)
             else:
                 entry["hearings"].append(hearing)
@@ -155,7 +172,8 @@ def digest_items_for(user, *, today: dt.date, now: dt.datetime | None = None) ->
             entry = sections[case.strata_id]
             entry["overdue_decisions"].append(case)
             # Listed once, under "Overdue", rather than again as ready.
-            entry["ready"] = [ready for ready in entry["ready"] if ready.pk != case.pk]
+            for key in ("responses", "unanswered"):
+                entry[key] = [ready for ready in entry[key] if ready.pk != case.pk]
     for case in unserved_cases_for(user):
         if case.strata_id in sections:
             sections[case.strata_id]["unserved"].append(case)

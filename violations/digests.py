@@ -73,7 +73,12 @@ def digest_queue(*, user: User, day: dt.date, local: dt.datetime, sections: list
     """Render and queue one digest. Returns 1 if it is queued to send (0: the address is
     suppressed)."""
     for section in sections:
-        for case in (*section["approvals"], *section["ready"], *section["unserved"]):
+        for case in (
+            *section["approvals"],
+            *section["responses"],
+            *section["unanswered"],
+            *section["unserved"],
+        ):
             case.url = _case_url(case)
         for case in section["overdue_decisions"]:
             case.url = _case_url(case)

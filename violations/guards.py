@@ -42,7 +42,8 @@ def decision_guard(case: Violation, meeting_on=None) -> None:
         refuse(
             _(
                 "The notice has not been served on %(names)s. A decision needs service on "
-                "every required party: record the mailing or hand delivery, or re-serve."
+                "every required party: record how each paper copy was served, or re-serve (an "
+                "emailed notice counts once the mail server accepts it)."
             )
             % {"names": ", ".join(p.person.full_name for p in unserved)}
         )
@@ -235,7 +236,7 @@ def fine_guard(case, outcome, fine_amount, fine_bylaw, continuing_every_days) ->
             {
                 "continuing_every_days": _(
                     "A continuing fine repeats at most every %(days)d days for %(bylaw)s "
-                    "(SPA s.135(3))."
+                    "(Reg 7.1(2))."
                 )
                 % {"days": limit.interval_days, "bylaw": fine_bylaw}
             }

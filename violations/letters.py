@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
 
 from accounts.strata_time import strata_zone
 from communications import template_engine
@@ -63,10 +64,18 @@ SAMPLES: dict[str, dict[str, str]] = {
     LetterKind.DECISION: {
         **COMMON,
         "meeting_on": "December 16, 2026",
-        "decision_outcome": "Upheld: fine",
-        "fine_text": "a fine of $200.00 under Bylaw 3.1",
+        "decision_outcome": "Upheld: continuing fine",
+        "fine_text": "a fine of $200.00 under Bylaw 3.1, repeated every 7 days until the "
+        "contravention stops",
+        "continuing_basis": "While the contravention continues, council may impose this fine "
+        "again every 7 days without giving a new notice (Strata Property Act, section 135(3); "
+        "Strata Property Regulation, section 7.1(2)).",
         "vote": "4 for, 0 against, 1 abstaining (members present: 5)",
         "reasons": "Council accepted the neighbours' reports.",
+        "payment": "How to pay: make your cheque payable to “The Owners, Strata Plan BCS1234” "
+        "and mail or deliver it to c/o Manager, PO Box 1, Vancouver BC V6B 1A1, writing "
+        "reference VIO-20261125-001 and strata lot 1 on it. To pay another way, or with a "
+        "question about what you owe, write to council@example.test.",
     },
     LetterKind.FINE_NOTICE: {
         **COMMON,
@@ -78,7 +87,14 @@ SAMPLES: dict[str, dict[str, str]] = {
         "charge_description": "Continuing fine due December 23, 2026",
         "observation": "The contravention was seen continuing on December 22, 2026 at "
         "11:40 p.m. by the caretaker.",
+        "charge_basis": "While the contravention continues, council may impose this fine "
+        "again every 7 days without giving a new notice (Strata Property Act, section 135(3); "
+        "Strata Property Regulation, section 7.1(2)).",
         "balance": "$200.00",
+        "payment": "How to pay: make your cheque payable to “The Owners, Strata Plan BCS1234” "
+        "and mail or deliver it to c/o Manager, PO Box 1, Vancouver BC V6B 1A1, writing "
+        "reference VIO-20261125-001 and strata lot 1 on it. To pay another way, or with a "
+        "question about what you owe, write to council@example.test.",
     },
     LetterKind.COMPLAINANT_ACKNOWLEDGEMENT: {
         **{key: COMMON[key] for key in COMMON if key not in ("bylaw_text", "description")},
@@ -204,10 +220,65 @@ def notice_context(
         "continuing": continuing,
         "response_deadline": deadline_words,
         "response_window": f"{window} days after this notice is deemed received: "
-        f"{rule_pack.DEEMED_DAYS_BY_MAIL_OR_EMAIL} days after it is mailed or emailed",
+        f"{rule_pack.DEEMED_DAYS_AFTER_SENDING} days after it is mailed or emailed",
         "right_to_answer": RIGHT_TO_ANSWER,
         "no_answer": NO_ANSWER.format(deadline=deadline_words),
     }
+
+
+# --- money: the basis of a charge and how to pay it -----------------------------------------
+
+
+def continuing_basis(every_days: int | None) -> str:
+    """SPA s.135(3): once the notice and the chance to answer have been given, a continuing
+    contravention may be fined again without a new process; Reg 7.1(2) limits how often
+    (every 7 days; a short-term rental bylaw, daily). Empty for a fine that does not repeat."""
+    if not every_days:
+        return ""
+    return _(
+        "While the contravention continues, council may impose this fine again every %(days)d "
+        "days without giving a new notice (Strata Property Act, section 135(3); Strata Property "
+        "Regulation, section 7.1(2))."
+    ) % {"days": every_days}
+
+
+def remedy_cost_basis() -> str:
+    """SPA s.133(2): the cost of remedying a contravention is owed by whoever may be fined."""
+    return _(
+        "The strata corporation may require the reasonable cost of remedying a contravention to "
+        "be paid by the person who may be fined for it (Strata Property Act, section 133(2))."
+    )
+
+
+def payment_instructions(case: Violation) -> str:
+    """How and where to pay what a decision or a charge says is owed: a cheque to the strata
+    corporation under its legal name ("The Owners, Strata Plan <number>"), mailed or
+    delivered to the strata's postal address for replies, quoting the case and strata lot;
+    the strata's reply email for any other way to pay; and, where the strata set one
+    (``fine_payable_within_days``, from its bylaws), by when. Without it no due date is
+    stated: the Act sets none (docs/letters.md)."""
+    strata = case.strata
+    lines = (strata.postal_address or strata.address).splitlines()
+    where = ", ".join(line.strip() for line in lines if line.strip())
+    lot = case.unit.strata_lot_number
+    text = _("How to pay: make your cheque payable to “The Owners, Strata Plan %(plan)s”") % {
+        "plan": strata.plan_number
+    }
+    if where:
+        text += _(" and mail or deliver it to %(where)s") % {"where": where}
+    text += _(", writing reference %(reference)s and %(lot)s on it.") % {
+        "reference": case.reference,
+        "lot": _("strata lot %(n)s") % {"n": lot} if lot else str(case.unit),
+    }
+    if strata.fine_payable_within_days:
+        text += " " + _(
+            "The amount is payable within %(days)d days of the date of this letter."
+        ) % {"days": strata.fine_payable_within_days}
+    if strata.reply_email:
+        text += _(
+            " To pay another way, or with a question about what you owe, write to %(email)s."
+        ) % {"email": strata.reply_email}
+    return text
 
 
 # The words of SPA s.135(1) a notice must carry, whatever a strata's template says around them.

@@ -16,12 +16,21 @@ from accounts.models import (
 )
 from accounts.strata_time import end_of_day
 from properties.models import Occupancy
-from violations.models import REG_7_1_MAX_SHORT_TERM_RENTAL_FINE, Bylaw, PartyRole, ServiceMethod
+from violations.models import (
+    PAPER_METHODS,
+    REG_7_1_MAX_SHORT_TERM_RENTAL_FINE,
+    Bylaw,
+    PartyRole,
+    ServiceMethod,
+)
 
 NAME = "British Columbia (Strata Property Act)"
 
-# SPA s.61(3): a notice mailed or emailed is deemed given 4 days after it is sent.
-DEEMED_DAYS_BY_MAIL_OR_EMAIL = 4
+# SPA s.61(3): a notice given under s.61(1)(a)(ii) or (b)(ii) to (vii) — mailed, left with an
+# adult occupant, put under the door, put through the mail slot or in the mailbox, faxed or
+# emailed — is conclusively deemed given 4 days after it is left, mailed, put, faxed or sent
+# (Interpretation Act s.25(5): the first day excluded, the last included).
+DEEMED_DAYS_AFTER_SENDING = 4
 
 # SPA s.135(1): what a notice must say before a fine can follow. The send service refuses a
 # notice letter whose context leaves any of these empty (letters.notice_missing_elements).
@@ -45,10 +54,36 @@ NOTICE_ELEMENTS = {
 
 
 def deemed_given_on(method: str, sent_on: dt.date) -> dt.date:
-    """SPA s.61: by hand the same day; by mail or email 4 days after sending."""
-    if method == ServiceMethod.HAND:
+    """The day a letter served by ``method`` on ``sent_on`` is given (SPA s.61).
+
+    Leaving it with the person (s.61(1)(a)(i), (b)(i)) is not among the methods s.61(3)
+    defers: it is given that day. Every other method of s.61(1) — left with an adult occupant,
+    under the door, through the mail slot or in the mailbox, mailed, emailed — is
+    conclusively deemed given 4 days later (s.61(3)).
+    """
+    if method == ServiceMethod.HAND_PERSON:
         return sent_on
-    return sent_on + dt.timedelta(days=DEEMED_DAYS_BY_MAIL_OR_EMAIL)
+    if method in ServiceMethod.values:
+        return sent_on + dt.timedelta(days=DEEMED_DAYS_AFTER_SENDING)
+    raise ValueError(f"Not a method of service: {method!r}")
+
+
+# SPA s.61(1)(b)(ii), (iii), (v): ways of leaving a notice at the person's own strata lot.
+AT_THE_STRATA_LOT = (
+    ServiceMethod.ADULT_OCCUPANT,
+    ServiceMethod.UNDER_DOOR,
+    ServiceMethod.MAIL_SLOT,
+)
+
+
+def paper_methods_allowed(*, gave_postal_address: bool) -> tuple[str, ...]:
+    """SPA s.61(1): someone who gave an address for notices outside the strata plan is served
+    by leaving the notice with them or mailing it there (s.61(1)(a)); anyone else also at
+    their strata lot — with an adult occupant, under the door, through the mail slot or in
+    the mailbox (s.61(1)(b))."""
+    if gave_postal_address:
+        return (ServiceMethod.HAND_PERSON, ServiceMethod.MAIL)
+    return PAPER_METHODS
 
 
 def response_deadline(strata, latest_deemed: dt.date) -> dt.datetime:
@@ -62,7 +97,7 @@ def hearing_hold_by(strata, requested_on: dt.date) -> dt.date:
 
 
 def decision_due(strata, held_on: dt.date) -> dt.date:
-    """SPA s.34.1(2): the decision is given within the strata's days after the hearing."""
+    """SPA s.34.1(3): the decision is given within the strata's days after the hearing."""
     return held_on + dt.timedelta(days=strata.decision_deadline_days)
 
 
@@ -89,13 +124,13 @@ def fine_limit(bylaw: Bylaw, strata) -> FineLimit:
 
     A bylaw without its own amount takes the strata's maximum for bylaws or rules; every
     amount is held to Reg 7.1 ($200 a bylaw, $50 a rule). Only a short-term rental bylaw that
-    sets its own amount may go higher (up to $1,000, Reg 7.1(2)), and only one that sets its
-    own interval may repeat more often than the strata's interval (daily at most).
+    sets its own amount may go higher (up to $1,000, Reg 7.1(1)), and only one that sets its
+    own interval may repeat more often than the strata's interval (daily at most, Reg 7.1(2)).
     """
     if bylaw.is_short_term_rental and bylaw.fine_amount is not None:
         legal = (
             Decimal(REG_7_1_MAX_SHORT_TERM_RENTAL_FINE),
-            "Reg 7.1(2) caps a short-term rental fine at $1,000",
+            "Reg 7.1(1) caps a short-term rental fine at $1,000",
         )
         strata_cap = None
     elif bylaw.kind == Bylaw.Kind.RULE:
@@ -143,7 +178,7 @@ def limits_snapshot(strata, bylaws) -> dict:
 
 
 def parties_to_serve(*, respondent_role: str, respondent, occupancies) -> list[tuple]:
-    """SPA s.135(1)(e): who is served particulars, as ``(person, role)``.
+    """SPA s.135(1)(e) and (f): who is served particulars, as ``(person, role)``.
 
     A tenant respondent: the tenant, the tenant's landlord and the owner(s). Owners as
     respondents: the owner(s). Occupants and agents are never served particulars that are not

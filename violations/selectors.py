@@ -33,6 +33,7 @@ from violations.models import (
     CaseParty,
     FineProposal,
     Hearing,
+    HearingOutcome,
     Letter,
     LetterKind,
     LetterTemplate,
@@ -170,6 +171,15 @@ def decision_ready_q(now: dt.datetime) -> Q:
     )
 
 
+def answered_q() -> Q:
+    """On Violation: a party answered the notice, in writing (a ``Response``) or in person at
+    a hearing held. A respondent who did not attend, or asked for a hearing and withdrew it,
+    has not answered."""
+    return Q(Exists(Response.objects.filter(case=OuterRef("pk")))) | Q(
+        Exists(Hearing.objects.filter(case=OuterRef("pk"), outcome=HearingOutcome.HELD))
+    )
+
+
 def _council_strata_ids(user) -> set[int] | None:
     """Stratas where the user records decisions or approves notices (None: every strata)."""
     decisions = strata_ids_with(user, Right.RECORD_DECISIONS)
@@ -205,8 +215,9 @@ def hearings_due_for(
     user, *, strata_ids: set[int] | None = None, limit: int | None = None
 ) -> list[Hearing]:
     """Hearings requested and not yet held (nor recorded as no-show, withdrawn or postponed),
-    soonest hold-by date first, each with ``days_left`` (negative when overdue), counted in
-    its strata's time. One query."""
+    soonest hold-by date first, each with ``days_left`` (negative when overdue) and
+    ``date_passed`` (scheduled for a day before today, and still no outcome recorded), counted
+    in its strata's time. One query."""
     cases = cases_visible_to_staff(user)
     if strata_ids is not None:
         cases = cases.filter(strata_id__in=strata_ids)
@@ -222,6 +233,11 @@ def hearings_due_for(
         if strata.pk not in today:
             today[strata.pk] = strata_today(strata)
         hearing.days_left = (hearing.hold_by - today[strata.pk]).days
+        hearing.date_passed = (
+            hearing.scheduled_for is not None
+            and timezone.localtime(hearing.scheduled_for, strata_zone(strata)).date()
+            < today[strata.pk]
+        )
     return hearings
 
 
@@ -234,7 +250,8 @@ def cases_awaiting_council_for(
 
     - ``approvals``: notices waiting for council's approval, each with ``approvals_given``
       and ``approvals_required`` (only stratas that require approvals);
-    - ``ready``: cases council may decide now (``decision_ready_q``);
+    - ``ready``: cases council may decide now (``decision_ready_q``), each with ``answered``
+      (a party's written response is on file, or a hearing was held);
     - ``waiting``: notices served whose response deadline has not passed (each case has
       ``deadline_on``, the deadline's date in its strata's time);
     - ``unserved``: notices out but not yet served on every required party (no decision yet);
@@ -276,6 +293,7 @@ def cases_awaiting_council_for(
             draft_id=Subquery(draft),
             approvals_given=Coalesce(Subquery(approvals), 0),
             ready=ExpressionWrapper(decision_ready_q(now), output_field=BooleanField()),
+            answered=ExpressionWrapper(answered_q(), output_field=BooleanField()),
         )
         .order_by("strata__name", "strata_id", "response_deadline", "created_at", "id")
     )

@@ -1,18 +1,19 @@
 """Serving letters on people, and the response deadline that service sets (SPA s.61).
 
 Each recipient gets a ``Service``: an email through the outbox to the address they gave for
-notices (deemed given 4 days later), or a pending paper service in the print queue, deemed
-given when the mailing or hand delivery is recorded. The deadline follows the latest.
+notices, served once the mail server accepts it (``violation_services_check`` reads the outbox)
+and deemed given 4 days after that; or a pending paper service in the print queue, to the
+recipient's own address, deemed given when its delivery is recorded. The deadline follows the
+latest.
 """
 
 import datetime as dt
 
-from django.utils import timezone
-
 from accounts.strata_time import strata_today
 from communications.models import EmailKind, OutboundEmail
 from communications.services import queue_email
-from properties.models import Person, Unit
+from properties.models import Occupancy, Person, Unit
+from properties.selectors import current_occupancies
 from violations import letters, rule_pack
 from violations.models import (
     CaseParty,
@@ -98,9 +99,10 @@ def letter_serve_one(
     kind=EmailKind.NOTICE,
     version: int = 1,
 ) -> Service:
-    """One service of ``letter`` on ``person``: emailed now through the outbox (deemed given
-    4 days later), or a pending paper service in the print queue. A re-serve by email is a
-    new ``version`` of the key (DESIGN §7), never a silent no-op."""
+    """One service of ``letter`` on ``person``: an email queued through the outbox (served
+    only when the mail server accepts it), or a pending paper service at the person's own
+    address. A re-serve by email is a new ``version`` of the key (DESIGN §7), never a silent
+    no-op."""
     case = letter.case
     service = Service(letter=letter, party=party, person=person, method=method, recorded_by=actor)
     if method == ServiceMethod.EMAIL:
@@ -117,18 +119,46 @@ def letter_serve_one(
             about=case.uuid,
         )
         if service.outbound_email.status == OutboundEmail.Status.SUPPRESSED:
-            # Only non-legal letters (an acknowledgement) can be suppressed: print it instead.
+            # Only non-legal letters (an acknowledgement) can be suppressed: paper, at once.
             service.method = ServiceMethod.MAIL
-            service.address = postal_address(person, case.unit)
+            service.address = mailing_address(person)
         else:
-            service.status = ServiceStatus.SENT
-            service.sent_at = timezone.now()
-            service.deemed_given_on = rule_pack.deemed_given_on(method, strata_today(case.strata))
+            # Not given yet: violation_services_check marks it sent when the outbox row is.
+            service.status = ServiceStatus.QUEUED
     else:
-        service.address = postal_address(person, case.unit)
+        service.address = mailing_address(person)
     service.save()
     return service
 
 
-def postal_address(person: Person, unit: Unit) -> str:
-    return person.postal_address or f"{unit}, {unit.strata.address}"
+# Where someone lives, by the register: a tenant or occupant does; an owner may (the register
+# says nothing more); an agent does not.
+HOME_ROLES = (Occupancy.Role.TENANT, Occupancy.Role.OCCUPANT, Occupancy.Role.OWNER)
+
+
+def home_unit(person: Person) -> Unit | None:
+    """The unit ``person`` occupies now (a tenancy or occupancy before an ownership, the
+    latest first), or None."""
+    occupancies = (
+        current_occupancies()
+        .filter(person=person, role__in=HOME_ROLES, unit__archived_at__isnull=True)
+        .select_related("unit__strata")
+    )
+    ranked = sorted(
+        occupancies, key=lambda o: (HOME_ROLES.index(o.role), -o.starts_on.toordinal(), o.pk)
+    )
+    return ranked[0].unit if ranked else None
+
+
+def unit_address(unit: Unit) -> str:
+    return f"{unit}, {unit.strata.address}"
+
+
+def mailing_address(person: Person) -> str:
+    """Where a letter to ``person`` is mailed (SPA s.61(1)): the postal address they gave, else
+    the unit they occupy. Empty when they have neither — "address needed": never the unit of
+    the case the letter is about, which may be someone else's door."""
+    if person.postal_address.strip():
+        return person.postal_address
+    home = home_unit(person)
+    return unit_address(home) if home is not None else ""

@@ -11,8 +11,9 @@ from violations.services import violation_services_check
 
 @shared_task(ignore_result=True)
 def check_notice_services_task() -> int:
-    """Every few minutes: legal emails the outbox failed to deliver, or that bounced, become
-    paper-service tasks in the print queue (SPA s.61 service must still happen)."""
+    """Every few minutes: emailed letters the mail server accepted are served (deemed given
+    4 days after that day, SPA s.61(3)); those the outbox failed to deliver, or that bounced,
+    become paper-service tasks in the print queue (SPA s.61 service must still happen)."""
     return violation_services_check()
 
 

@@ -154,7 +154,8 @@ TRANSITIONS: dict[str, Transition] = {
             Status.values,
             [],
             Right.REVIEW_CASES,
-            "a pending paper service of any letter, mailed or handed on a date not in the future",
+            "a pending paper service of any letter, handed over, left at the strata lot or "
+            "mailed (SPA s.61(1)) on a date not in the future; a mailing needs an address",
             "none; a notice's deadline follows the latest deemed date",
         ),
         _t(
@@ -163,7 +164,7 @@ TRANSITIONS: dict[str, Transition] = {
             SERVED_STATUSES,
             [],
             Right.REVIEW_CASES,
-            "a party of the case; a new service by mail, hand or email",
+            "a party of the case; a new service by email or on paper",
             "the same letter again, under a new key",
         ),
         _t(

@@ -138,7 +138,7 @@ CEILINGS = {
     "decision_deadline_days": (
         7,
         8,
-        "SPA s.34.1(2) requires the decision within 7 days of the hearing.",
+        "SPA s.34.1(3) requires the decision within 7 days of the hearing.",
     ),
     "continuing_interval_days": (
         7,

@@ -1,7 +1,9 @@
 """Drive a case through the enforcement services to a status, and count what a call changed.
 
 Tests put a case into a valid source status with ``Driver.to(case, status)`` (only services,
-never a direct status write), then call the transition under test. ``counts()`` snapshots
+never a direct status write), then call the transition under test. The driver also does what
+the outbox worker and the five-minute check would do after each step (``deliver_emails``): an
+emailed letter is served only once the mail server accepted it. ``counts()`` snapshots
 every table a transition may write, so a refusal can assert that nothing changed.
 """
 
@@ -13,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import AuditLog, User
 from accounts.strata_time import strata_today
+from communications import sending
 from communications.models import OutboundEmail
 from violations import services
 from violations.models import (
@@ -68,6 +71,14 @@ def delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     return {name: after[name] - before[name] for name in COUNTED if after[name] != before[name]}
 
 
+def deliver_emails() -> None:
+    """Send every queued email (to the test mailbox), as the outbox worker would once the
+    transaction commits, and settle the services waiting on them, as the five-minute check
+    would (``violation_services_check``)."""
+    sending.send_batch(sending.claim(limit=1000))
+    services.violation_services_check()
+
+
 def respondent_party(case: Violation) -> CaseParty:
     return case.parties.get(role=PartyRole.RESPONDENT, required=True)
 
@@ -98,10 +109,12 @@ def decision_kwargs(case: Violation, council: list[User], **extra) -> dict:
 @dataclass
 class Driver:
     """Moves a case through the services as ``actor`` (a manager), approving with
-    ``council`` when the strata requires approvals and deciding with them as present."""
+    ``council`` when the strata requires approvals and deciding with them as present. With
+    ``deliver`` (the default), emails are sent and their services settled after each step."""
 
     actor: User
     council: list[User] = field(default_factory=list)
+    deliver: bool = True
 
     def to(
         self, case: Violation, status: str, *, respondent_role="owners", respondent=None
@@ -127,6 +140,7 @@ class Driver:
                 for member in self.council[: case.strata.notice_approvals_required]:
                     services.violation_approve_notice(case=case, actor=member)
                 services.violation_send_notice(case=case, actor=a)
+                self._deliver()
             case "responded":
                 self.to(case, "notice_sent", **notice)
                 services.violation_record_response(
@@ -154,6 +168,7 @@ class Driver:
                     scheduled_for=timezone.now() + dt.timedelta(days=7),
                     location="Amenity room",
                 )
+                self._deliver()
             case "awaiting_decision":
                 self.to(case, "hearing_scheduled", **notice)
                 services.violation_record_hearing_outcome(
@@ -180,9 +195,14 @@ class Driver:
                 )
             case _:
                 raise AssertionError(f"no drive to {status}")
+        self._deliver()
         case.refresh_from_db()
         assert case.status == status
         return case
+
+    def _deliver(self) -> None:
+        if self.deliver:
+            deliver_emails()
 
 
 def written_request() -> SimpleUploadedFile:

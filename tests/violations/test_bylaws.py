@@ -149,7 +149,7 @@ def test_changed_text_cannot_take_effect_before_the_newest_revision(strata, mana
         (
             {"is_short_term_rental": True, "fine_amount": Decimal("1000.01")},
             "fine_amount",
-            "A short-term rental bylaw may fine at most $1,000 (Reg 7.1(2)).",
+            "A short-term rental bylaw may fine at most $1,000 (Reg 7.1(1)).",
         ),
         (
             {"kind": Bylaw.Kind.RULE, "is_short_term_rental": True},
@@ -159,7 +159,7 @@ def test_changed_text_cannot_take_effect_before_the_newest_revision(strata, mana
         (
             {"continuing_interval_days": 6},
             "continuing_interval_days",
-            "A continuing contravention may be fined at most every 7 days (SPA s.135(3)); only "
+            "A continuing contravention may be fined at most every 7 days (Reg 7.1(2)); only "
             "a short-term rental bylaw may repeat daily.",
         ),
         (

@@ -18,6 +18,7 @@ from PIL import Image
 from accounts.strata_time import strata_today, strata_zone
 from communications.models import OutboundEmail
 from tests.properties.factories import OccupancyFactory, UnitFactory
+from tests.violations.drive import deliver_emails
 from tests.violations.factories import BylawFactory, ViolationFactory
 from violations import services
 from violations.models import (
@@ -85,10 +86,13 @@ def other_case(other_unit):
 
 
 def prepare_and_send(case, manager, tenant) -> Letter:
+    """The notice to Terry (on paper) and Olive (by email, accepted by the mail server)."""
     services.violation_prepare_notice(
         case=case, actor=manager, respondent_role="tenant", respondent=tenant
     )
-    return services.violation_send_notice(case=case, actor=manager)
+    letter = services.violation_send_notice(case=case, actor=manager)
+    deliver_emails()
+    return letter
 
 
 # --- the list -----------------------------------------------------------------------------
@@ -179,6 +183,7 @@ def test_unserved_filter_lists_notices_not_yet_served_on_every_party(
     served = ViolationFactory(unit=case.unit, reference="VIO-20261101-002")
     services.violation_prepare_notice(case=served, actor=manager, respondent_role="owners")
     services.violation_send_notice(case=served, actor=manager)  # the owner only, by email
+    deliver_emails()
     pending = ViolationFactory(unit=case.unit, reference="VIO-20261101-003")
     services.violation_prepare_notice(
         case=pending, actor=manager, respondent_role="tenant", respondent=tenant
@@ -188,7 +193,7 @@ def test_unserved_filter_lists_notices_not_yet_served_on_every_party(
 
     for service in Service.objects.filter(letter__case=case, status=ServiceStatus.PENDING):
         services.violation_record_service(
-            service=service, actor=manager, method="hand", on_date=strata_today(strata)
+            service=service, actor=manager, method="hand_person", on_date=strata_today(strata)
         )
     assert listed(client, manager, unserved="yes") == []
 
@@ -329,6 +334,7 @@ def test_prepare_send_and_record_service_through_the_admin(
     messages = [str(m) for m in client.get(case_url(case)).context["messages"]]
     assert messages == ["Send the notice: done. VIO-20261101-001 is now “Notice sent”."]
     assert OutboundEmail.objects.filter(about=case.uuid).count() == 1
+    deliver_emails()  # the outbox worker: Olive is served by email today
 
     pending = Service.objects.get(letter__case=case, status=ServiceStatus.PENDING)
     today = strata_today(strata)
@@ -470,6 +476,7 @@ def test_record_decision_through_the_admin(
 ):
     services.violation_prepare_notice(case=case, actor=manager, respondent_role="owners")
     services.violation_send_notice(case=case, actor=manager)
+    deliver_emails()
     case.refresh_from_db()
 
     with time_machine.travel(case.response_deadline + dt.timedelta(minutes=1)):

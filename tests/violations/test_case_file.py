@@ -20,7 +20,14 @@ from accounts.models import AuditLog
 from accounts.strata_time import strata_today, strata_zone
 from communications.models import OutboundEmail
 from tests.properties.factories import PersonFactory
-from tests.violations.drive import FAST_HASHERS, T0, Driver, counts, decision_kwargs
+from tests.violations.drive import (
+    FAST_HASHERS,
+    T0,
+    Driver,
+    counts,
+    decision_kwargs,
+    deliver_emails,
+)
 from violations import services
 from violations.case_file import case_file_export
 from violations.case_file_contents import REDACTED
@@ -88,6 +95,7 @@ def decided(case, strata, manager, council_member, noise_bylaw, owner_for_notice
             scheduled_for=T0 + dt.timedelta(days=20),
             location="Amenity room",
         )
+        deliver_emails()  # the hearing notice reaches Olive's mail server
     with time_machine.travel(T0 + dt.timedelta(days=21), tick=False):
         services.violation_record_hearing_outcome(
             case=case, actor=manager, outcome=HearingOutcome.HELD, minutes=MINUTES
@@ -103,6 +111,7 @@ def decided(case, strata, manager, council_member, noise_bylaw, owner_for_notice
                 fine_bylaw=noise_bylaw,
             ),
         )
+        deliver_emails()  # the decision and the fine notice reach Olive's mail server
         Payment.objects.create(
             charge=case.charges.get(),
             amount=Decimal("20.00"),

@@ -116,7 +116,8 @@ def test_a_decision_with_a_fine_charges_it_and_serves_its_fine_notice(w):
     assert "a fine of <strong>$50.00</strong> was charged on November 25, 2026" in letter.html
     assert "against Olive Owner and strata lot 1" in letter.html
     service = letter.services.get()
-    assert (service.person, service.method, service.status) == (w.owner, "email", "sent")
+    # Served when the mail server accepts it (violation_services_check).
+    assert (service.person, service.method, service.status) == (w.owner, "email", "queued")
     assert service.outbound_email.dedup_key == (
         f"violation:{w.case.uuid}:fine_notice:{charge.uuid}:{w.owner.uuid}:v1"
     )
@@ -173,7 +174,7 @@ def test_a_remedy_cost_is_charged_to_the_respondent_with_its_own_notice(w):
     )
     assert "Notice of a remedy cost" in charge.letter.html
     assert "a remedy cost of <strong>$125.50</strong>" in charge.letter.html
-    assert charge.letter.services.get().status == ServiceStatus.SENT
+    assert charge.letter.services.get().status == ServiceStatus.QUEUED
     event = ViolationEvent.objects.latest("id")
     assert (event.kind, event.actor, event.text, event.data["amount"]) == (
         "remedy_cost_charged",
@@ -273,7 +274,7 @@ def test_the_fine_notice_is_emailed_to_a_party_with_an_address_and_printed_for_o
     services.violation_record_service(
         service=Service.objects.get(person=tenant),
         actor=w.manager,
-        method=ServiceMethod.HAND,
+        method=ServiceMethod.HAND_PERSON,
         on_date=dt.date(2026, 11, 25),
     )
     services.violation_record_response(
@@ -297,7 +298,7 @@ def test_the_fine_notice_is_emailed_to_a_party_with_an_address_and_printed_for_o
     services_ = {
         s.person: (s.method, s.status) for s in charge.letter.services.select_related("person")
     }
-    assert services_ == {w.owner: ("email", "sent"), tenant: ("mail", "pending")}
+    assert services_ == {w.owner: ("email", "queued"), tenant: ("mail", "pending")}
     assert (
         OutboundEmail.objects.filter(dedup_key__contains=f"fine_notice:{charge.uuid}").count() == 1
     )

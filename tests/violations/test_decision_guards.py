@@ -88,7 +88,20 @@ def test_refused_before_service_on_a_party_still_in_the_print_queue(w):
         assert_refused(
             w,
             "The notice has not been served on Terry Tenant. A decision needs service on every "
-            "required party: record the mailing or hand delivery, or re-serve.",
+            "required party: record how each paper copy was served, or re-serve (an emailed "
+            "notice counts once the mail server accepts it).",
+        )
+
+
+def test_refused_while_an_emailed_notice_waits_for_the_mail_server(w):
+    Driver(actor=w.manager, council=w.driver.council, deliver=False).to(w.case, "notice_sent")
+    assert Service.objects.get(person=w.owner).status == ServiceStatus.QUEUED
+    with time_machine.travel(T0 + dt.timedelta(days=60), tick=False):
+        assert_refused(
+            w,
+            "The notice has not been served on Olive Owner. A decision needs service on every "
+            "required party: record how each paper copy was served, or re-serve (an emailed "
+            "notice counts once the mail server accepts it).",
         )
 
 
@@ -236,7 +249,7 @@ def test_a_continuing_fine_more_often_than_every_seven_days_is_refused(w):
             {
                 "continuing_every_days": [
                     "A continuing fine repeats at most every 7 days for Bylaw 3.1 Nuisance and "
-                    "noise (SPA s.135(3))."
+                    "noise (Reg 7.1(2))."
                 ]
             },
             outcome="upheld_continuing",
@@ -373,7 +386,8 @@ def test_the_decision_letter_is_emailed_once_to_each_emailable_party_and_printed
     services_ = {s.person: s for s in letter.services.all()}
     assert set(services_) == {w.owner, w.tenant}
     olive, terry = services_[w.owner], services_[w.tenant]
-    assert (olive.method, olive.status, olive.outbound_email) == ("email", "sent", emails.get())
+    # Olive's copy is served once the mail server accepts it.
+    assert (olive.method, olive.status, olive.outbound_email) == ("email", "queued", emails.get())
     assert (terry.method, terry.status, terry.deemed_given_on, terry.outbound_email) == (
         "mail",
         "pending",

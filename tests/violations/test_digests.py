@@ -15,18 +15,23 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import StrataMembership
+from accounts.strata_time import strata_zone
 from communications.models import OutboundEmail
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.violations.drive import T0
+from tests.violations.factories import ViolationFactory
 from tests.violations.test_work_queues import (
+    future,
     hearing_case,
+    new_reference,
+    new_unit,
     past,
     pending_case,
     row_case,
 )
 from violations.digest_selectors import digest_items_for
 from violations.digests import digests_send
-from violations.models import Decision, FineProposal, Hearing, Status
+from violations.models import Decision, FineProposal, Hearing, Response, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -53,14 +58,14 @@ def both_council(strata, other_strata, council_member):
 
 @pytest.fixture
 def work(strata, other_strata):
-    """Harbour View: a notice awaiting approval, a case ready for a decision, a notice not
+    """Harbour View: a notice awaiting approval, a response awaiting a decision, a notice not
     yet served (its letter in the print queue) and a hearing due in 28 days. Cedar Grove: a
-    case ready for a decision and a continuing fine to confirm."""
+    case ready for a decision with no response, and a continuing fine to confirm."""
     strata.notice_approvals_required = 1
     strata.save(update_fields=["notice_approvals_required"])
     own = {
         "approval": pending_case(strata),
-        "ready": row_case(strata, status=Status.RESPONDED, deadline=past(1)),
+        "ready": _responded(strata, past(1)),
         "unserved": row_case(strata, served=False),
         "hearing": hearing_case(strata, requested_on=TODAY)[1],
     }
@@ -152,12 +157,14 @@ def test_digest_items_are_the_work_queues_of_each_strata(work, strata, other_str
     assert [s["strata"] for s in sections] == [other_strata, strata]  # by name
     cedar, harbour = sections
     assert references([harbour], "approvals") == [own["approval"].reference]
-    assert references([harbour], "ready") == [own["ready"].reference]
+    assert references([harbour], "responses") == [own["ready"].reference]
+    assert references([harbour], "unanswered") == []
     assert references([harbour], "unserved") == [own["unserved"].reference]
     assert harbour["to_print"] == 1
     assert [h.pk for h in harbour["hearings"]] == [own["hearing"].pk]
     assert harbour["hearings"][0].days_left == 28
-    assert references([cedar], "ready") == [other["ready"].reference]
+    assert references([cedar], "unanswered") == [other["ready"].reference]
+    assert references([cedar], "responses") == []
     assert [p.pk for p in cedar["fines"]] == [other["fine"].pk]
     assert (cedar["approvals"], cedar["unserved"], cedar["to_print"]) == ([], [], 0)
 
@@ -212,13 +219,13 @@ def test_a_membership_ending_today_still_gets_todays_digest_but_not_tomorrows(wo
 def test_recused_member_gets_no_item_of_the_case_they_are_recused_from(
     strata, unit, recused_council_member
 ):
-    theirs = row_case(strata, status=Status.RESPONDED, deadline=past(1), unit=unit)
-    elsewhere = row_case(strata, status=Status.RESPONDED, deadline=past(1))
+    theirs = _respond(row_case(strata, status=Status.RESPONDED, deadline=past(1), unit=unit))
+    elsewhere = _responded(strata, past(1))
 
     sections = digest_items_for(recused_council_member, today=TODAY)
 
-    assert references(sections, "ready") == [elsewhere.reference]
-    assert theirs.reference not in references(sections, "ready")
+    assert references(sections, "responses") == [elsewhere.reference]
+    assert theirs.reference not in references(sections, "responses")
 
 
 # --- time zones -----------------------------------------------------------------------------
@@ -259,8 +266,8 @@ def test_a_staff_member_in_another_time_zone_gets_their_local_date(manager, stra
 
 def test_overdue_hearings_and_decisions_head_the_digest(strata, manager, council_member):
     _case, late_hearing = hearing_case(strata, requested_on=TODAY - dt.timedelta(days=30))
-    late_decision = row_case(strata, status=Status.RESPONDED, deadline=past(8))
-    on_time = row_case(strata, status=Status.RESPONDED, deadline=past(7))
+    late_decision = _responded(strata, past(8))
+    on_time = _responded(strata, past(7))
     heard = row_case(strata, status=Status.AWAITING_DECISION, deadline=past(20))
     Hearing.objects.create(
         case=heard,
@@ -279,7 +286,7 @@ def test_overdue_hearings_and_decisions_head_the_digest(strata, manager, council
         assert section["hearings"] == []
         overdue = {case.reference: case.days_overdue for case in section["overdue_decisions"]}
         assert overdue == {late_decision.reference: 1, heard.reference: 1}
-        assert references([section], "ready") == [on_time.reference]
+        assert references([section], "responses") == [on_time.reference]
 
     digests_send()
     text = digests()[manager.email].body_text
@@ -336,3 +343,194 @@ def test_beat_runs_the_digests_and_reminders_every_hour():
         assert schedule["task"] == task
         assert schedule["schedule"].hour == set(range(24))
         assert task in app.tasks
+
+
+# --- every status: which sections a case is listed in ------------------------------------------
+
+
+def _respond(case, *, declines_hearing=False):
+    Response.objects.create(
+        case=case,
+        party=case.parties.get(),
+        received_at=past(2),
+        channel=Response.Channel.EMAIL,
+        text="It was not me.",
+        declines_hearing=declines_hearing,
+    )
+    return case
+
+
+def _status(strata, status):
+    return ViolationFactory(unit=new_unit(strata), reference=new_reference(), status=status)
+
+
+def _responded(strata, deadline):
+    return _respond(row_case(strata, status=Status.RESPONDED, deadline=deadline))
+
+
+def _scheduled(strata, when):
+    case, hearing = hearing_case(strata, requested_on=TODAY - dt.timedelta(days=5))
+    case.status = Status.HEARING_SCHEDULED
+    case.save(update_fields=["status"])
+    hearing.scheduled_for = when
+    hearing.location = "Amenity room"
+    hearing.save(update_fields=["scheduled_for", "location"])
+    return case
+
+
+def _heard(strata, outcome, *, days_ago=1, written=False):
+    case, hearing = hearing_case(strata, requested_on=TODAY - dt.timedelta(days=days_ago + 5))
+    case.status = Status.AWAITING_DECISION
+    case.save(update_fields=["status"])
+    hearing.scheduled_for = hearing.held_at = past(days_ago)
+    hearing.outcome = outcome
+    hearing.save(update_fields=["scheduled_for", "held_at", "outcome"])
+    return _respond(case) if written else case
+
+
+# A case in every status, as the workflow leaves it, and exactly the digest lists it is in for a
+# manager (``fines``: a continuing fine to confirm).
+CASES_BY_STATUS = {
+    "reported": (Status.REPORTED, lambda s: _status(s, Status.REPORTED), set()),
+    "warned": (Status.WARNED, lambda s: _status(s, Status.WARNED), set()),
+    "notice prepared": (Status.NOTICE_PENDING_APPROVAL, pending_case, {"approvals"}),
+    "notice not yet served": (
+        Status.NOTICE_SENT,
+        lambda s: row_case(s, served=False),
+        {"unserved"},
+    ),
+    "notice served, deadline ahead": (
+        Status.NOTICE_SENT,
+        lambda s: row_case(s, deadline=future()),
+        set(),
+    ),
+    "no response by the deadline": (
+        Status.NOTICE_SENT,
+        lambda s: row_case(s, deadline=past(1)),
+        {"unanswered"},
+    ),
+    "responded, deadline passed": (
+        Status.RESPONDED,
+        lambda s: _responded(s, past(1)),
+        {"responses"},
+    ),
+    "responded, deadline ahead": (Status.RESPONDED, lambda s: _responded(s, future()), set()),
+    "responded and declined a hearing": (
+        Status.RESPONDED,
+        lambda s: _respond(
+            row_case(s, status=Status.RESPONDED, deadline=future()), declines_hearing=True
+        ),
+        {"responses"},
+    ),
+    "hearing requested, hold-by ahead": (
+        Status.HEARING_REQUESTED,
+        lambda s: hearing_case(s, requested_on=TODAY)[0],
+        {"hearings"},
+    ),
+    "hearing requested, hold-by passed": (
+        Status.HEARING_REQUESTED,
+        lambda s: hearing_case(s, requested_on=TODAY - dt.timedelta(days=30))[0],
+        {"overdue_hearings"},
+    ),
+    "hearing scheduled, date ahead": (
+        Status.HEARING_SCHEDULED,
+        lambda s: _scheduled(s, future(2)),
+        {"hearings"},
+    ),
+    "hearing date passed, no outcome recorded": (
+        Status.HEARING_SCHEDULED,
+        lambda s: _scheduled(s, past(2)),
+        {"overdue_hearings"},
+    ),
+    "hearing held": (
+        Status.AWAITING_DECISION,
+        lambda s: _heard(s, Hearing.Outcome.HELD),
+        {"responses"},
+    ),
+    "hearing held, written response too": (
+        Status.AWAITING_DECISION,
+        lambda s: _heard(s, Hearing.Outcome.HELD, written=True),
+        {"responses"},
+    ),
+    "respondent did not attend, no written response": (
+        Status.AWAITING_DECISION,
+        lambda s: _heard(s, Hearing.Outcome.NO_SHOW),
+        {"unanswered"},
+    ),
+    "decision overdue after the hearing": (
+        Status.AWAITING_DECISION,
+        lambda s: _heard(s, Hearing.Outcome.HELD, days_ago=8),
+        {"overdue_decisions"},
+    ),
+    "upheld": (Status.DECIDED_UPHELD, lambda s: row_case(s, status=Status.DECIDED_UPHELD), set()),
+    "upheld, continuing fine to confirm": (
+        Status.DECIDED_UPHELD,
+        lambda s: fine_proposal(row_case(s, status=Status.DECIDED_UPHELD)).case,
+        {"fines"},
+    ),
+    "dismissed": (
+        Status.DECIDED_DISMISSED,
+        lambda s: row_case(s, status=Status.DECIDED_DISMISSED),
+        set(),
+    ),
+    "rejected": (Status.REJECTED, lambda s: _status(s, Status.REJECTED), set()),
+    "withdrawn": (Status.WITHDRAWN, lambda s: row_case(s, status=Status.WITHDRAWN), set()),
+    "closed": (Status.CLOSED, lambda s: row_case(s, status=Status.CLOSED), set()),
+}
+
+
+def lists_showing(sections, case) -> set[str]:
+    """The names of the digest lists that show ``case`` (itself, its hearing or its fine)."""
+    return {
+        key
+        for section in sections
+        for key, items in section.items()
+        if isinstance(items, list) and any(getattr(i, "case", i).pk == case.pk for i in items)
+    }
+
+
+def test_the_cases_cover_every_status():
+    assert {status for status, _build, _lists in CASES_BY_STATUS.values()} == set(Status)
+
+
+@pytest.mark.parametrize(
+    ("status", "build", "lists"), CASES_BY_STATUS.values(), ids=CASES_BY_STATUS.keys()
+)
+def test_a_case_in_each_status_is_listed_in_exactly_its_digest_sections(
+    strata, manager, status, build, lists
+):
+    strata.notice_approvals_required = 1
+    strata.save(update_fields=["notice_approvals_required"])
+    case = build(strata)
+    case.refresh_from_db()
+    assert case.status == status
+
+    sections = digest_items_for(manager, today=TODAY)
+
+    assert lists_showing(sections, case) == lists
+
+
+def test_the_email_separates_responses_from_silence_and_flags_a_hearing_without_outcome(
+    strata, manager
+):
+    answered = _responded(strata, past(1))
+    silent = row_case(strata, deadline=past(1))
+    unrecorded = _scheduled(strata, dt.datetime(2026, 11, 23, 19, 0, tzinfo=strata_zone(strata)))
+
+    digests_send()
+
+    text = digests()[manager.email].body_text
+    responses = text.index("Responses awaiting a decision")
+    no_response = text.index("No response by the deadline: ready for a decision")
+    assert text.index(answered.reference) > responses
+    assert no_response < text.index(silent.reference)
+    assert answered.reference not in text[no_response:]
+    assert silent.reference not in text[responses:no_response]
+    assert (
+        f"Hearing not held: {unrecorded.reference} ({unrecorded.unit}), scheduled for "
+        "2026-11-23 19:00, no outcome recorded"
+    ) in text
+    assert text.index("OVERDUE") < text.index(unrecorded.reference) < responses
+    html = digests()[manager.email].body_html
+    assert "scheduled for 2026-11-23 19:00, no outcome recorded" in html
+    assert "No response by the deadline: ready for a decision" in html

@@ -269,11 +269,11 @@ CAPS = {
         Decimal("50.00"),
         "A fine of $50.01 is over the cap of $50.00: Reg 7.1 caps a rule fine at $50.",
     ),
-    "Reg 7.1(2) for a short-term rental bylaw": (
+    "Reg 7.1(1) for a short-term rental bylaw": (
         _short_term_rental_case,
         None,
         Decimal("1000.00"),
-        "A fine of $1,000.01 is over the cap of $1,000.00: Reg 7.1(2) caps a short-term "
+        "A fine of $1,000.01 is over the cap of $1,000.00: Reg 7.1(1) caps a short-term "
         "rental fine at $1,000.",
     ),
     "what the notice contemplated": (
@@ -330,7 +330,7 @@ def test_a_short_term_rental_bylaw_with_its_own_fine_may_fine_up_to_1000_daily(s
     assert (limit.amount, limit.interval_days, limit.why) == (
         Decimal("1000"),
         1,
-        "Reg 7.1(2) caps a short-term rental fine at $1,000",
+        "Reg 7.1(1) caps a short-term rental fine at $1,000",
     )
 
 

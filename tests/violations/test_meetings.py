@@ -25,7 +25,14 @@ from accounts.strata_time import strata_today
 from communications.models import OutboundEmail
 from properties.models import Occupancy
 from tests.properties.factories import OccupancyFactory, PersonFactory, UnitFactory
-from tests.violations.drive import FAST_HASHERS, T0, counts, delta, respondent_party
+from tests.violations.drive import (
+    FAST_HASHERS,
+    T0,
+    counts,
+    deliver_emails,
+    delta,
+    respondent_party,
+)
 from tests.violations.factories import ViolationFactory
 from violations import letters, services
 from violations.meeting_selectors import meeting_agenda
@@ -88,6 +95,7 @@ def ready_case(strata, manager, *, n=None) -> Violation:
     case = ViolationFactory(unit=unit, reference=f"VIO-20261120-{n:03d}")
     services.violation_prepare_notice(case=case, actor=manager, respondent_role="owners")
     services.violation_send_notice(case=case, actor=manager)
+    deliver_emails()
     services.violation_record_response(
         case=case,
         actor=manager,
@@ -210,6 +218,7 @@ def test_a_recused_member_present_is_recorded_as_recused_on_their_case(
     theirs = ViolationFactory(unit=unit, reference="VIO-20261120-101")
     services.violation_prepare_notice(case=theirs, actor=manager, respondent_role="owners")
     services.violation_send_notice(case=theirs, actor=manager)
+    deliver_emails()
     services.violation_record_response(
         case=theirs,
         actor=manager,
@@ -246,6 +255,7 @@ def test_a_conflicted_member_not_marked_recused_refuses_the_meeting(
     theirs = ViolationFactory(unit=unit, reference="VIO-20261120-101")
     services.violation_prepare_notice(case=theirs, actor=manager, respondent_role="owners")
     services.violation_send_notice(case=theirs, actor=manager)
+    deliver_emails()
     services.violation_record_response(
         case=theirs,
         actor=manager,
@@ -421,6 +431,7 @@ def test_the_form_ticks_a_conflicted_member_as_recused(
     theirs = ViolationFactory(unit=unit, reference="VIO-20261120-101")
     services.violation_prepare_notice(case=theirs, actor=manager, respondent_role="owners")
     services.violation_send_notice(case=theirs, actor=manager)
+    deliver_emails()
     services.violation_record_response(
         case=theirs,
         actor=manager,
@@ -477,6 +488,7 @@ def test_a_recused_member_sees_the_case_marked_without_its_particulars(
     )
     services.violation_prepare_notice(case=theirs, actor=manager, respondent_role="owners")
     services.violation_send_notice(case=theirs, actor=manager)
+    deliver_emails()
     services.violation_record_response(
         case=theirs,
         actor=manager,

@@ -7,6 +7,7 @@ import types
 import pytest
 import time_machine
 
+from communications import sending
 from communications.models import OutboundEmail, TrackingEvent
 from properties.models import Occupancy
 from tests.accounts.factories import MembershipFactory, StrataFactory
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.django_db
 
 # End of day in Vancouver (PST, UTC-8) as stored.
 DEC_13_END = dt.datetime(2026, 12, 14, 7, 59, 59, 999999, tzinfo=dt.UTC)
+DEC_14_END = dt.datetime(2026, 12, 15, 7, 59, 59, 999999, tzinfo=dt.UTC)
 DEC_15_END = dt.datetime(2026, 12, 16, 7, 59, 59, 999999, tzinfo=dt.UTC)
 
 
@@ -113,10 +115,11 @@ def test_a_former_tenant_cannot_be_the_respondent(w):
 # --- how, and the deadline -----------------------------------------------------------------
 
 
-def test_email_service_is_deemed_given_four_days_after_sending(w):
-    w.driver.to(w.case, "notice_sent")
+def test_an_emailed_notice_is_served_when_the_mail_server_accepts_it(w, manager):
+    Driver(actor=manager, deliver=False).to(w.case, "notice_sent")
     service = w.case.letters.get(kind="notice").services.get()
     email = OutboundEmail.objects.get(kind="notice")
+    # Queued is not served: the deadline waits for the mail server.
     assert (
         service.method,
         service.status,
@@ -124,10 +127,30 @@ def test_email_service_is_deemed_given_four_days_after_sending(w):
         service.sent_at,
         service.deemed_given_on,
         service.outbound_email,
-    ) == ("email", "sent", "olive.notices@example.test", T0, dt.date(2026, 11, 29), email)
+    ) == ("email", "queued", "olive.notices@example.test", None, None, email)
     assert email.dedup_key == f"violation:{w.case.uuid}:notice:{w.owner.uuid}:v1"
     w.case.refresh_from_db()
-    assert w.case.response_deadline == DEC_13_END
+    assert w.case.response_deadline is None
+    assert services.violation_services_check() == 0
+
+    # The outbox worker gets it to the mail server the next morning.
+    accepted = T0 + dt.timedelta(days=1)
+    with time_machine.travel(accepted, tick=False):
+        sending.send_batch(sending.claim(limit=10))
+        assert services.violation_services_check() == 1
+
+    service.refresh_from_db()
+    w.case.refresh_from_db()
+    assert (service.status, service.sent_at, service.deemed_given_on) == (
+        "sent",
+        accepted,
+        dt.date(2026, 11, 30),
+    )
+    # November 26 + 4 days + 14 days = December 14, later than the stated December 13.
+    assert w.case.response_deadline == DEC_14_END
+    again = snapshot(w.case)
+    assert services.violation_services_check() == 0
+    assert snapshot(w.case) == again
 
 
 def test_a_party_without_email_waits_in_the_print_queue_and_holds_the_deadline(w):
@@ -161,12 +184,12 @@ def test_hand_service_is_deemed_given_the_same_day_and_the_stated_date_still_hol
     w.driver.to(w.case, "notice_sent")
     paper = w.case.letters.get(kind="notice").services.get()
     services.violation_record_service(
-        service=paper, actor=w.manager, method="hand", on_date=dt.date(2026, 11, 25)
+        service=paper, actor=w.manager, method="hand_person", on_date=dt.date(2026, 11, 25)
     )
     paper.refresh_from_db()
     w.case.refresh_from_db()
     assert (paper.method, paper.status, paper.deemed_given_on) == (
-        "hand",
+        "hand_person",
         "sent",
         dt.date(2026, 11, 25),
     )
@@ -189,24 +212,31 @@ def test_a_mailing_cannot_be_recorded_in_the_future(w):
 # --- failed and bounced email --------------------------------------------------------------
 
 
-def _fail(email):
+def _fail(w):
+    """The outbox gives up before any mail server accepted the email."""
+    Driver(actor=w.manager, deliver=False).to(w.case, "notice_sent")
+    email = OutboundEmail.objects.get(kind="notice")
     email.status = OutboundEmail.Status.FAILED
     email.save()
 
 
-def _bounce(email):
+def _bounce(w):
+    """The mail server accepted the email (the notice was served), then it bounced."""
+    w.driver.to(w.case, "notice_sent")
+    w.case.refresh_from_db()
+    assert w.case.response_deadline == DEC_13_END
     TrackingEvent.objects.create(
-        email=email, kind="bounce", provider_event_id="evt-1", occurred_at=T0
+        email=OutboundEmail.objects.get(kind="notice"),
+        kind="bounce",
+        provider_event_id="evt-1",
+        occurred_at=T0,
     )
 
 
 @pytest.mark.parametrize(("break_it", "status"), [(_fail, "failed"), (_bounce, "bounced")])
 def test_an_undelivered_notice_email_becomes_a_paper_service_task_once(w, break_it, status):
-    w.driver.to(w.case, "notice_sent")
+    break_it(w)
     emailed = w.case.letters.get(kind="notice").services.get()
-    w.case.refresh_from_db()
-    assert w.case.response_deadline == DEC_13_END
-    break_it(emailed.outbound_email)
     before = counts()
 
     assert services.violation_services_check() == 1
@@ -229,7 +259,7 @@ def test_an_undelivered_notice_email_becomes_a_paper_service_task_once(w, break_
         w.case,
         "service_failed",
         None,
-        "The email to olive.notices@example.test was not delivered; serve by mail.",
+        "The email to olive.notices@example.test was not delivered; serve it on paper.",
     )
     after = counts()
     assert {k: after[k] - before[k] for k in after if after[k] != before[k]} == {
@@ -244,8 +274,7 @@ def test_an_undelivered_notice_email_becomes_a_paper_service_task_once(w, break_
 
 
 def test_the_paper_task_sets_the_deadline_once_mailed(w):
-    w.driver.to(w.case, "notice_sent")
-    _fail(OutboundEmail.objects.get(kind="notice"))
+    _fail(w)
     services.violation_services_check()
     paper = w.case.letters.get(kind="notice").services.get(status="pending")
     with time_machine.travel(T0 + dt.timedelta(days=2), tick=False):
@@ -309,9 +338,8 @@ def test_reserving_on_someone_no_longer_to_be_served_is_refused(w):
 
 
 def test_reserving_by_email_is_a_new_version_of_the_key(w):
-    w.driver.to(w.case, "notice_sent")
+    _fail(w)
     party = w.case.parties.get(person=w.owner)
-    _fail(OutboundEmail.objects.get(kind="notice"))
     services.violation_services_check()
     service = services.violation_reserve(
         case=w.case, actor=w.manager, party=party, method=ServiceMethod.EMAIL

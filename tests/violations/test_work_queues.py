@@ -24,6 +24,7 @@ from accounts.models import StrataMembership
 from accounts.strata_time import end_of_day, strata_today, strata_zone
 from tests.accounts.factories import MembershipFactory
 from tests.properties.factories import PersonFactory, UnitFactory
+from tests.violations.drive import deliver_emails
 from tests.violations.factories import ViolationFactory
 from violations import rule_pack
 from violations import services as sv
@@ -179,7 +180,7 @@ def test_print_queue_lists_exactly_the_pending_mail_services_of_the_users_strata
     terry = letter.services.get(person=tenant)
     other = row_case(other_strata, served=False, person_name="Otto Outsider")
     hand = row_case(strata, served=False, person_name="Hanna Hand")
-    hand.letters.get().services.update(method=ServiceMethod.HAND)
+    hand.letters.get().services.update(method=ServiceMethod.HAND_PERSON)
     row_case(strata, served=True, person_name="Sam Sent")
 
     client.force_login(manager)
@@ -310,6 +311,7 @@ def test_record_as_mailed_serves_the_party_and_moves_the_deadline(
 ):
     with time_machine.travel(dt.datetime(2026, 11, 25, 18, 0, tzinfo=dt.UTC)):
         letter = notice_sent(case, manager, tenant)
+        deliver_emails()  # Olive's copy reaches the mail server
     terry = letter.services.get(person=tenant)
     case.refresh_from_db()
     assert case.response_deadline is None  # Terry is not served yet

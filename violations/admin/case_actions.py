@@ -188,8 +188,9 @@ class CaseActionsMixin:
                     "method": ServiceMethod.EMAIL.label
                     if party.person.email_for_notices
                     else ServiceMethod.MAIL.label,
+                    # Empty: "address needed" (the person has no postal address or unit).
                     "address": party.person.email_for_notices
-                    or serving.postal_address(party.person, case.unit),
+                    or serving.mailing_address(party.person),
                 }
                 for party in case.parties.filter(required=True).select_related("person")
             ]

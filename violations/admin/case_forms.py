@@ -188,17 +188,55 @@ class SendNoticeForm(ConfirmForm):
     )
 
 
+# SPA s.61(1), in the words staff read when recording a paper service.
+PAPER_METHOD_CHOICES = [
+    (
+        ServiceMethod.HAND_PERSON,
+        _("Handed to the person (SPA s.61(1)(a)(i), (b)(i)): given that day"),
+    ),
+    (
+        ServiceMethod.ADULT_OCCUPANT,
+        _("Left with an adult occupant of their strata lot (s.61(1)(b)(ii)): given 4 days later"),
+    ),
+    (
+        ServiceMethod.UNDER_DOOR,
+        _("Put under the door of their strata lot (s.61(1)(b)(iii)): given 4 days later"),
+    ),
+    (
+        ServiceMethod.MAIL_SLOT,
+        _("Put through their mail slot or in their mailbox (s.61(1)(b)(v)): given 4 days later"),
+    ),
+    (
+        ServiceMethod.MAIL,
+        _(
+            "Mailed to the address they gave, else their strata lot (s.61(1)(a)(ii), (b)(iv)): "
+            "given 4 days later"
+        ),
+    ),
+]
+
+
 class RecordServiceForm(CaseForm):
     service = forms.ModelChoiceField(label=_("Letter to serve"), queryset=Service.objects.none())
     method = forms.ChoiceField(
-        label=_("Served by"),
-        choices=[
-            (ServiceMethod.MAIL, _("Mail")),
-            (ServiceMethod.HAND, _("Handed to the person (SPA s.61(1)(a))")),
-        ],
-        widget=forms.RadioSelect,
+        label=_("Served by"), choices=PAPER_METHOD_CHOICES, widget=forms.RadioSelect
     )
-    on_date = forms.DateField(label=_("Mailed or handed over on"), widget=AdminDateWidget)
+    on_date = forms.DateField(label=_("Served on (handed, left or mailed)"), widget=AdminDateWidget)
+    delivered_by = forms.CharField(
+        label=_("Who served it"),
+        max_length=200,
+        required=False,
+        help_text=_("Blank: you."),
+    )
+    address = forms.CharField(
+        label=_("Mailed to"),
+        required=False,
+        widget=textarea(3),
+        help_text=_(
+            "Only for a letter marked “address needed”, or mailed elsewhere than the address "
+            "shown. Someone who gave an address for notices is mailed there (SPA s.61(1)(a))."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -213,7 +251,7 @@ class RecordServiceForm(CaseForm):
             % {
                 "letter": s.letter.get_kind_display(),
                 "person": s.person.full_name,
-                "address": s.address,
+                "address": s.address or _("(address needed)"),
             }
         )
         self.initial.setdefault("on_date", strata_today(self.case.strata))

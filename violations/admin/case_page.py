@@ -97,7 +97,7 @@ def buttons(case: Violation, user, url_for, names) -> list[Button]:
 def case_sections(case: Violation, user, *, transition_url, letter_url, names) -> dict:
     services = list(
         Service.objects.filter(letter__case=case)
-        .select_related("person", "letter")
+        .select_related("person", "letter", "recorded_by")
         .order_by("letter__created_at", "letter_id", "created_at", "id")
     )
     by_party: dict[int, list[Service]] = {}

@@ -9,7 +9,9 @@ deleted here; two actions do the work:
 - "Download PDFs (ZIP)": one ZIP with the stored PDF of each selected letter, one file per
   envelope, in the queue's order.
 - "Record as mailed": ``violation_record_service`` for each selected service, on the date
-  given (blank: today in the case's strata), reporting each refusal.
+  given (blank: today in the case's strata), reporting each refusal — among them a letter
+  shown as "address needed" (a recipient with no postal address and no unit), which is
+  recorded from the case page once someone gives the address.
 """
 
 import io
@@ -113,8 +115,11 @@ class PrintQueueAdmin(StrataScopedAdmin):
 
     @admin.display(description=gettext_lazy("mail to"))
     def mail_to(self, service):
+        if service.address_needed:
+            # No postal address and no unit on the register: never the case's unit.
+            return format_html("<strong>{}</strong>", _("address needed"))
         lines = [line for line in service.address.splitlines() if line.strip()]
-        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) or "—"
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 
     @admin.display(description=gettext_lazy("letter date"), ordering="letter__issued_at")
     def letter_date(self, service):

@@ -49,6 +49,7 @@ from violations.models.ledger import (
     Waiver,
 )
 from violations.models.letters import (
+    PAPER_METHODS,
     Letter,
     LetterKind,
     LetterTemplate,
@@ -61,6 +62,7 @@ from violations.models.letters import (
 __all__ = [
     "CENT",
     "HEARD_OUTCOMES",
+    "PAPER_METHODS",
     "REG_7_1_MAX_SHORT_TERM_RENTAL_FINE",
     "UPHELD_OUTCOMES",
     "Bylaw",

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
-# Reg 7.1(2): a short-term-rental bylaw may fine up to $1,000 and repeat every day.
+# Reg 7.1(1): a short-term-rental bylaw may fine up to $1,000; Reg 7.1(2): and repeat daily.
 REG_7_1_MAX_SHORT_TERM_RENTAL_FINE = 1000
 
 Money = {"max_digits": 10, "decimal_places": 2}

@@ -56,8 +56,9 @@ class HearingOutcome(models.TextChoices):
     POSTPONED = "postponed_by_request", _("Postponed at the respondent's written request")
 
 
-# After these council has heard the respondent (or they chose not to come) and may decide
-# (SPA s.34.1(2)); a withdrawn or postponed request leaves the ordinary deadline.
+# After these council has heard the respondent (or they chose not to come) and may decide, in
+# writing within one week (SPA s.34.1(3)); a withdrawn or postponed request leaves the
+# ordinary deadline.
 HEARD_OUTCOMES = (HearingOutcome.HELD, HearingOutcome.NO_SHOW)
 
 

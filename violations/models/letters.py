@@ -115,13 +115,30 @@ class NoticeApproval(models.Model):
 
 
 class ServiceMethod(models.TextChoices):
+    """How a letter was given (SPA s.61(1)); ``rule_pack.deemed_given_on`` says when each
+    counts as given (s.61(3))."""
+
     EMAIL = "email", _("Email")
+    HAND_PERSON = "hand_person", _("Handed to the person")
+    ADULT_OCCUPANT = "adult_occupant", _("Left with an adult occupant")
+    UNDER_DOOR = "under_door", _("Put under the door")
+    MAIL_SLOT = "mail_slot", _("Put through the mail slot or in the mailbox")
     MAIL = "mail", _("Mail")
-    HAND = "hand", _("By hand")
+
+
+# The ways to serve on paper, in the order staff are offered them.
+PAPER_METHODS = (
+    ServiceMethod.HAND_PERSON,
+    ServiceMethod.ADULT_OCCUPANT,
+    ServiceMethod.UNDER_DOOR,
+    ServiceMethod.MAIL_SLOT,
+    ServiceMethod.MAIL,
+)
 
 
 class ServiceStatus(models.TextChoices):
-    PENDING = "pending", _("To print and mail")
+    QUEUED = "queued", _("Email queued, not yet accepted by the mail server")
+    PENDING = "pending", _("To serve on paper")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     BOUNCED = "bounced", _("Bounced")
@@ -139,7 +156,7 @@ class Service(TimeStamped):
         CaseParty, on_delete=models.PROTECT, null=True, blank=True, related_name="services"
     )
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
     address = models.TextField(_("address used"), blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=ServiceStatus.choices, default=ServiceStatus.PENDING
@@ -153,8 +170,16 @@ class Service(TimeStamped):
         blank=True,
         related_name="+",
     )
+    # Who sent the letter or recorded its paper service, and when they recorded it.
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), null=True, blank=True)
+    delivered_by = models.CharField(
+        _("delivered by"),
+        max_length=200,
+        blank=True,
+        help_text=_("Who handed, left, put or mailed the letter."),
     )
 
     class Meta:
@@ -168,6 +193,11 @@ class Service(TimeStamped):
                 condition=~Q(status="sent") | Q(deemed_given_on__isnull=False),
                 name="service_sent_has_deemed_date",
             ),
+            # Only an email waits for the mail server.
+            models.CheckConstraint(
+                condition=~Q(status="queued") | Q(method="email"),
+                name="service_queued_is_email",
+            ),
         ]
         indexes = [
             # The print queue: pending paper service, oldest first.
@@ -176,3 +206,9 @@ class Service(TimeStamped):
 
     def __str__(self):
         return f"{self.letter} → {self.person} ({self.get_method_display()})"
+
+    @property
+    def address_needed(self) -> bool:
+        """A paper service with nowhere to mail it: the person gave no postal address and
+        occupies no unit (``serving.mailing_address``)."""
+        return self.status == ServiceStatus.PENDING and not self.address

@@ -116,6 +116,8 @@ def violation_record_decision(
                 "present": len(members_present),
             },
             "reasons": reasons,
+            "continuing_basis": letters.continuing_basis(decision.continuing_every_days),
+            "payment": letters.payment_instructions(case) if fine_bylaw else "",
         }
         letter = _letter_create(case, LetterKind.DECISION, context_, actor)
         letters.letter_issue(letter)

@@ -304,9 +304,10 @@ def _hearing_notice_given(case: Violation, hearing: Hearing) -> None:
         raise TransitionRefused(
             {
                 "outcome": _(
-                    "%(names)s had not been given the hearing notice by %(day)s (it is deemed "
-                    "given 4 days after mailing or emailing, or when handed over): the hearing "
-                    "cannot count as held or missed. Schedule it again."
+                    "%(names)s had not been given the hearing notice by %(day)s (it is given "
+                    "the day it is handed to them, and deemed given 4 days after it is mailed, "
+                    "left at their strata lot, or accepted by the mail server when emailed): "
+                    "the hearing cannot count as held or missed. Schedule it again."
                 )
                 % {"names": ", ".join(late), "day": day}
             }
@@ -314,7 +315,7 @@ def _hearing_notice_given(case: Violation, hearing: Hearing) -> None:
 
 
 def _decided_late(case: Violation, meeting_on: dt.date) -> bool:
-    """SPA s.34.1(2): council decides within its deadline after a hearing. A late decision is
+    """SPA s.34.1(3): council decides within its deadline after a hearing. A late decision is
     still recorded (refusing would leave the case undecidable) and the record says so."""
     held = case.hearings.filter(outcome=HearingOutcome.HELD).order_by("-held_at").first()
     if held is None:

@@ -1,9 +1,10 @@
-"""Service of letters (SPA s.61): recording it, serving again, and turning failed or bounced
-email into paper service."""
+"""Service of letters (SPA s.61): recording paper service, serving again, and settling emailed
+letters by what the outbox did with them (accepted: served; failed: paper service)."""
 
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,7 @@ from violations import (
     serving,
 )
 from violations.models import (
+    PAPER_METHODS,
     CaseParty,
     LetterKind,
     Service,
@@ -36,23 +38,43 @@ def violation_record_service(
     actor: User,
     method: str,
     on_date: dt.date,
+    address: str = "",
+    delivered_by: str = "",
     context: AuditContext | None = None,
 ) -> Service:
-    """Record that a pending paper service was mailed or handed over on ``on_date``."""
+    """Record that a pending paper service was done on ``on_date`` by ``method`` (SPA
+    s.61(1)): handed to the person, left with an adult occupant, put under the door or through
+    the mail slot of their strata lot, or mailed. ``address`` is where it was mailed when the
+    service has none ("address needed"); ``delivered_by`` who did it (blank: the actor). The
+    Act deems it given on the date ``rule_pack.deemed_given_on`` gives the method."""
     with transaction.atomic():
         case = _begin(service.letter.case, "record_service", actor)
-        service = Service.objects.select_for_update().get(pk=service.pk)
+        service = Service.objects.select_for_update().select_related("person").get(pk=service.pk)
+        if service.status == ServiceStatus.QUEUED:
+            refuse(
+                _(
+                    "This letter was emailed and waits for the mail server: it is served when "
+                    "the server accepts it, and becomes paper service if it cannot be delivered."
+                )
+            )
         if service.status != ServiceStatus.PENDING:
             refuse(
                 _("This service is already %(status)s; use re-serve to serve again.")
                 % {"status": service.get_status_display().lower()}
             )
-        if method not in (ServiceMethod.MAIL, ServiceMethod.HAND):
-            refuse(_("Record paper service as mailed or handed over."))
+        if method not in PAPER_METHODS:
+            refuse(
+                _(
+                    "Record how the letter was served on paper: handed to the person, left with "
+                    "an adult occupant, put under the door, put through the mail slot or in the "
+                    "mailbox, or mailed."
+                )
+            )
         if on_date > strata_today(case.strata):
             refuse(_("The service date cannot be in the future."))
         if on_date < timezone.localtime(service.created_at, strata_zone(case.strata)).date():
             refuse(_("The service date cannot be before the letter was issued."))
+        service.address = _served_at(service, method, address.strip())
         service.method = method
         service.status = ServiceStatus.SENT
         # Paper service is recorded by date; the time is unknown unless it is today.
@@ -64,6 +86,8 @@ def violation_record_service(
         )
         service.deemed_given_on = rule_pack.deemed_given_on(method, on_date)
         service.recorded_by = actor
+        service.recorded_at = timezone.now()
+        service.delivered_by = delivered_by.strip() or actor.full_name or actor.email
         service.save()
         serving.deadline_recompute(case)
         _finish(
@@ -77,10 +101,52 @@ def violation_record_service(
                 "method": method,
                 "on": on_date.isoformat(),
                 "deemed_given_on": service.deemed_given_on.isoformat(),
+                "delivered_by": service.delivered_by,
+                "address": service.address,
             },
             context=context,
         )
     return service
+
+
+def _served_at(service: Service, method: str, address: str) -> str:
+    """Where ``method`` put the letter, or a refusal when the Act or the register rule it out:
+    someone who gave an address for notices is not served at a strata lot (SPA s.61(1)(a)),
+    someone with no unit has no strata lot to serve at, and a mailing needs an address."""
+    person = service.person
+    allowed = rule_pack.paper_methods_allowed(
+        gave_postal_address=bool(person.postal_address.strip())
+    )
+    if method not in allowed:
+        refuse(
+            _(
+                "%(person)s gave an address for notices (SPA s.61(1)(a)): serve them by handing "
+                "it to them or by mail to that address."
+            )
+            % {"person": person}
+        )
+    if method in rule_pack.AT_THE_STRATA_LOT:
+        home = serving.home_unit(person)
+        if home is None:
+            refuse(
+                _(
+                    "%(person)s has no strata lot on the register to leave it at: hand it to "
+                    "them, or mail it."
+                )
+                % {"person": person}
+            )
+        return serving.unit_address(home)
+    found = address or service.address or serving.mailing_address(person)
+    if method == ServiceMethod.MAIL and not found:
+        refuse(
+            _(
+                "There is no address to mail %(person)s's letter to (address needed). Give the "
+                "address it was mailed to, or add the person's postal address to the register "
+                "first."
+            )
+            % {"person": person}
+        )
+    return found
 
 
 def violation_reserve(
@@ -92,7 +158,8 @@ def violation_reserve(
     context: AuditContext | None = None,
 ) -> Service:
     """Serve the notice on a party again: by email (to their address for notices), or a new
-    paper service in the print queue (mail or hand, recorded when done)."""
+    pending paper service (mailed from the print queue, or handed or left; recorded when
+    done)."""
     with transaction.atomic():
         case = _begin(case, "reserve", actor)
         _check_party(case, party)
@@ -107,7 +174,7 @@ def violation_reserve(
                 % {"person": person}
             )
         if method not in ServiceMethod.values:
-            refuse(_("Choose email, mail or hand."))
+            refuse(_("Choose email or a way of serving on paper."))
         emailed = notice.services.filter(person=person, outbound_email__isnull=False).count()
         service = serving.letter_serve_one(
             notice, person, party, actor, key="notice", method=method, version=emailed + 1
@@ -124,40 +191,96 @@ def violation_reserve(
     return service
 
 
-def violation_services_check(*, now: dt.datetime | None = None) -> int:
-    """Turn notice emails the outbox failed to deliver, or that bounced, into paper-service
-    tasks: the email service is marked, a pending mail service joins the print queue, and the
-    deadline waits for it. Safe to run any number of times. Returns the services turned."""
-    failed = Service.objects.filter(
-        method=ServiceMethod.EMAIL,
-        status=ServiceStatus.SENT,
-        outbound_email__status=OutboundEmail.Status.FAILED,
-    ).values_list("pk", flat=True)
-    bounced = Service.objects.filter(
-        method=ServiceMethod.EMAIL,
+# What the outbox did with an email, read through a duplicate to the row it repeats.
+_UNDELIVERED = (
+    OutboundEmail.Status.FAILED,
+    OutboundEmail.Status.SUPPRESSED,
+    OutboundEmail.Status.UNKNOWN,
+)
+
+
+def _outbox_status_q(statuses) -> Q:
+    return Q(outbound_email__status__in=statuses) | Q(
+        outbound_email__status=OutboundEmail.Status.DUPLICATE,
+        outbound_email__duplicate_of__status__in=statuses,
+    )
+
+
+def violation_services_check() -> int:
+    """Settle emailed letters by what the outbox did with them (every five minutes, and safe
+    to run any number of times):
+
+    - accepted by the mail server (the outbox row is ``sent``): the service is sent, deemed
+      given 4 days after the day it was accepted (SPA s.61(3)), and a notice's deadline is
+      computed again;
+    - failed, suppressed or lost: the service is marked failed and a pending paper service
+      joins the print queue; the deadline waits for it;
+    - accepted and then bounced: marked bounced, and paper service likewise.
+
+    Returns the number of services settled."""
+    emailed = Service.objects.filter(method=ServiceMethod.EMAIL)
+    accepted = emailed.filter(_outbox_status_q([OutboundEmail.Status.SENT]))
+    accepted = accepted.filter(status=ServiceStatus.QUEUED).values_list("pk", flat=True)
+    # Sent too: a service recorded as sent when it was queued, before this check settled
+    # emails (an undelivered email was never given, whatever the service says).
+    failed = emailed.filter(
+        _outbox_status_q(_UNDELIVERED), status__in=[ServiceStatus.QUEUED, ServiceStatus.SENT]
+    )
+    bounced = emailed.filter(
         status=ServiceStatus.SENT,
         outbound_email__in=TrackingEvent.objects.filter(kind="bounce").values("email_id"),
-    ).values_list("pk", flat=True)
-    turned = 0
+    )
+    settled = sum(_service_delivered(pk) for pk in list(accepted))
     for status, ids in (
-        (ServiceStatus.BOUNCED, list(bounced)),
-        (ServiceStatus.FAILED, list(failed)),
+        (ServiceStatus.BOUNCED, list(bounced.values_list("pk", flat=True))),
+        (ServiceStatus.FAILED, list(failed.values_list("pk", flat=True))),
     ):
         for pk in ids:
-            turned += _service_failed(pk, status)
-    return turned
+            settled += _service_failed(pk, status)
+    return settled
+
+
+def _locked(pk: int) -> tuple[Service, Violation]:
+    """The service and its case, locked in the order the transitions lock them: the case
+    first (``_begin``), then the service."""
+    case_id = Service.objects.filter(pk=pk).values_list("letter__case_id", flat=True).get()
+    case = (
+        Violation.objects.select_for_update(of=("self",))
+        .select_related("strata", "unit")
+        .get(pk=case_id)
+    )
+    service = (
+        Service.objects.select_for_update(of=("self",))
+        .select_related("letter", "person", "outbound_email__duplicate_of")
+        .get(pk=pk)
+    )
+    return service, case
+
+
+def _service_delivered(pk: int) -> int:
+    """The mail server accepted the email: the letter is given 4 days after that day."""
+    with transaction.atomic():
+        service, case = _locked(pk)
+        if service.status != ServiceStatus.QUEUED:
+            return 0
+        email = service.outbound_email
+        if email.status == OutboundEmail.Status.DUPLICATE:
+            email = email.duplicate_of
+        sent_on = timezone.localtime(email.sent_at, strata_zone(case.strata)).date()
+        service.status = ServiceStatus.SENT
+        service.sent_at = email.sent_at
+        service.deemed_given_on = rule_pack.deemed_given_on(ServiceMethod.EMAIL, sent_on)
+        service.save(update_fields=["status", "sent_at", "deemed_given_on", "updated_at"])
+        if service.letter.kind == LetterKind.NOTICE:
+            serving.deadline_recompute(case)
+    return 1
 
 
 def _service_failed(pk: int, status: str) -> int:
     with transaction.atomic():
-        service = Service.objects.select_for_update().select_related("letter__case").get(pk=pk)
-        if service.status != ServiceStatus.SENT:
+        service, case = _locked(pk)
+        if service.status not in (ServiceStatus.QUEUED, ServiceStatus.SENT):
             return 0
-        case = (
-            Violation.objects.select_for_update(of=("self",))
-            .select_related("strata", "unit")
-            .get(pk=service.letter.case_id)
-        )
         service.status = status
         service.save(update_fields=["status", "updated_at"])
         paper = Service.objects.create(
@@ -165,7 +288,7 @@ def _service_failed(pk: int, status: str) -> int:
             party=service.party,
             person=service.person,
             method=ServiceMethod.MAIL,
-            address=serving.postal_address(service.person, case.unit),
+            address=serving.mailing_address(service.person),
         )
         if service.letter.kind == LetterKind.NOTICE:
             serving.deadline_recompute(case)
@@ -174,7 +297,7 @@ def _service_failed(pk: int, status: str) -> int:
             "service_failed",
             None,
             from_status=case.status,
-            text=_("The email to %(address)s was not delivered; serve by mail.")
+            text=_("The email to %(address)s was not delivered; serve it on paper.")
             % {"address": service.address},
             data={"service": str(service.uuid), "paper_service": str(paper.uuid), "status": status},
         )

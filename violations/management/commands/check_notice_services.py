@@ -7,10 +7,13 @@ from violations.services import violation_services_check
 
 class Command(BaseCommand):
     help = (
-        "Turn letters whose email failed or bounced into paper-service tasks in the print "
-        "queue. Cron: every five minutes when no beat runs."
+        "Settle emailed letters: served once the mail server accepted them (the outbox row "
+        "is sent); failed or bounced ones become paper-service tasks in the print queue. "
+        "Cron: every five minutes when no beat runs."
     )
 
     def handle(self, *args, **options):
-        turned = violation_services_check()
-        self.stdout.write(f"Email services turned into paper service: {turned}.")
+        settled = violation_services_check()
+        self.stdout.write(
+            f"Email services settled (served, or turned into paper service): {settled}."
+        )
