@@ -89,7 +89,7 @@ class Bylaw(TimeStamped):
     is_short_term_rental = models.BooleanField(
         _("short-term rental bylaw"),
         default=False,
-        help_text=_("Reg 7.1(2): may fine up to $1,000 and repeat daily."),
+        help_text=_("Reg 7.1(1): may fine up to $1,000; Reg 7.1(2): and repeat daily."),
     )
     filed_on = models.DateField(
         _("filed at the Land Title Office"), null=True, blank=True, help_text=_("Bylaws only.")
