@@ -65,6 +65,7 @@ def case_file_export(
     )
     now = timezone.now().astimezone(strata_zone(case.strata))
     contents = build_contents(case, export, now)
+    _vouch(contents.vouched)
     export.redactions = contents.redactions
     html = render_to_string("violations/case_file.html", contents.context)
     contents.redaction_check(html)
@@ -186,15 +187,31 @@ def _write_zip(target, originals: list[Original], now: dt.datetime) -> None:
                     entry.write(chunk)
             sha256 = digest.hexdigest()
             if original.recorded_sha256 and sha256 != original.recorded_sha256:
-                raise ValidationError(
-                    _(
-                        "%(path)s no longer matches the sha256 recorded when it was stored; "
-                        "the case file cannot be exported until it is restored."
-                    )
-                    % {"path": original.path}
-                )
+                raise _changed(original)
             sums.append(f"{sha256}  {original.path}\n")
         archive.writestr(zipfile.ZipInfo("SHA256SUMS", stamp), "".join(sums))
+
+
+def _vouch(originals: list[Original]) -> None:
+    """The stored files the PDF states the sha256 of without including them (a redacted
+    copy's evidence originals) must still match it."""
+    for original in originals:
+        digest = hashlib.sha256()
+        with original.file.open("rb") as source:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+        if digest.hexdigest() != original.recorded_sha256:
+            raise _changed(original)
+
+
+def _changed(original: Original) -> ValidationError:
+    return ValidationError(
+        _(
+            "%(path)s no longer matches the sha256 recorded when it was stored; "
+            "the case file cannot be exported until it is restored."
+        )
+        % {"path": original.path}
+    )
 
 
 def _sha256(handle) -> str:

@@ -12,9 +12,11 @@ file is checked once more before anything is written (``Contents.redaction_check
 """
 
 import datetime as dt
+import functools
 import hashlib
 import html as html_lib
 import mimetypes
+import operator
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -45,6 +48,7 @@ REDACTED = "[complainant — redacted]"
 WITNESS_REDACTED = "[witness — redacted]"
 MARKERS = re.compile(f"({re.escape(REDACTED)}|{re.escape(WITNESS_REDACTED)})")
 NAMES_SOMEONE = "names a complainant or witness"
+WITHHELD = "withheld: its metadata cannot be stripped"
 CHUNK = 1024 * 1024
 
 # How evidence is named in a redacted copy: "Photo 3 (image/jpeg, 2026-11-02)".
@@ -108,9 +112,11 @@ class Redactor:
             if name.strip()
         }
         if observers:
-            for person in Person.objects.filter(strata=case.strata).select_related("user"):
-                if person.full_name.strip().casefold() in observers:
-                    self._person(person, WITNESS_REDACTED, seen)
+            named = functools.reduce(
+                operator.or_, (Q(full_name__iexact=name) for name in observers)
+            )
+            for person in Person.objects.filter(named, strata=case.strata).select_related("user"):
+                self._person(person, WITNESS_REDACTED, seen)
         # Addresses first (a name may be inside one), then the longest names first.
         order = {"email": 0, "phone": 1, "name": 2}
         self.patterns.sort(key=lambda item: (order[item[2]], -len(item[0].pattern)))
@@ -138,11 +144,13 @@ class Redactor:
         marker; a change is logged on the export as a redaction of ``record``'s ``field``."""
         if not self.active or not value:
             return value
-        parts = MARKERS.split(str(value))
-        for index in range(0, len(parts), 2):  # the markers themselves are left alone
-            for pattern, marker, _what in self.patterns:
-                parts[index] = pattern.sub(marker, parts[index])
-        text = "".join(parts)
+        text = str(value)
+        for pattern, marker, _what in self.patterns:
+            # A marker already in the text is left alone.
+            parts = MARKERS.split(text)
+            text = "".join(
+                part if index % 2 else pattern.sub(marker, part) for index, part in enumerate(parts)
+            )
         if text != value:
             self.log(record, uuid, field, NAMES_SOMEONE)
         return text
@@ -166,7 +174,7 @@ def _name_pattern(name: str) -> str:
     words = re.findall(r"[^\W_]+", name)
     if len("".join(words)) < 2:
         return ""
-    return r"(?<!\w)" + r"[\W_]{1,3}".join(re.escape(word) for word in words) + r"(?!\w)"
+    return r"(?<!\w)" + r"[\W_]{0,3}".join(re.escape(word) for word in words) + r"(?!\w)"
 
 
 def _email_pattern(address: str) -> str:
@@ -181,7 +189,9 @@ def _phone_pattern(phone: str) -> str:
         digits = digits[1:]  # the North American country code, written or not
     if len(digits) < 7:
         return ""
-    return r"(?<![\d+])(?:\+?1[\s.-]?)?\(?" + r"[\s.()-]{0,2}".join(digits) + r"(?!\d)"
+    # "(604) 555-0199" loses its opening bracket too, "(604 555 0199)" keeps both.
+    area = r"(?:\((?=\d{3}\)))?"
+    return r"(?<![\d+])(?:\+?1[\s.-]?)?" + area + r"[\s.()-]{0,2}".join(digits) + r"(?!\d)"
 
 
 @dataclass
@@ -192,6 +202,9 @@ class Contents:
     originals: list[Original] = field(default_factory=list)
     redactions: list[dict] = field(default_factory=list)
     redactor: Redactor | None = None
+    # Stored files the PDF states the sha256 of but the ZIP leaves out (the originals of a
+    # redacted copy's evidence): the case file vouches for them all the same.
+    vouched: list[Original] = field(default_factory=list)
 
     def redaction_check(self, html: str) -> None:
         """The last check of a redacted copy before anything is written: the PDF's text, the
@@ -246,13 +259,7 @@ def build_contents(case: Violation, export: CaseFileExport, now: dt.datetime) ->
     ).order_by("charged_on", "id")
     evidence_rows, labels = _evidence(case, redact, contents)
     hearings = list(case.hearings.select_related("requested_by__person", "notice_letter"))
-    for number, hearing in enumerate(hearings, 1):
-        if hearing.consent_file:
-            # Stored under a random name (services.hearings), never the uploader's.
-            name = PurePosixPath(hearing.consent_file.name).name
-            contents.originals.append(
-                Original(f"hearings/{number:02d}-{name}", hearing.consent_file)
-            )
+    written_requests = _written_requests(hearings, redact, contents)
     decision = (
         Decision.objects.filter(case=case).prefetch_related("members_present", "recusals").first()
     )
@@ -282,13 +289,14 @@ def build_contents(case: Violation, export: CaseFileExport, now: dt.datetime) ->
             _response_row(response, zone, r)
             for response in case.responses.select_related("party__person")
         ],
-        "hearings": [_hearing_row(h, zone, r) for h in hearings],
+        "hearings": [_hearing_row(h, zone, r, written_requests) for h in hearings],
         "decision": decision and _decision_row(decision, redact, r),
         "charges": [_charge_row(charge, r) for charge in charges],
         "totals": {key: money(value) for key, value in ledger_totals(charges).items()},
         "evidence": evidence_rows,
         "redactions": contents.redactions,
     }
+    _with_letters_as_received(contents.context, evidence_rows)
     return contents
 
 
@@ -408,6 +416,25 @@ def _letters(case: Violation, redact: bool, contents: Contents) -> tuple[list[di
     return rows, hidden
 
 
+def _written_requests(hearings, redact: bool, contents: Contents) -> dict[int, str]:
+    """A respondent's written request to withdraw or postpone a hearing, by hearing: its
+    path in the ZIP, or "" when a redacted copy withholds it (like evidence other than a
+    photo, its metadata and content cannot be redacted)."""
+    paths = {}
+    for number, hearing in enumerate(hearings, 1):
+        if not hearing.consent_file:
+            continue
+        if redact:
+            contents.redactor.log("hearing", hearing.uuid, "consent_file", WITHHELD)
+            paths[hearing.pk] = ""
+            continue
+        # Stored under a random name (services.hearings), never the uploader's.
+        name = PurePosixPath(hearing.consent_file.name).name
+        paths[hearing.pk] = f"hearings/{number:02d}-{name}"
+        contents.originals.append(Original(paths[hearing.pk], hearing.consent_file))
+    return paths
+
+
 def _evidence(case: Violation, redact: bool, contents: Contents) -> tuple[list[dict], dict]:
     """The evidence list and its files. Unredacted: every original, metadata and all, under
     the uploader's name with the extension of its sniffed type. Redacted: a photo's copy
@@ -463,13 +490,14 @@ def _evidence(case: Violation, redact: bool, contents: Contents) -> tuple[list[d
         else:
             content_type = item.content_type
             row["withheld"] = True
-            r.log("evidence", item.uuid, "original", "withheld: its metadata cannot be stripped")
+            r.log("evidence", item.uuid, "original", WITHHELD)
         row["name"] = _("%(kind)s %(number)d (%(type)s, %(date)s)") % {
             "kind": KIND_WORDS.get(item.kind, "File"),
             "number": number,
             "type": content_type,
             "date": uploaded.isoformat(),
         }
+        contents.vouched.append(Original(row["name"], item.original, item.sha256))
         labels[item.original_name] = labels[item.download_name] = row["name"]
         rows.append(row)
     return rows, labels
@@ -561,7 +589,7 @@ def _response_row(response, zone, r: Redactor) -> dict:
     }
 
 
-def _hearing_row(hearing, zone, r: Redactor) -> dict:
+def _hearing_row(hearing, zone, r: Redactor, written_requests: dict) -> dict:
     def scrub(value, name):
         return r.scrub(value, record="hearing", uuid=hearing.uuid, field=name)
 
@@ -575,6 +603,8 @@ def _hearing_row(hearing, zone, r: Redactor) -> dict:
         "location": scrub(hearing.location, "location"),
         "held": _when(hearing.held_at, zone) if hearing.held_at else "",
         "minutes": scrub(hearing.minutes, "minutes"),
+        "has_written_request": hearing.pk in written_requests,
+        "written_request": written_requests.get(hearing.pk, ""),
         "notice": long_date(hearing.notice_letter.issued_at.astimezone(zone).date())
         if hearing.notice_letter and hearing.notice_letter.issued_at
         else "",
@@ -673,3 +703,19 @@ def _when(moment: dt.datetime, zone) -> str:
 def _safe(name: str) -> str:
     """A file name as one ZIP entry: no folders, no way out of the archive."""
     return PurePosixPath(name.replace("\\", "/")).name.lstrip(".") or "file"
+
+
+def _with_letters_as_received(context: dict, evidence_rows: list[dict]) -> None:
+    """Each response and hearing request with its letter as received on paper: the names its
+    scans have in this copy's evidence list (neutral names in a redacted copy)."""
+    names: dict[tuple[str, int], list[str]] = {}
+    for row in evidence_rows:
+        item = row["evidence"]
+        if item.response_id:
+            names.setdefault(("response", item.response_id), []).append(row["name"])
+        elif item.hearing_request_id:
+            names.setdefault(("hearing", item.hearing_request_id), []).append(row["name"])
+    for row in context["responses"]:
+        row["scans"] = names.get(("response", row["response"].pk), [])
+    for row in context["hearings"]:
+        row["scans"] = names.get(("hearing", row["hearing"].pk), [])

@@ -191,7 +191,10 @@ def test_the_pdf_states_letters_service_decision_ledger_and_bylaw_in_force(
         "Vote 1 for, 0 against, 0 abstaining",
         "Outcome Upheld: fine — $50.00",
         "Totals $50.00 $20.00 $0.00 Balance $30.00",
-        "balcony.pdf PDF 77 Staff December 16, 2026",
+        # A redacted copy withholds a PDF (its metadata cannot be stripped) and names it
+        # neutrally; the strata keeps the original, whose sha256 the file states.
+        "PDF 1 (application/pdf, 2026-12-16) PDF 77 Staff December 16, 2026 Withheld: cannot "
+        "be redacted",
         "November 25, 2026 at 10:00 a.m. Send the notice → Notice sent",
         "December 16, 2026 at 10:00 a.m. Record council's decision → Upheld",
     ):
@@ -203,31 +206,29 @@ def test_the_pdf_states_letters_service_decision_ledger_and_bylaw_in_force(
 def test_the_zip_holds_the_originals_and_sums_that_match_the_stored_evidence(
     decided, manager, on_the_day
 ):
-    export = case_file_export(case=decided, actor=manager, purpose="tribunal")
+    export = case_file_export(case=decided, actor=manager, purpose="council")
 
     zipped = archive(export)
     listed = sums(zipped)
     evidence = decided.evidence.get()
-    issued = decided.letters.exclude(kind=LetterKind.COMPLAINANT_ACKNOWLEDGEMENT)
+    issued = decided.letters.filter(issued_at__isnull=False)
     assert sorted(zipped.namelist()) == sorted([*listed, "SHA256SUMS"])
     assert listed["evidence/01-balcony.pdf"] == evidence.sha256
     assert zipped.read("evidence/01-balcony.pdf") == PDF_BYTES
     assert {p for p in listed if p.startswith("letters/")} == {
         f"letters/{n:02d}-{letter.kind}-{letter.issued_at.astimezone(strata_zone(decided.strata)):%Y-%m-%d}.pdf"
-        for n, letter in enumerate(decided.letters.order_by("issued_at", "id"), 1)
-        if letter.kind != LetterKind.COMPLAINANT_ACKNOWLEDGEMENT
+        for n, letter in enumerate(issued.order_by("issued_at", "id"), 1)
     }
     assert sorted(listed[p] for p in listed if p.startswith("letters/")) == sorted(
         letter.pdf_sha256 for letter in issued
     )
     for path, sha in listed.items():
         assert hashlib.sha256(zipped.read(path)).hexdigest() == sha
-    assert listed["VIO-20261101-001-case-file.pdf"] == export.pdf_sha256
+    assert listed["VIO-20261101-001-case-file-full.pdf"] == export.pdf_sha256
     with export.pdf.open("rb") as handle:
         assert hashlib.sha256(handle.read()).hexdigest() == export.pdf_sha256
     with export.archive.open("rb") as handle:
         assert hashlib.sha256(handle.read()).hexdigest() == export.archive_sha256
-    assert not any(p.startswith("complaints/") for p in listed)
 
 
 def test_a_redacted_export_names_no_complainant_and_logs_each_redaction(
@@ -244,6 +245,8 @@ def test_a_redacted_export_names_no_complainant_and_logs_each_redaction(
     assert "Complainant acknowledgement" not in text
     neighbour, nora = decided.complaints.order_by("received_on")
     ack = decided.letters.get(kind=LetterKind.COMPLAINANT_ACKNOWLEDGEMENT)
+    evidence = decided.evidence.get()
+    added = ViolationEvent.objects.get(case=decided, kind="evidence_added")
     reason = "the complainant's identity is not disclosed"
     assert export.redactions == [
         {"complaint": str(neighbour.uuid), "field": "complainant_name", "reason": reason},
@@ -257,6 +260,16 @@ def test_a_redacted_export_names_no_complainant_and_logs_each_redaction(
             "letter": str(ack.uuid),
             "field": "letter",
             "reason": "an acknowledgement addressed to the complainant; left out",
+        },
+        {
+            "evidence": str(evidence.uuid),
+            "field": "original",
+            "reason": "withheld: its metadata cannot be stripped",
+        },
+        {
+            "event": str(added.uuid),
+            "field": "text",
+            "reason": "names evidence files; shown under neutral names",
         },
     ]
     zipped = archive(export)
@@ -273,7 +286,7 @@ def test_a_redacted_export_names_no_complainant_and_logs_each_redaction(
         "export": str(export.uuid),
         "purpose": "records_request",
         "requested_by": "",
-        "redactions": 4,
+        "redactions": 6,
         "pdf_sha256": export.pdf_sha256,
         "archive_sha256": export.archive_sha256,
         "redacted": export.redactions,
@@ -328,7 +341,7 @@ def test_a_failed_acknowledgement_email_is_redacted_from_the_chronology(
         "field": "text",
         "reason": "names the complainant's address",
     }
-    assert len(export.redactions) == 5
+    assert len(export.redactions) == 7
 
 
 @pytest.mark.parametrize("who", ["caretaker", "recused_council_member"])
@@ -346,16 +359,24 @@ def test_a_caretaker_or_a_recused_member_is_refused_and_nothing_is_written(
     assert stored_files(Path(settings.MEDIA_ROOT)) == []
 
 
+@pytest.mark.parametrize(
+    ("purpose", "named"),
+    [
+        ("council", r"evidence/01-balcony\.pdf"),
+        # Withheld from a redacted copy, which still states the original's sha256.
+        ("tribunal", r"PDF 1 \(application/pdf, 2026-12-16\)"),
+    ],
+)
 def test_an_evidence_file_changed_since_upload_stops_the_export_and_nothing_is_kept(
-    decided, manager, settings, on_the_day
+    decided, manager, settings, on_the_day, purpose, named
 ):
     evidence = decided.evidence.get()
     with open(evidence.original.path, "wb") as handle:
         handle.write(PDF_BYTES + b"tampered")
     before = {**counts(), "exports": CaseFileExport.objects.count()}
 
-    with pytest.raises(ValidationError, match=r"evidence/01-balcony\.pdf no longer matches"):
-        case_file_export(case=decided, actor=manager, purpose="tribunal")
+    with pytest.raises(ValidationError, match=f"{named} no longer matches"):
+        case_file_export(case=decided, actor=manager, purpose=purpose)
 
     assert {**counts(), "exports": CaseFileExport.objects.count()} == before
     assert stored_files(Path(settings.MEDIA_ROOT)) == []
@@ -412,7 +433,8 @@ def test_a_manager_exports_from_the_case_page_and_downloads_both_files_audited(
         assert download["Content-Type"] == content_type
         assert download["X-Content-Type-Options"] == "nosniff"
         assert download["Content-Disposition"] == (
-            f'attachment; filename="VIO-20261101-001-case-file-{export.created_at:%Y%m%d}.{what}"'
+            'attachment; filename="VIO-20261101-001-case-file-redacted-'
+            f'{export.created_at:%Y%m%d}.{what}"'
         )
         assert hashlib.sha256(content).hexdigest() == sha
         with stored.open("rb") as handle:
@@ -447,7 +469,7 @@ def test_users_without_the_right_get_no_form_and_no_download(
     assert AuditLog.objects.count() == audit
 
 
-def test_a_complainants_file_goes_out_under_a_neutral_name_with_its_sha256(
+def test_a_complainants_file_is_withheld_from_a_redacted_copy_under_a_neutral_name(
     decided, manager, on_the_day
 ):
     [photo] = evidence_add(
@@ -459,14 +481,16 @@ def test_a_complainants_file_goes_out_under_a_neutral_name_with_its_sha256(
 
     export = case_file_export(case=decided, actor=manager, purpose="tribunal")
 
-    assert "nora-neighbour" not in pdf_text(export)
+    text = pdf_text(export)
+    assert "nora-neighbour" not in text
+    assert "Evidence added: PDF 2 (application/pdf, 2026-12-17)" in text
     zipped = archive(export)
-    assert sums(zipped)["evidence/02-complainant-file.pdf"] == photo.sha256
+    assert not any(name.startswith("evidence/") for name in sums(zipped))
     assert not any("nora" in name for name in zipped.namelist())
     assert {
         "evidence": str(photo.uuid),
-        "field": "original_name",
-        "reason": "a complainant's file name may name them",
+        "field": "original",
+        "reason": "withheld: its metadata cannot be stripped",
     } in export.redactions
     council = case_file_export(case=decided, actor=manager, purpose="council")
     assert "evidence/02-nora-neighbour-noise.pdf" in archive(council).namelist()

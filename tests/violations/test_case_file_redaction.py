@@ -372,10 +372,8 @@ def test_a_letter_naming_the_complainant_is_withheld_from_a_redacted_zip(
     assert not any(p.startswith("letters/") for p in sums_check(zipped))
     text = pdf_text(read(export.pdf))
     assert identifies_sakura(text) == []
-    assert (
-        "Notice of complaint, issued November 25, 2026 Withheld from this copy: it names a "
-        "complainant or witness."
-    ) in text
+    assert "Notice of complaint, issued November 25, 2026 sha256" in text
+    assert text.count("Withheld from this copy: it names a complainant or witness.") == 1
     assert {
         "letter": str(notice.uuid),
         "field": "letter",
@@ -398,8 +396,8 @@ def test_a_redacted_file_that_still_names_the_complainant_is_refused_and_nothing
         case_file_export(case=exhibit, actor=manager, purpose="records_request")
 
     assert refused.value.messages == [
-        "The redacted case file would still show a complainant's or witness's name in the "
-        "PDF, so nothing was exported. Export it for council or the strata's lawyer, or "
+        "The redacted case file would still show a complainant's or witness's email address in "
+        "the PDF, so nothing was exported. Export it for council or the strata's lawyer, or "
         "report the field that escaped redaction."
     ]
     after = (
@@ -410,3 +408,26 @@ def test_a_redacted_file_that_still_names_the_complainant_is_refused_and_nothing
     assert after == before
     media = Path(settings.MEDIA_ROOT) / "case_files"
     assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
+
+
+def test_a_respondents_written_request_is_withheld_from_a_redacted_zip(
+    case, manager, council_member
+):
+    """A PDF's metadata and content cannot be redacted, whoever sent it."""
+    with time_machine.travel(T0, tick=False):
+        Driver(actor=manager, council=[council_member]).to(case, "awaiting_decision")
+        hearing = case.hearings.get()
+        redacted = case_file_export(case=case, actor=manager, purpose="tribunal")
+        full = case_file_export(case=case, actor=manager, purpose="council")
+
+    assert not any(p.startswith("hearings/") for p in sums_check(archive(redacted)))
+    assert "Written request Withheld: cannot be redacted" in pdf_text(read(redacted.pdf))
+    assert {
+        "hearing": str(hearing.uuid),
+        "field": "consent_file",
+        "reason": "withheld: its metadata cannot be stripped",
+    } in redacted.redactions
+    [path] = [p for p in sums_check(archive(full)) if p.startswith("hearings/")]
+    text = pdf_text(read(full.pdf))
+    assert "Written request In the ZIP as hearings/01-" in text
+    assert path in text.replace(" ", "")  # a long name may wrap

@@ -248,10 +248,8 @@ def test_the_case_file_names_evidence_by_its_sniffed_type(case, manager, media):
         return sorted(name for name in names if name.startswith("evidence/"))
 
     assert evidence_entries(council) == ["evidence/01-evil.png", "evidence/02-nora.pdf"]
-    assert evidence_entries(tribunal) == [
-        "evidence/01-evil.png",
-        "evidence/02-complainant-file.pdf",
-    ]
+    # A redacted copy: the image's metadata-free copy under a neutral name, the PDF withheld.
+    assert evidence_entries(tribunal) == ["evidence/01-photo.png"]
 
 
 # --- Word documents and other ZIP containers ---------------------------------------------------

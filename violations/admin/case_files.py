@@ -25,6 +25,7 @@ from violations.access import has_case_right
 from violations.admin.case_forms import CaseForm
 from violations.admin.form_parts import service_attempt
 from violations.case_file import case_file_download_record, case_file_export
+from violations.case_file_contents import copy_kind, is_redacted
 from violations.models import CaseFileExport, Violation
 
 TEMPLATES = "admin/violations/violation"
@@ -37,8 +38,9 @@ class CaseFileForm(CaseForm):
         choices=CaseFileExport.Purpose.choices,
         widget=forms.RadioSelect,
         help_text=gettext_lazy(
-            "The complainant's identity is redacted unless the file is for council or the "
-            "strata's lawyer."
+            "Unless the file is for council or the strata's lawyer it is a redacted copy: no "
+            "complainant or witness is identified, photos go in without their metadata, and "
+            "other evidence files are withheld."
         ),
     )
     requested_by_name = forms.CharField(
@@ -54,6 +56,7 @@ class ExportRow:
     export: CaseFileExport
     pdf_url: str
     zip_url: str
+    redacted: bool
 
 
 class CaseFileAdminMixin:
@@ -95,7 +98,8 @@ class CaseFileAdminMixin:
                 "admin:violations_violation_case_file", args=[case.pk], current_app=name
             ),
             "case_file_exports": [
-                ExportRow(export, url(export, "pdf"), url(export, "zip")) for export in exports
+                ExportRow(export, url(export, "pdf"), url(export, "zip"), is_redacted(export))
+                for export in exports
             ],
         }
 
@@ -151,7 +155,8 @@ class CaseFileAdminMixin:
         return TemplateResponse(request, f"{TEMPLATES}/transition.html", context)
 
     def case_file_download_view(self, request, object_id, export, what):
-        """The PDF or the ZIP as exported: an attachment, never rendered as a page of ours."""
+        """The PDF or the ZIP as exported: an attachment, never rendered as a page of ours,
+        named for what it is ("-redacted" or "-full")."""
         case = self._exporting_case(request, object_id)
         export = case.exports.select_related("case__strata").filter(uuid=export).first()
         if export is None or what not in DOWNLOADS:
@@ -166,7 +171,7 @@ class CaseFileAdminMixin:
         response = FileResponse(
             (export.pdf if what == "pdf" else export.archive).open("rb"),
             as_attachment=True,
-            filename=f"{case.reference}-case-file-{day:%Y%m%d}.{what}",
+            filename=f"{case.reference}-case-file-{copy_kind(export)}-{day:%Y%m%d}.{what}",
             content_type=DOWNLOADS[what],
         )
         response["X-Content-Type-Options"] = "nosniff"
