@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Strata, TimeStamped
+from accounts.strata_time import strata_today
 from accounts.validators import validate_single_line
 
 
@@ -20,6 +21,11 @@ def same_strata_errors(strata_id, **related) -> dict:
         if obj is not None and strata_id is not None and obj.strata_id != strata_id:
             errors[field] = _("%(obj)s belongs to another strata.") % {"obj": obj}
     return errors
+
+
+def _day(value: dt.date) -> str:
+    """A date as a refusal writes it: "20 Nov 2026"."""
+    return f"{value.day} {value:%b %Y}"
 
 
 class Unit(TimeStamped):
@@ -205,6 +211,12 @@ class Occupancy(TimeStamped):
         )
         if self.landlord_id and self.landlord_id == self.person_id:
             errors["landlord"] = _("A tenant cannot be their own landlord.")
+        if self.form_k_received_on and self.unit_id:
+            today = strata_today(self.unit.strata)
+            if self.form_k_received_on > today:
+                errors["form_k_received_on"] = _(
+                    "The Form K cannot be dated %(date)s, after today (%(today)s)."
+                ) % {"date": _day(self.form_k_received_on), "today": _day(today)}
         if errors:
             raise ValidationError(errors)
         if self.unit_id and self.person_id and self.starts_on:

@@ -43,6 +43,7 @@ import csv
 import datetime as dt
 import io
 import uuid
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -101,6 +102,8 @@ from violations.models import (
     Decision,
     FineProposal,
     LetterKind,
+    Payment,
+    Response,
     Service,
     ServiceMethod,
     ServiceStatus,
@@ -298,6 +301,12 @@ MATRIX = {
         letter_pdf_other=   "login  login  login  404    404    404    pdf    pdf",
         remedy_cost_own=    "login  login  login  403    form   form   404    form",
         remedy_cost_other=  "login  login  login  404    404    404    form   form",
+        # Correcting a recorded entry, one row per right that records it: a response
+        # (REVIEW_CASES: managers and council), a payment (RECORD_PAYMENTS: managers).
+        correct_response_own="login login  login  403    form   form   404    form",
+        correct_response_other="login login login 404    404    404    form   form",
+        correct_payment_own="login  login  login  403    403    form   404    form",
+        correct_payment_other="login login  login  404    404    404    form   form",
         # The case file (EXPORT_CASE_FILES: managers and council): the export form, and each
         # export's PDF and ZIP.
         case_file_own=      "login  login  login  403    form   form   404    form",
@@ -434,6 +443,10 @@ URL_PAGES = {
     "person_ledger": ("person_ledger_own", "person_ledger_other"),
     # A remedy cost on an upheld case; confirming or dismissing a continuing fine.
     "remedy_cost": ("remedy_cost_own", "remedy_cost_other"),
+    # Correcting a recorded entry of a case: one row per right that records it.
+    "correct": tuple(
+        f"correct_{kind}_{side}" for kind in ("response", "payment") for side in ("own", "other")
+    ),
     "confirm": ("confirm_own", "confirm_other"),
     "dismiss": ("dismiss_own", "dismiss_other"),
     # The case file export form, and an export's PDF or ZIP.
@@ -870,10 +883,31 @@ def violations_world(manager, other_manager, units) -> SimpleNamespace:
         )
         pairs.setdefault("violations.fineproposal", []).append(proposal)
         markers.setdefault("violations.fineproposal", []).append(charge.case.reference)
+        # case D's response (recorded on paper) and a payment of its fine, to correct.
+        respondent = CaseParty.objects.create(
+            case=charge.case, person=liable, role=CaseParty.Role.RESPONDENT, required=False
+        )
+        response = Response.objects.create(
+            case=charge.case,
+            party=respondent,
+            received_at=timezone.now(),
+            channel=Response.Channel.LETTER,
+            text=f"{side} response",
+            recorded_by=actor,
+        )
+        payment = Payment.objects.create(
+            charge=charge,
+            amount=Decimal("20.00"),
+            paid_on=charge.charged_on,
+            method=Payment.Method.CHEQUE,
+            recorded_by=actor,
+        )
         for page, record in {
             "remedy_cost": charge.case,
             "confirm": proposal,
             "dismiss": proposal,
+            "correct_response": response,
+            "correct_payment": payment,
         }.items():
             page_records.setdefault(page, []).append(record)
             page_markers.setdefault(page, []).append(charge.case.reference)
@@ -985,6 +1019,11 @@ URL_ARGS = {
     "transition": lambda case, page: [case.pk, page_stem(page)],
     "letter": letter_args,
     "letter_pdf": letter_args,
+    "correct": lambda entry, page: [
+        entry.case_id if hasattr(entry, "case_id") else entry.charge.case_id,
+        page_stem(page).removeprefix("correct_"),
+        entry.uuid,
+    ],
     "case_file_download": lambda export, page: [
         export.case_id,
         export.uuid,
@@ -1379,9 +1418,9 @@ def test_dashboard_ledger_panel_counts_only_the_users_stratas(client, world, rol
         assert 'id="ledger-dashboard"' not in response.text
         return
     expected = [s for s, ok in zip(world.stratas, listed(outcome), strict=True) if ok]
-    # The world's one fine in each strata, nothing paid yet.
+    # The world's one fine in each strata, $20.00 of its $200.00 paid.
     assert [(row["name"], row["charges"], str(row["owing"])) for row in panel] == [
-        (strata.name, 1, "200.00") for strata in sorted(expected, key=lambda s: s.name)
+        (strata.name, 1, "180.00") for strata in sorted(expected, key=lambda s: s.name)
     ]
     assert 'id="ledger-dashboard"' in response.text
 
@@ -1954,6 +1993,7 @@ RECUSED_PAGES = (
     "remedy_cost",
     "case_file",
     "case_file_zip",
+    "correct_response",
 )
 
 
@@ -1974,6 +2014,10 @@ def recused_page(world, page: str) -> tuple[str, object]:
     if page == "evidence":
         evidence = world.evidence[0]
         return reverse("violations:evidence-download", args=[evidence.uuid]), evidence.case
+    if page == "correct_response":
+        response = world.page_records[page][0]
+        args = [response.case_id, "response", response.uuid]
+        return reverse("admin:violations_violation_correct", args=args), response.case
     if page == "case_file_zip":
         export = world.page_records[page][0]
         args = [reported.pk, export.uuid, "zip"]

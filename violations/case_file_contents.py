@@ -24,12 +24,13 @@ from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.strata_time import strata_zone
 from properties.models import Person
+from violations import case_file_corrections as corrections
 from violations.ledger_selectors import charges_with_balances, ledger_totals
 from violations.letters import clock, long_date, money
 from violations.models import (
@@ -37,6 +38,8 @@ from violations.models import (
     Decision,
     EvidenceKind,
     LetterKind,
+    Payment,
+    Response,
     Service,
     Status,
     Violation,
@@ -254,7 +257,12 @@ def build_contents(case: Violation, export: CaseFileExport, now: dt.datetime) ->
     letters, hidden_services = _letters(case, redact, contents)
     charges = charges_with_balances(
         case.charges.select_related("bylaw", "liable_person", "unit").prefetch_related(
-            "payments", "waivers"
+            # Voided payments too, marked so (``case_file_corrections``).
+            Prefetch(
+                "payments",
+                queryset=Payment.all_objects.select_related("voided_by", "amends"),
+            ),
+            "waivers",
         )
     ).order_by("charged_on", "id")
     evidence_rows, labels = _evidence(case, redact, contents)
@@ -287,13 +295,20 @@ def build_contents(case: Violation, export: CaseFileExport, now: dt.datetime) ->
         "letters": letters,
         "responses": [
             _response_row(response, zone, r)
-            for response in case.responses.select_related("party__person")
+            for response in Response.all_objects.filter(case=case).select_related(
+                "party__person", "voided_by", "amends"
+            )
         ],
         "hearings": [_hearing_row(h, zone, r, written_requests) for h in hearings],
         "decision": decision and _decision_row(decision, redact, r),
-        "charges": [_charge_row(charge, r) for charge in charges],
+        "charges": [_charge_row(charge, r, zone) for charge in charges],
         "totals": {key: money(value) for key, value in ledger_totals(charges).items()},
         "evidence": evidence_rows,
+        "corrections": corrections.corrections(
+            case,
+            zone,
+            lambda text, event: r.scrub(text, record="event", uuid=event.uuid, field="correction"),
+        ),
         "redactions": contents.redactions,
     }
     _with_letters_as_received(contents.context, evidence_rows)
@@ -355,8 +370,8 @@ def _letters(case: Violation, redact: bool, contents: Contents) -> tuple[list[di
     r = contents.redactor
     services: dict[int, list[Service]] = {}
     for service in (
-        Service.objects.filter(letter__case=case)
-        .select_related("party", "person")
+        Service.all_objects.filter(letter__case=case)
+        .select_related("party", "person", "voided_by", "amends")
         .order_by("created_at", "id")
     ):
         services.setdefault(service.letter_id, []).append(service)
@@ -408,6 +423,14 @@ def _letters(case: Violation, redact: bool, contents: Contents) -> tuple[list[di
                         "deemed": long_date(service.deemed_given_on)
                         if service.deemed_given_on
                         else "",
+                        "voided": corrections.void_note(
+                            service,
+                            zone,
+                            lambda text, s=service: r.scrub(
+                                text, record="service", uuid=s.uuid, field="void_reason"
+                            ),
+                        ),
+                        "amends": corrections.amends_note(service, zone),
                     }
                     for service in services.get(letter.pk, [])
                 ],
@@ -586,6 +609,12 @@ def _response_row(response, zone, r: Redactor) -> dict:
         ),
         "received": _when(response.received_at, zone),
         "text": r.scrub(response.text, record="response", uuid=response.uuid, field="text"),
+        "voided": corrections.void_note(
+            response,
+            zone,
+            lambda text: r.scrub(text, record="response", uuid=response.uuid, field="void_reason"),
+        ),
+        "amends": corrections.amends_note(response, zone),
     }
 
 
@@ -651,7 +680,7 @@ def _decision_row(decision: Decision, redact: bool, r: Redactor) -> dict:
     }
 
 
-def _charge_row(charge, r: Redactor) -> dict:
+def _charge_row(charge, r: Redactor, zone) -> dict:
     return {
         "charge": charge,
         "liable": r.scrub(
@@ -668,6 +697,14 @@ def _charge_row(charge, r: Redactor) -> dict:
                 "amount": money(p.amount),
                 "payment": p,
                 "reference": r.scrub(p.reference, record="payment", uuid=p.uuid, field="reference"),
+                "voided": corrections.void_note(
+                    p,
+                    zone,
+                    lambda text, p=p: r.scrub(
+                        text, record="payment", uuid=p.uuid, field="void_reason"
+                    ),
+                ),
+                "amends": corrections.amends_note(p, zone),
             }
             for p in charge.payments.all()
         ],

@@ -19,7 +19,7 @@ from accounts.models import User
 from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
-from violations import letters
+from violations import letters, record_dates
 from violations.charging import case_lock, charge_create, event_record
 from violations.models import (
     Charge,
@@ -171,13 +171,8 @@ def fine_proposal_confirm(
             errors["observation"] = _("Say what was seen.")
         if observed_at is None:
             errors["observed_at"] = _("Give when it was seen.")
-        elif observed_at > timezone.now():
-            errors["observed_at"] = _("A sighting cannot be in the future.")
-        elif observed_at.astimezone(strata_zone(case.strata)).date() < proposal.due_on:
-            errors["observed_at"] = _(
-                "The fine falls due on %(due)s: only an observation on or after that day shows "
-                "the contravention continued into this interval."
-            ) % {"due": proposal.due_on}
+        elif refusal := record_dates.observation_refusal(case, proposal, observed_at):
+            errors["observed_at"] = refusal
         evidence = list(evidence)
         if any(item.case_id != case.pk for item in evidence):
             errors["evidence"] = _("Choose evidence of this case only.")

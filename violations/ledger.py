@@ -15,7 +15,7 @@ from accounts.audit import audit_log_record
 from accounts.models import User
 from accounts.permissions import Right, can
 from accounts.request_meta import AuditContext
-from accounts.strata_time import strata_today
+from violations import record_dates
 from violations.access import is_recused
 from violations.ledger_selectors import charges_with_balances
 from violations.models import CENT, Charge, Payment, PaymentMethod, ViolationEvent, Waiver
@@ -59,21 +59,13 @@ def _amount_errors(charge: Charge, amount, verb: str) -> tuple[Decimal | None, l
     return money, []
 
 
-def _date_errors(charge: Charge, on: dt.date | None, what: str) -> list[str]:
+def _date_errors(charge: Charge, on: dt.date | None, what: str, sentence: str) -> list[str]:
+    """``what``: the date asked for; ``sentence``: how a refusal of it starts ("The payment
+    cannot be dated"), ``record_dates`` saying why."""
     if not isinstance(on, dt.date):
         return [_("Give the %(what)s.") % {"what": what}]
-    today = strata_today(charge.case.strata)
-    if on > today:
-        return [
-            _("The %(what)s %(date)s is in the future (today is %(today)s in %(strata)s).")
-            % {"what": what, "date": on, "today": today, "strata": charge.case.strata.name}
-        ]
-    if on < charge.charged_on:
-        return [
-            _("The %(what)s %(date)s is before the charge was imposed on %(charged)s.")
-            % {"what": what, "date": on, "charged": charge.charged_on}
-        ]
-    return []
+    refusal = record_dates.charge_date_refusal(charge, on, sentence)
+    return [refusal] if refusal else []
 
 
 def _record(charge: Charge, actor: User, action: str, text: str, data: dict, context) -> None:
@@ -134,7 +126,9 @@ def payment_record(
         money, amount_errors = _amount_errors(charge, amount, _("paying"))
         if amount_errors:
             errors["amount"] = amount_errors
-        if date_errors := _date_errors(charge, paid_on, _("payment date")):
+        if date_errors := _date_errors(
+            charge, paid_on, _("payment date"), _("The payment cannot be dated")
+        ):
             errors["paid_on"] = date_errors
         if method not in PaymentMethod.values:
             errors["method"] = [_("Choose how the payment was made.")]
@@ -204,7 +198,9 @@ def waiver_record(
         errors: dict[str, list[str]] = {}
         if meeting_on is None:
             errors["meeting_on"] = [cite + _("give the date of the council meeting.")]
-        elif date_errors := _date_errors(charge, meeting_on, _("council meeting date")):
+        elif date_errors := _date_errors(
+            charge, meeting_on, _("council meeting date"), _("The council meeting cannot be dated")
+        ):
             errors["meeting_on"] = date_errors
         if not resolution:
             errors["resolution"] = [cite + _("give the text of council's resolution.")]

@@ -60,6 +60,9 @@ SAMPLES: dict[str, dict[str, str]] = {
         "requested_on": "November 20, 2026",
         "hearing_when": "December 2, 2026 at 7:00 p.m.",
         "hearing_place": "Amenity room",
+        "replaces": "This notice replaces the notice of hearing dated November 18, 2026 for "
+        "the hearing on November 30, 2026 at 7:00 p.m.: the hearing is now on December 2, 2026 "
+        "at 7:00 p.m.",
     },
     LetterKind.DECISION: {
         **COMMON,
@@ -108,6 +111,12 @@ SUBJECTS = {
     LetterKind.DECISION: "Council's decision {reference} — {strata}",
     LetterKind.FINE_NOTICE: "Notice of a charge {reference} — {strata}",
     LetterKind.COMPLAINANT_ACKNOWLEDGEMENT: "Complaint received {reference} — {strata}",
+}
+
+
+# A letter that replaces an earlier one says so in its subject (Letter.replaces).
+REPLACING_SUBJECTS = {
+    LetterKind.HEARING_NOTICE: "Notice of hearing (new date) {reference} — {strata}",
 }
 
 
@@ -331,7 +340,8 @@ def html_to_text(html: str) -> str:
 
 
 def subject(letter: Letter) -> str:
-    return SUBJECTS[letter.kind].format(
+    subjects = REPLACING_SUBJECTS if letter.replaces_id else SUBJECTS
+    return subjects[letter.kind].format(
         reference=letter.case.reference, strata=letter.case.strata.name
     )
 

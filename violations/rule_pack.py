@@ -68,6 +68,14 @@ def deemed_given_on(method: str, sent_on: dt.date) -> dt.date:
     raise ValueError(f"Not a method of service: {method!r}")
 
 
+def earliest_hearing_on(notice_deemed_given_on: dt.date) -> dt.date:
+    """The first day a hearing may be held for a party given its notice on
+    ``notice_deemed_given_on`` (SPA s.61): that day itself. Scheduling refuses an earlier
+    day for the date the notice would be deemed given if served today, and the hearing night
+    refuses to count a hearing held before a party's notice was deemed given: one rule."""
+    return notice_deemed_given_on
+
+
 # SPA s.61(1)(b)(ii), (iii), (v): ways of leaving a notice at the person's own strata lot.
 AT_THE_STRATA_LOT = (
     ServiceMethod.ADULT_OCCUPANT,

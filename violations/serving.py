@@ -40,19 +40,23 @@ def deadline_recompute(case: Violation) -> None:
     once the case is past answering (decided, closed): later paper service changes nothing."""
     if case.status not in SERVED_STATUSES:
         return
-    if unserved_parties(case):
-        deadline = None
-    else:
-        latest = max(
-            s.deemed_given_on for s in current_services(case) if s.deemed_given_on is not None
-        )
-        deadline = rule_pack.response_deadline(case.strata, latest)
-        stated = case.limits.get("stated_deadline")
-        if stated:
-            deadline = max(deadline, dt.datetime.fromisoformat(stated))
+    deadline = deadline_for(case)
     if deadline != case.response_deadline:
         case.response_deadline = deadline
         case.save(update_fields=["response_deadline", "updated_at"])
+
+
+def deadline_for(case: Violation) -> dt.datetime | None:
+    """The deadline the case's service sets now, whatever its status (``deadline_recompute``
+    stores it while the case is being answered): None while a required party is unserved."""
+    deemed = [s.deemed_given_on for s in current_services(case) if s.deemed_given_on is not None]
+    if unserved_parties(case) or not deemed:
+        return None
+    deadline = rule_pack.response_deadline(case.strata, max(deemed))
+    stated = case.limits.get("stated_deadline")
+    if stated:
+        deadline = max(deadline, dt.datetime.fromisoformat(stated))
+    return deadline
 
 
 def current_services(case: Violation) -> list[Service]:
@@ -80,11 +84,17 @@ def served_parties(case: Violation) -> list[CaseParty]:
     return [p for p in case.parties.select_related("person") if p.pk in served]
 
 
+def method_for(person: Person) -> str:
+    """How a letter is first served on ``person``: by email to the address they gave for
+    notices, else by mail from the print queue."""
+    return ServiceMethod.EMAIL if person.email_for_notices else ServiceMethod.MAIL
+
+
 def letter_serve(
     letter: Letter, recipients: list[tuple], actor, *, key: str, kind=EmailKind.NOTICE
 ):
     for person, party in recipients:
-        method = ServiceMethod.EMAIL if person.email_for_notices else ServiceMethod.MAIL
+        method = method_for(person)
         letter_serve_one(letter, person, party, actor, key=key, method=method, kind=kind)
 
 

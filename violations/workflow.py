@@ -191,9 +191,11 @@ TRANSITIONS: dict[str, Transition] = {
             [S.HEARING_REQUESTED, S.HEARING_SCHEDULED],
             [S.HEARING_SCHEDULED],
             Right.REVIEW_CASES,
-            "on or before the hold-by date (request + hearing deadline days), not in the past; "
-            "scheduling again sends a new notice",
-            "hearing notice to each party",
+            "on or before the hold-by date (request + hearing deadline days), and no earlier "
+            "than the day every party would be deemed given the notice served today (SPA s.61); "
+            "scheduling again supersedes the earlier notice",
+            "hearing notice to each party; for a new date, one that says it replaces the earlier "
+            "notice",
         ),
         _t(
             "record_hearing_outcome",
@@ -249,6 +251,7 @@ OTHER_EVENTS = {
     "continuing_fine_dismissed": "Continuing fine dismissed",
     "payment_recorded": "Payment recorded",
     "waiver_recorded": "Waiver recorded",
+    "correction": "Record corrected",
 }
 
 

@@ -449,8 +449,11 @@ def test_refused_service_date_is_shown_on_the_field_and_changes_nothing(
     )
 
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors() == [
-        "The service date cannot be in the future."
+    today = strata_today(strata)
+    later = today + dt.timedelta(days=2)
+    assert response.context["form"].errors["on_date"] == [
+        f"The service cannot be recorded on {later.day} {later:%b %Y}, after today "
+        f"({today.day} {today:%b %Y})."
     ]
     assert state(case) == before
 

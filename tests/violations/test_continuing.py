@@ -185,10 +185,14 @@ def test_a_confirmed_fine_needs_an_observation(w):
         for moment, message in (
             (
                 dt.datetime(2026, 12, 1, 23, 0, tzinfo=VANCOUVER),
-                "The fine falls due on 2026-12-02: only an observation on or after that day "
-                "shows the contravention continued into this interval.",
+                "The observation cannot be dated 1 Dec 2026, before the fine fell due on "
+                "2 Dec 2026: only a sighting on or after that day shows the contravention "
+                "continued into this interval.",
             ),
-            (day(7) + dt.timedelta(minutes=1), "A sighting cannot be in the future."),
+            (
+                day(7) + dt.timedelta(minutes=1),
+                "The observation cannot be dated 2 Dec 2026 at 10:01 a.m.: that is later than now.",
+            ),
         ):
             with pytest.raises(TransitionRefused) as refused:
                 fine_proposal_confirm(
@@ -303,8 +307,8 @@ def test_compliance_cannot_predate_a_sighting_that_was_charged(w):
             )
         assert refused.value.message_dict == {
             "compliance_on": [
-                "The contravention was seen continuing on December 2, 2026 and charged: "
-                "compliance cannot be earlier (waive that fine first if it was wrong)."
+                "Compliance cannot be dated 1 Dec 2026, before the contravention was seen "
+                "continuing on 2 Dec 2026 and charged (waive that fine first if it was wrong)."
             ]
         }
         assert snapshot(w.case) == before
@@ -367,8 +371,9 @@ def test_staff_confirm_a_fine_in_the_admin_and_see_the_series_on_the_case(client
             },
         )
         assert early.context["form"].errors["observed_at"] == [
-            "The fine falls due on 2026-12-02: only an observation on or after that day shows "
-            "the contravention continued into this interval."
+            "The observation cannot be dated 1 Dec 2026, before the fine fell due on "
+            "2 Dec 2026: only a sighting on or after that day shows the contravention "
+            "continued into this interval."
         ]
         assert not Charge.objects.filter(proposal__isnull=False).exists()
 

@@ -203,11 +203,12 @@ def test_a_payment_of_a_bad_amount_is_refused(charge, manager, amount, message):
     [
         (
             dt.date(2026, 11, 26),
-            "The payment date 2026-11-26 is in the future (today is 2026-11-25 in Harbour View).",
+            "The payment cannot be dated 26 Nov 2026, after today (25 Nov 2026).",
         ),
         (
             dt.date(2026, 11, 19),
-            "The payment date 2026-11-19 is before the charge was imposed on 2026-11-20.",
+            "The payment cannot be dated 19 Nov 2026, before the charge was imposed on "
+            "20 Nov 2026.",
         ),
     ],
 )
@@ -222,7 +223,8 @@ def test_a_waiver_at_a_meeting_before_the_charge_is_refused(charge, council_memb
     errors = refusal(lambda: waive(charge, council_member, "10.00", meeting_on=dt.date(2026, 1, 5)))
     assert errors == {
         "meeting_on": [
-            "The council meeting date 2026-01-05 is before the charge was imposed on 2026-11-20."
+            "The council meeting cannot be dated 5 Jan 2026, before the charge was imposed on "
+            "20 Nov 2026."
         ]
     }
     assert not Waiver.objects.exists()

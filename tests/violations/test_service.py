@@ -205,7 +205,9 @@ def test_a_mailing_cannot_be_recorded_in_the_future(w):
         services.violation_record_service(
             service=paper, actor=w.manager, method="mail", on_date=dt.date(2026, 11, 26)
         )
-    assert refused.value.messages == ["The service date cannot be in the future."]
+    assert refused.value.message_dict == {
+        "on_date": ["The service cannot be recorded on 26 Nov 2026, after today (25 Nov 2026)."]
+    }
     assert snapshot(w.case) == before
 
 

@@ -382,9 +382,12 @@ def test_record_as_mailed_reports_each_refusal_and_records_the_rest(client, stra
 
     response = post_action(client, "record_as_mailed", services)
 
+    today = strata_today(strata)
+    tomorrow = today + dt.timedelta(days=1)
     assert messages_of(response) == [
-        f"{later.reference}, Lena Later: not recorded. The service date cannot be before the "
-        "letter was issued.",
+        f"{later.reference}, Lena Later: not recorded. The service cannot be recorded on "
+        f"{today.day} {today:%b %Y}, before the letter was sent for service again on "
+        f"{tomorrow.day} {tomorrow:%b %Y}.",
         "Recorded 1 letter as mailed today.",
     ]
     assert [Service.objects.get(pk=s.pk).status for s in services] == [

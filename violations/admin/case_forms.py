@@ -57,7 +57,11 @@ class AddComplaintForm(CaseForm, ComplaintFields):
         )
 
     def service_kwargs(self) -> dict:
-        return {"case": self.case, "complaint": self.complaint()}
+        return {
+            "case": self.case,
+            "complaint": self.complaint(),
+            "evidence_files": self.cleaned_data["evidence_files"],
+        }
 
 
 class ReasonForm(CaseForm):
@@ -276,6 +280,18 @@ class ReserveForm(PartyForm):
     )
 
 
+def scans_field() -> MultipleFileField:
+    """The letter as received on paper, kept as evidence with the record it belongs to."""
+    return MultipleFileField(
+        label=_("The letter as received (scan or photos)"),
+        required=False,
+        help_text=_(
+            "Optional: a scan (PDF) or photos of the letter received on paper. They are "
+            "checked like evidence and kept for staff with it; one refused file records nothing."
+        ),
+    )
+
+
 class RecordResponseForm(PartyForm):
     received_at = forms.SplitDateTimeField(
         label=_("Received at (strata time)"), widget=AdminSplitDateTime
@@ -285,11 +301,13 @@ class RecordResponseForm(PartyForm):
     declines_hearing = forms.BooleanField(
         label=_("The party declines a hearing in writing"), required=False
     )
+    scans = scans_field()
 
 
 class ReceiveHearingRequestForm(PartyForm):
     requested_on = forms.DateField(label=_("Request received on"), widget=AdminDateWidget)
     reason = forms.CharField(label=_("Reason given"), widget=textarea())
+    scans = scans_field()
 
 
 class ScheduleHearingForm(CaseForm):

@@ -15,13 +15,18 @@ from violations.charging import may_record_remedy_cost
 from violations.continuing_selectors import continuing_series
 from violations.guards import decision_refusal
 from violations.models import (
+    PAPER_METHODS,
     CaseParty,
     Charge,
     Decision,
     Evidence,
     Letter,
     LetterKind,
+    Payment,
+    ProposalStatus,
+    Response,
     Service,
+    ServiceStatus,
     Status,
     Violation,
     ViolationEvent,
@@ -94,10 +99,14 @@ def buttons(case: Violation, user, url_for, names) -> list[Button]:
     return rows
 
 
-def case_sections(case: Violation, user, *, transition_url, letter_url, names) -> dict:
+def case_sections(
+    case: Violation, user, *, transition_url, letter_url, names, correct_url=None
+) -> dict:
+    """``correct_url(kind, entry)``: an entry's "Correct" link, empty for who may not; voided
+    entries are listed too, marked so, beside what amends them."""
     services = list(
-        Service.objects.filter(letter__case=case)
-        .select_related("person", "letter", "recorded_by")
+        Service.all_objects.filter(letter__case=case)
+        .select_related("person", "letter", "recorded_by", "voided_by", "amends")
         .order_by("letter__created_at", "letter_id", "created_at", "id")
     )
     by_party: dict[int, list[Service]] = {}
@@ -126,7 +135,7 @@ def case_sections(case: Violation, user, *, transition_url, letter_url, names) -
         .prefetch_related("members_present", "recusals")
         .first()
     )
-    return {
+    sections = {
         "buttons": buttons(case, user, transition_url, names),
         "events": timeline(case),
         "complaints": list(case.complaints.select_related("complainant", "recorded_by")),
@@ -142,8 +151,15 @@ def case_sections(case: Violation, user, *, transition_url, letter_url, names) -
             .only("to_address", "kind", "status", "subject", "queued_at", "sent_at")
             .order_by("queued_at", "id")
         ),
-        "responses": list(case.responses.select_related("party__person", "recorded_by")),
-        "hearings": list(case.hearings.select_related("requested_by__person")),
+        # Each with the letter as received on paper, if it was scanned (staff-only evidence).
+        "responses": list(
+            Response.all_objects.filter(case=case)
+            .select_related("party__person", "recorded_by", "voided_by", "amends")
+            .prefetch_related("scans")
+        ),
+        "hearings": list(
+            case.hearings.select_related("requested_by__person").prefetch_related("request_scans")
+        ),
         "decision": decision,
         "charges": [
             _with_notice_url(charge, letter_url)
@@ -159,7 +175,36 @@ def case_sections(case: Violation, user, *, transition_url, letter_url, names) -
         "remedy_cost_url": reverse("admin:violations_violation_remedy_cost", args=[case.pk])
         if may_record_remedy_cost(user, case)
         else "",
+        "payments": list(
+            Payment.all_objects.filter(charge__case=case).select_related(
+                "charge", "recorded_by", "voided_by", "amends"
+            )
+        ),
     }
+    if correct_url is not None:
+        _correct_urls(sections, case, services, correct_url)
+    return sections
+
+
+def _correct_urls(sections: dict, case: Violation, services: list[Service], correct_url) -> None:
+    """``correct_url`` on each entry that may be corrected now (``services.corrections``)."""
+    for response in sections["responses"]:
+        response.correct_url = "" if response.voided_at else correct_url("response", response)
+    for service in services:
+        recorded = service.status == ServiceStatus.SENT and service.method in PAPER_METHODS
+        live = recorded and service.voided_at is None
+        service.correct_url = correct_url("service", service) if live else ""
+    for payment in sections["payments"]:
+        payment.correct_url = "" if payment.voided_at else correct_url("payment", payment)
+    for hearing in sections["hearings"]:
+        hearing.correct_url = correct_url("hearing_outcome", hearing) if hearing.outcome else ""
+    if sections["series"] is not None:
+        for proposal in sections["series"].proposals:
+            confirmed = proposal.status == ProposalStatus.CONFIRMED
+            proposal.correct_url = correct_url("observation", proposal) if confirmed else ""
+    sections["compliance_correct_url"] = (
+        correct_url("compliance", case) if case.compliance_on else ""
+    )
 
 
 def _with_notice_url(charge: Charge, letter_url) -> Charge:

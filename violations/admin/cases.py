@@ -35,6 +35,7 @@ from violations.admin.case_forms import FORMS
 from violations.admin.case_page import case_sections
 from violations.admin.complaint_forms import CaseReportForm, ComplaintFields
 from violations.admin.continuing import remedy_cost_view
+from violations.admin.corrections import CorrectionAdminMixin, correction_url, may_correct
 from violations.admin.form_parts import attach_errors
 from violations.models import (
     CaseParty,
@@ -85,7 +86,7 @@ def with_service_counts(queryset):
 
 
 @admin.register(Violation)
-class ViolationAdmin(CaseActionsMixin, CaseFileAdminMixin, StrataScopedAdmin):
+class ViolationAdmin(CaseActionsMixin, CaseFileAdminMixin, CorrectionAdminMixin, StrataScopedAdmin):
     view_right = Right.VIEW_CASES
     edit_right = Right.FILE_CASES
     list_display = (
@@ -220,6 +221,7 @@ class ViolationAdmin(CaseActionsMixin, CaseFileAdminMixin, StrataScopedAdmin):
                 name="{}_{}_remedy_cost".format(*info),
             ),
             *self.case_file_urls(),
+            *self.correction_urls(),
             *super().get_urls(),
         ]
 
@@ -257,6 +259,14 @@ class ViolationAdmin(CaseActionsMixin, CaseFileAdminMixin, StrataScopedAdmin):
                     current_app=name,
                 )
 
+            rights: dict[str, bool] = {}
+
+            def correct_url(kind, entry):
+                """The entry's "Correct" link, for those who may correct it."""
+                if kind not in rights:
+                    rights[kind] = may_correct(request.user, obj, kind)
+                return correction_url(obj, kind, entry, name) if rights[kind] else ""
+
             context.update(
                 case_sections(
                     obj,
@@ -264,6 +274,7 @@ class ViolationAdmin(CaseActionsMixin, CaseFileAdminMixin, StrataScopedAdmin):
                     transition_url=transition_url,
                     letter_url=letter_url,
                     names=FORMS,
+                    correct_url=correct_url,
                 ),
                 title=f"{obj.reference} — {obj.get_status_display()}",
                 case_zone=obj.strata.time_zone,
@@ -282,6 +293,7 @@ class ViolationAdmin(CaseActionsMixin, CaseFileAdminMixin, StrataScopedAdmin):
             raise PermissionDenied
         form = CaseReportForm(
             request.POST if request.method == "POST" else None,
+            request.FILES if request.method == "POST" else None,
             user=request.user,
             strata_id=request.session.get(SESSION_STRATA_ID),
             admin_site=self.admin_site,
@@ -330,7 +342,11 @@ class ViolationAdmin(CaseActionsMixin, CaseFileAdminMixin, StrataScopedAdmin):
                 message = _("Filed %(case)s.") % {"case": case.reference}
             else:
                 services.violation_add_complaint(
-                    case=target, actor=request.user, context=context, complaint=form.complaint()
+                    case=target,
+                    actor=request.user,
+                    context=context,
+                    complaint=form.complaint(),
+                    evidence_files=data["evidence_files"],
                 )
                 case = target
                 message = _("Added the complaint to %(case)s.") % {"case": case.reference}

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Right, scope_to_stratas
 from properties.models import Person, Unit
-from violations.admin.form_parts import PersonChoiceField, textarea
+from violations.admin.form_parts import MultipleFileField, PersonChoiceField, textarea
 from violations.models import (
     Bylaw,
     Complaint,
@@ -40,9 +40,22 @@ class ComplaintFields(forms.Form):
     disclosure_warned = forms.BooleanField(
         label=_("The complainant was told that complaints may be disclosed"), required=False
     )
+    evidence_files = MultipleFileField(
+        label=_("Photos and other files"),
+        required=False,
+        help_text=_(
+            "Optional: what the complainant sent or showed (photos, PDFs, audio, video, "
+            "emails, Word files), kept as the case's evidence. Checked like evidence; one "
+            "refused file files nothing."
+        ),
+    )
 
     def complaint(self) -> dict:
-        return {name: self.cleaned_data[name] for name in ComplaintFields.base_fields}
+        return {
+            name: self.cleaned_data[name]
+            for name in ComplaintFields.base_fields
+            if name != "evidence_files"
+        }
 
 
 def strata_persons(queryset):
@@ -115,8 +128,13 @@ class CaseReportForm(ComplaintFields):
         self.open_cases: list[Violation] = []
 
     def offer(self, open_cases: list[Violation]) -> None:
-        """Offer to add the complaint to one of ``open_cases`` instead (DESIGN §6)."""
+        """Offer to add the complaint to one of ``open_cases`` instead (DESIGN §6). A browser
+        does not send files twice, so any chosen are asked for again."""
         self.open_cases = open_cases
+        if self.cleaned_data.get("evidence_files") and "evidence_files" not in self.errors:
+            self.add_error(
+                "evidence_files", _("Choose the files again: they are kept only once filed.")
+            )
         self.fields["file_as"].widget.choices = [
             ("new", _("Open a new case anyway")),
             *(
@@ -141,4 +159,5 @@ class CaseReportForm(ComplaintFields):
             "description": data["description"],
             "details": {name: data[name] for name in self.INCIDENT_DETAILS},
             "complaint": self.complaint(),
+            "evidence_files": data["evidence_files"],
         }

@@ -249,6 +249,7 @@ class EvidenceSource(models.TextChoices):
     STAFF = "staff", _("Staff")
     RESIDENT = "resident", _("Resident")
     COMPLAINANT = "complainant", _("Complainant")
+    PARTY = "party", _("A party to the case")  # their response or hearing request on paper
 
 
 class EvidenceKind(models.TextChoices):
@@ -294,6 +295,24 @@ class Evidence(TimeStamped):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The paper this file is a scan or photo of, when it arrived with a response or a hearing
+    # request (``services.hearings``); a file belongs to one of them at most.
+    response = models.ForeignKey(
+        "violations.Response",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="scans",
+        verbose_name=_("letter of the response"),
+    )
+    hearing_request = models.ForeignKey(
+        "violations.Hearing",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="request_scans",
+        verbose_name=_("letter of the hearing request"),
+    )
 
     class Meta:
         verbose_name = _("evidence")
@@ -303,6 +322,10 @@ class Evidence(TimeStamped):
             choices_check("source", EvidenceSource, "evidence_source_valid"),
             choices_check("kind", EvidenceKind, "evidence_kind_valid"),
             choices_check("scan_status", ScanStatus, "evidence_scan_valid"),
+            models.CheckConstraint(
+                condition=Q(response__isnull=True) | Q(hearing_request__isnull=True),
+                name="evidence_one_letter_at_most",
+            ),
         ]
 
     def __str__(self):

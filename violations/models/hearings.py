@@ -12,7 +12,7 @@ from accounts.models import (
     TimeStamped,
 )
 from violations.models.cases import CaseParty, Violation
-from violations.models.common import Money, choices_check
+from violations.models.common import Correctable, Money, choices_check, void_check
 from violations.models.letters import Letter
 
 
@@ -23,8 +23,9 @@ class ResponseChannel(models.TextChoices):
     PORTAL = "portal", _("Resident portal")
 
 
-class Response(TimeStamped):
-    """A party's written answer to a notice, online or recorded by staff."""
+class Response(TimeStamped, Correctable):
+    """A party's written answer to a notice, online or recorded by staff. Voided or amended,
+    never edited (``Correctable``): ``Response.objects`` are the live ones."""
 
     Channel = ResponseChannel
 
@@ -43,7 +44,10 @@ class Response(TimeStamped):
         verbose_name = _("response")
         verbose_name_plural = _("responses")
         ordering = ["case", "received_at", "id"]
-        constraints = [choices_check("channel", ResponseChannel, "response_channel_valid")]
+        constraints = [
+            choices_check("channel", ResponseChannel, "response_channel_valid"),
+            void_check("response_void_has_reason"),
+        ]
 
     def __str__(self):
         return f"{self.case} — {self.party}"

@@ -13,7 +13,7 @@ from accounts.models import (
 from properties.models import Person, Unit
 from violations.models.bylaws import Bylaw
 from violations.models.cases import Evidence, Violation
-from violations.models.common import Money, choices_check
+from violations.models.common import Correctable, Money, choices_check, void_check
 from violations.models.hearings import Decision
 from violations.models.letters import Letter
 
@@ -151,8 +151,9 @@ class PaymentMethod(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Payment(TimeStamped):
-    """Money received against one charge; a charge may be paid in parts."""
+class Payment(TimeStamped, Correctable):
+    """Money received against one charge; a charge may be paid in parts. Voided or amended,
+    never edited (``Correctable``): ``Payment.objects`` are the live ones."""
 
     Method = PaymentMethod
 
@@ -173,6 +174,7 @@ class Payment(TimeStamped):
         constraints = [
             choices_check("method", PaymentMethod, "payment_method_valid"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            void_check("payment_void_has_reason"),
         ]
 
     def __str__(self):

@@ -14,7 +14,7 @@ from accounts.models import (
 )
 from properties.models import Person
 from violations.models.cases import CaseParty, Violation
-from violations.models.common import choices_check
+from violations.models.common import Correctable, choices_check, void_check
 
 # --- letters and service ------------------------------------------------------------------
 
@@ -77,6 +77,15 @@ class Letter(TimeStamped):
     issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The earlier letter this one says it replaces (a hearing notice for a new date).
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("replaces"),
     )
 
     class Meta:
@@ -142,10 +151,15 @@ class ServiceStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     BOUNCED = "bounced", _("Bounced")
+    # A letter replaced before this service was done (a hearing scheduled again): out of the
+    # print queue, and an email still waiting is no longer served.
+    SUPERSEDED = "superseded", _("Superseded by a later letter")
 
 
-class Service(TimeStamped):
-    """Delivery of one letter to one person, and when the law deems it given (SPA s.61)."""
+class Service(TimeStamped, Correctable):
+    """Delivery of one letter to one person, and when the law deems it given (SPA s.61). A
+    recorded paper service is voided or amended, never edited (``Correctable``):
+    ``Service.objects`` are the live ones."""
 
     Method = ServiceMethod
     Status = ServiceStatus
@@ -198,6 +212,7 @@ class Service(TimeStamped):
                 condition=~Q(status="queued") | Q(method="email"),
                 name="service_queued_is_email",
             ),
+            void_check("service_void_has_reason"),
         ]
         indexes = [
             # The print queue: pending paper service, oldest first.

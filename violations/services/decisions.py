@@ -9,13 +9,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.request_meta import AuditContext
-from accounts.strata_time import strata_today
 from communications.models import EmailKind
 from violations import (
     charging,
     continuing,
     guards,
     letters,
+    record_dates,
     serving,
 )
 from violations.models import (
@@ -198,19 +198,12 @@ def violation_close(
         case = _begin(case, "close", actor)
         decision = getattr(case, "decision", None) if case.status == Status.DECIDED_UPHELD else None
         fined = decision is not None and decision.outcome != DecisionOutcome.UPHELD_WARNING
-        if compliance_on is not None and compliance_on > strata_today(case.strata):
-            raise TransitionRefused({"compliance_on": _("Compliance cannot be in the future.")})
-        last_seen = continuing.last_seen_on(case)
-        if compliance_on is not None and last_seen is not None and compliance_on < last_seen:
-            raise TransitionRefused(
-                {
-                    "compliance_on": _(
-                        "The contravention was seen continuing on %(date)s and charged: "
-                        "compliance cannot be earlier (waive that fine first if it was wrong)."
-                    )
-                    % {"date": letters.long_date(last_seen)}
-                }
+        if compliance_on is not None and (
+            refusal := record_dates.compliance_refusal(
+                case, compliance_on, continuing.last_seen_on(case)
             )
+        ):
+            raise TransitionRefused({"compliance_on": refusal})
         if fined and compliance_on is None:
             raise TransitionRefused(
                 {

@@ -13,17 +13,21 @@ from communications.models import EmailKind
 from properties.models import Unit
 from violations import (
     letters,
+    record_dates,
     serving,
 )
+from violations.evidence import evidence_rows_create, evidence_stored
 from violations.models import (
     Bylaw,
     Complaint,
+    Evidence,
     LetterKind,
     ReferenceCounter,
     Violation,
     ViolationCategory,
 )
 from violations.selectors import bylaw_revision_in_force
+from violations.services.attachments import attachments_check, attachments_data
 from violations.services.case_letters import _letter_create
 from violations.services.frame import _begin, _finish, check_actor
 from violations.workflow import TRANSITIONS, TransitionRefused
@@ -53,12 +57,15 @@ def violation_report(
     incident_time: dt.time | None = None,
     incident_place: str = "",
     details: dict | None = None,
+    evidence_files=(),
     context: AuditContext | None = None,
 ) -> Violation:
     """Open a case from a complaint (or a staff observation).
 
     ``complaint``: channel, received_on, and complainant (a Person) or complainant_name,
     details, disclosure_warned. ``details``: the old system's incident fields.
+    ``evidence_files``: the photos (or other files) filed with the complaint, kept as the new
+    case's evidence (``services.attachments``): all or nothing with the case.
     """
     strata = unit.strata
     probe = Violation(strata=strata, unit=unit, reference="(new)")
@@ -76,14 +83,15 @@ def violation_report(
         ) % {"bylaws": "; ".join(not_in_force), "date": incident_on}
     if category is not None and category.strata_id != strata.pk:
         errors["category"] = _("The category belongs to another strata.")
-    if incident_on > strata_today(strata):
-        errors["incident_on"] = _("The incident date cannot be in the future.")
+    if refusal := record_dates.incident_refusal(strata, incident_on):
+        errors["incident_on"] = refusal
     if not description.strip():
         errors["description"] = _("Say what happened.")
     errors |= _complaint_errors(strata, complaint)
     if errors:
         raise TransitionRefused(errors)
-    with transaction.atomic():
+    checked = _photos_checked(None, actor, "report", complaint, evidence_files)
+    with evidence_stored(checked), transaction.atomic():
         case = Violation.objects.create(
             strata=strata,
             unit=unit,
@@ -97,12 +105,19 @@ def violation_report(
         )
         case.bylaws.set(bylaws)
         filed = _complaint_add(case, complaint, actor)
+        files = evidence_rows_create(
+            case=case, checked=checked, actor=actor, field="evidence_files"
+        )
         _finish(
             case,
             "report",
             actor,
             from_status="",
-            data={"complaint": str(filed.uuid), "bylaws": [b.number for b in bylaws]},
+            data={
+                "complaint": str(filed.uuid),
+                "bylaws": [b.number for b in bylaws],
+                **attachments_data(files),
+            },
             context=context,
         )
         _acknowledge(case, filed, actor)
@@ -110,25 +125,49 @@ def violation_report(
 
 
 def violation_add_complaint(
-    *, case: Violation, actor: User, complaint: dict, context: AuditContext | None = None
+    *,
+    case: Violation,
+    actor: User,
+    complaint: dict,
+    evidence_files=(),
+    context: AuditContext | None = None,
 ) -> Complaint:
-    """File a further complaint into an open case instead of opening a duplicate."""
+    """File a further complaint into an open case instead of opening a duplicate, with the
+    files it came with (as ``violation_report``)."""
     errors = _complaint_errors(case.strata, complaint)
     if errors:
         raise TransitionRefused(errors)
-    with transaction.atomic():
+    checked = _photos_checked(case, actor, "add_complaint", complaint, evidence_files)
+    with evidence_stored(checked), transaction.atomic():
         case = _begin(case, "add_complaint", actor)
         filed = _complaint_add(case, complaint, actor)
+        files = evidence_rows_create(
+            case=case, checked=checked, actor=actor, field="evidence_files"
+        )
         _finish(
             case,
             "add_complaint",
             actor,
             from_status=case.status,
-            data={"complaint": str(filed.uuid)},
+            data={"complaint": str(filed.uuid), **attachments_data(files)},
             context=context,
         )
         _acknowledge(case, filed, actor)
     return filed
+
+
+def _photos_checked(case, actor: User, transition: str, complaint: dict, files):
+    """The complaint's files, checked and scanned before the transaction: the complainant's,
+    unless staff saw it themselves."""
+    staff_seen = complaint.get("channel") == Complaint.Channel.STAFF_OBSERVATION
+    return attachments_check(
+        case=case,
+        actor=actor,
+        transition=transition,
+        files=files,
+        source=Evidence.Source.STAFF if staff_seen else Evidence.Source.COMPLAINANT,
+        field="evidence_files",
+    )
 
 
 def _complaint_errors(strata, complaint: dict) -> dict:

@@ -7,6 +7,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -16,21 +17,27 @@ from communications.models import EmailKind
 from violations import (
     evidence_files,
     letters,
+    record_dates,
     rule_pack,
     serving,
 )
 from violations.clamav import scan_uploads
+from violations.evidence import evidence_rows_create, evidence_stored
 from violations.models import (
     CaseParty,
+    Evidence,
     Hearing,
     HearingOutcome,
+    Letter,
     LetterKind,
     Response,
     Service,
+    ServiceMethod,
     ServiceStatus,
     Status,
     Violation,
 )
+from violations.services.attachments import attachments_check, attachments_data
 from violations.services.case_letters import _check_party, _issued, _letter_create, _when
 from violations.services.frame import _begin, _finish, _set_status
 from violations.workflow import TransitionRefused, refuse
@@ -47,17 +54,28 @@ def violation_record_response(
     channel: str,
     received_at: dt.datetime,
     declines_hearing: bool = False,
+    scans=(),
     context: AuditContext | None = None,
 ) -> Response:
-    with transaction.atomic():
+    """``scans``: the letter as received on paper (a scan or photos), kept as evidence of the
+    case with the response (``services.attachments``): all or nothing with it."""
+    checked = attachments_check(
+        case=case,
+        actor=actor,
+        transition="record_response",
+        files=scans,
+        source=Evidence.Source.PARTY,
+        field="scans",
+    )
+    with evidence_stored(checked), transaction.atomic():
         case = _begin(case, "record_response", actor)
         _check_party(case, party)
         if not text.strip():
             raise TransitionRefused({"text": _("Record what the response says.")})
         if channel not in Response.Channel.values:
             raise TransitionRefused({"channel": _("Say how the response arrived.")})
-        if received_at > timezone.now():
-            raise TransitionRefused({"received_at": _("It cannot be received in the future.")})
+        if refusal := record_dates.response_refusal(case, received_at):
+            raise TransitionRefused({"received_at": refusal})
         response = Response.objects.create(
             case=case,
             party=party,
@@ -67,6 +85,9 @@ def violation_record_response(
             declines_hearing=declines_hearing,
             recorded_by=actor,
         )
+        files = evidence_rows_create(
+            case=case, checked=checked, actor=actor, response=response, field="scans"
+        )
         before = case.status
         _set_status(case, Status.RESPONDED)
         _finish(
@@ -74,7 +95,11 @@ def violation_record_response(
             "record_response",
             actor,
             from_status=before,
-            data={"response": str(response.uuid), "declines_hearing": declines_hearing},
+            data={
+                "response": str(response.uuid),
+                "declines_hearing": declines_hearing,
+                **attachments_data(files),
+            },
             visible_to_resident=True,
             context=context,
         )
@@ -88,9 +113,20 @@ def violation_receive_hearing_request(
     party: CaseParty,
     reason: str,
     requested_on: dt.date,
+    scans=(),
     context: AuditContext | None = None,
 ) -> Hearing:
-    with transaction.atomic():
+    """``scans``: the written request as received on paper, kept as evidence of the case with
+    the hearing request (``services.attachments``): all or nothing with it."""
+    checked = attachments_check(
+        case=case,
+        actor=actor,
+        transition="receive_hearing_request",
+        files=scans,
+        source=Evidence.Source.PARTY,
+        field="scans",
+    )
+    with evidence_stored(checked), transaction.atomic():
         case = _begin(case, "receive_hearing_request", actor)
         _check_party(case, party)
         if not reason.strip():
@@ -117,6 +153,9 @@ def violation_receive_hearing_request(
             reason=reason,
             hold_by=rule_pack.hearing_hold_by(case.strata, requested_on),
         )
+        files = evidence_rows_create(
+            case=case, checked=checked, actor=actor, hearing_request=hearing, field="scans"
+        )
         before = case.status
         _set_status(case, Status.HEARING_REQUESTED)
         _finish(
@@ -124,7 +163,11 @@ def violation_receive_hearing_request(
             "receive_hearing_request",
             actor,
             from_status=before,
-            data={"hearing": str(hearing.uuid), "hold_by": hearing.hold_by.isoformat()},
+            data={
+                "hearing": str(hearing.uuid),
+                "hold_by": hearing.hold_by.isoformat(),
+                **attachments_data(files),
+            },
             visible_to_resident=True,
             context=context,
         )
@@ -162,19 +205,29 @@ def violation_schedule_hearing(
             )
         if not location.strip():
             raise TransitionRefused({"location": _("Say where the hearing is held.")})
+        parties = list(case.parties.filter(required=True).select_related("person"))
+        _notice_in_time(case, parties, day, hearing.hold_by)
+        previous, superseded = _hearing_notice_supersede(case)
         hearing.scheduled_for = scheduled_for
         hearing.location = location
-        parties = list(case.parties.filter(required=True).select_related("person"))
+        replaces = _replaces_text(case, previous, scheduled_for) if previous else ""
         context_ = {
             **letters.base_context(case, [p.person.full_name for p in parties]),
             "requested_on": letters.long_date(hearing.requested_on),
             "hearing_when": _when(case, scheduled_for),
             "hearing_place": location,
+            "replaces": replaces,
         }
         context_ = {
             k: v for k, v in context_.items() if k in letters.SAMPLES[LetterKind.HEARING_NOTICE]
         }
         letter = _letter_create(case, LetterKind.HEARING_NOTICE, context_, actor)
+        if previous:
+            letter.replaces = previous
+            if _normalised(replaces) not in _normalised(letters.html_to_text(letter.html)):
+                # A strata's own wording from before {{ replaces }}: the sentence leads.
+                letter.html = format_html("<p><strong>{}</strong></p>\n", replaces) + letter.html
+            letter.save()
         letters.letter_issue(letter)
         hearing.notice_letter = letter
         hearing.save()
@@ -192,11 +245,101 @@ def violation_schedule_hearing(
             "schedule_hearing",
             actor,
             from_status=before,
-            data={"hearing": str(hearing.uuid), "scheduled_for": scheduled_for.isoformat()},
+            data={
+                "hearing": str(hearing.uuid),
+                "scheduled_for": scheduled_for.isoformat(),
+                "replaces": str(previous.uuid) if previous else None,
+                "superseded_services": [str(s.uuid) for s in superseded],
+            },
             visible_to_resident=True,
             context=context,
         )
     return hearing
+
+
+def _notice_in_time(
+    case: Violation, parties: list[CaseParty], day: dt.date, hold_by: dt.date
+) -> None:
+    """Refuse a hearing day before a party could be given its notice (SPA s.61): served
+    today at the earliest, by email or by mail as they will be (``serving.method_for``),
+    held no earlier than ``rule_pack.earliest_hearing_on`` — the rule the hearing night
+    applies (``_hearing_notice_given``)."""
+    today = strata_today(case.strata)
+    late = []
+    for party in parties:
+        method = serving.method_for(party.person)
+        deemed = rule_pack.deemed_given_on(method, today)
+        if day < rule_pack.earliest_hearing_on(deemed):
+            late.append((party.person.full_name, method, deemed))
+    if not late:
+        return
+    clauses = [
+        _("%(name)s would be deemed to get the notice on %(date)s (%(how)s today, SPA s.61(3))")
+        % {
+            "name": name,
+            "date": letters.long_date(deemed),
+            "how": _("emailed") if method == ServiceMethod.EMAIL else _("mailed"),
+        }
+        for name, method, deemed in late
+    ]
+    earliest = max(rule_pack.earliest_hearing_on(deemed) for _name, _method, deemed in late)
+    message = "; ".join(clauses) + _("; the hearing can be on %(date)s at the earliest.") % {
+        "date": letters.long_date(earliest)
+    }
+    if earliest > hold_by:
+        message += " " + _(
+            "That is after %(hold_by)s, the day it must be held by (SPA s.34.1): a later date "
+            "needs a postponement the respondent asks for in writing."
+        ) % {"hold_by": letters.long_date(hold_by)}
+    raise TransitionRefused({"scheduled_for": message})
+
+
+def _hearing_notice_supersede(case: Violation) -> tuple[Letter | None, list[Service]]:
+    """The case's earlier hearing notices give way to the one about to be issued: their paper
+    services not yet done leave the print queue, and their emails still waiting for the mail
+    server are no longer served (no outbox service withdraws an email, so it may still go
+    out). Returns the latest earlier notice if it may have reached someone (emailed, or
+    served), which the new notice then says it replaces, and the services superseded."""
+    # The case row is locked (_begin), as every service write and the outbox check lock it.
+    superseded = list(
+        Service.objects.filter(
+            letter__case=case,
+            letter__kind=LetterKind.HEARING_NOTICE,
+            status__in=(ServiceStatus.PENDING, ServiceStatus.QUEUED),
+        ).order_by("id")
+    )
+    previous = (
+        case.letters.filter(kind=LetterKind.HEARING_NOTICE, issued_at__isnull=False)
+        .order_by("-issued_at", "-id")
+        .first()
+    )
+    reached = (
+        previous is not None
+        and previous.services.filter(status__in=(ServiceStatus.QUEUED, ServiceStatus.SENT)).exists()
+    )
+    Service.objects.filter(pk__in=[s.pk for s in superseded]).update(
+        status=ServiceStatus.SUPERSEDED, updated_at=timezone.now()
+    )
+    return (previous if reached else None), superseded
+
+
+def _replaces_text(case: Violation, previous: Letter, scheduled_for: dt.datetime) -> str:
+    """What a hearing notice for a new date says of the one it replaces."""
+    old = Hearing.objects.filter(notice_letter=previous).values_list("scheduled_for", flat=True)
+    dated = timezone.localtime(previous.issued_at, strata_zone(case.strata)).date()
+    text = _(
+        "This notice replaces the notice of hearing dated %(dated)s for the hearing on "
+        "%(old)s: the hearing is now on %(new)s"
+    ) % {
+        "dated": letters.long_date(dated),
+        "old": _when(case, old.get()),
+        "new": _when(case, scheduled_for),
+    }
+    return text if text.endswith(".") else text + "."  # "at 7:00 p.m." ends the sentence
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
 
 
 def violation_record_hearing_outcome(
@@ -212,16 +355,12 @@ def violation_record_hearing_outcome(
     with transaction.atomic():
         case = _begin(case, "record_hearing_outcome", actor)
         hearing = _open_hearing(case)
-        now = timezone.now()
         if outcome not in HearingOutcome.values:
             raise TransitionRefused({"outcome": _("Choose held, no-show, withdrawn or postponed.")})
-        if outcome in (HearingOutcome.HELD, HearingOutcome.NO_SHOW) and hearing.scheduled_for > now:
-            raise TransitionRefused(
-                {
-                    "outcome": _("The hearing is scheduled for %(when)s; record it after then.")
-                    % {"when": _when(case, hearing.scheduled_for)}
-                }
-            )
+        if outcome in (HearingOutcome.HELD, HearingOutcome.NO_SHOW) and (
+            refusal := record_dates.hearing_outcome_refusal(case, hearing, outcome)
+        ):
+            raise TransitionRefused({"outcome": refusal})
         if outcome == HearingOutcome.HELD and not minutes.strip():
             raise TransitionRefused({"minutes": _("Record the minutes of the hearing.")})
         if outcome in (HearingOutcome.HELD, HearingOutcome.NO_SHOW):
@@ -298,7 +437,7 @@ def _hearing_notice_given(case: Violation, hearing: Hearing) -> None:
         for party in case.parties.filter(required=True).select_related("person")
         if party.person_id not in latest
         or latest[party.person_id].status != ServiceStatus.SENT
-        or latest[party.person_id].deemed_given_on > day
+        or day < rule_pack.earliest_hearing_on(latest[party.person_id].deemed_given_on)
     ]
     if late:
         raise TransitionRefused(

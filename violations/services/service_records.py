@@ -13,6 +13,7 @@ from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
 from communications.models import OutboundEmail, TrackingEvent
 from violations import (
+    record_dates,
     rule_pack,
     serving,
 )
@@ -27,7 +28,7 @@ from violations.models import (
 )
 from violations.services.case_letters import _check_party, _issued
 from violations.services.frame import _begin, _finish
-from violations.workflow import refuse
+from violations.workflow import TransitionRefused, refuse
 
 # --- service -------------------------------------------------------------------------------
 
@@ -70,24 +71,15 @@ def violation_record_service(
                     "mailbox, or mailed."
                 )
             )
-        if on_date > strata_today(case.strata):
-            refuse(_("The service date cannot be in the future."))
-        if on_date < timezone.localtime(service.created_at, strata_zone(case.strata)).date():
-            refuse(_("The service date cannot be before the letter was issued."))
-        service.address = _served_at(service, method, address.strip())
-        service.method = method
-        service.status = ServiceStatus.SENT
-        # Paper service is recorded by date; the time is unknown unless it is today.
-        today = strata_today(case.strata)
-        service.sent_at = (
-            timezone.now()
-            if on_date == today
-            else dt.datetime.combine(on_date, dt.time(12), tzinfo=strata_zone(case.strata))
+        paper_service_fill(
+            service,
+            case,
+            actor,
+            method=method,
+            on_date=on_date,
+            address=address,
+            delivered_by=delivered_by,
         )
-        service.deemed_given_on = rule_pack.deemed_given_on(method, on_date)
-        service.recorded_by = actor
-        service.recorded_at = timezone.now()
-        service.delivered_by = delivered_by.strip() or actor.full_name or actor.email
         service.save()
         serving.deadline_recompute(case)
         _finish(
@@ -107,6 +99,38 @@ def violation_record_service(
             context=context,
         )
     return service
+
+
+def paper_service_fill(
+    service: Service,
+    case: Violation,
+    actor: User,
+    *,
+    method: str,
+    on_date: dt.date,
+    address: str,
+    delivered_by: str,
+    dated_as: Service | None = None,
+) -> None:
+    """Set ``service`` as served on paper by ``method`` on ``on_date`` (unsaved), once the
+    date passes ``record_dates`` and the method the register (SPA s.61(1)). ``dated_as``: the
+    service whose dates bound ``on_date`` (an amended service's original)."""
+    if refusal := record_dates.service_refusal(dated_as or service, on_date):
+        raise TransitionRefused({"on_date": refusal})
+    service.address = _served_at(service, method, address.strip())
+    service.method = method
+    service.status = ServiceStatus.SENT
+    # Paper service is recorded by date; the time is unknown unless it is today.
+    today = strata_today(case.strata)
+    service.sent_at = (
+        timezone.now()
+        if on_date == today
+        else dt.datetime.combine(on_date, dt.time(12), tzinfo=strata_zone(case.strata))
+    )
+    service.deemed_given_on = rule_pack.deemed_given_on(method, on_date)
+    service.recorded_by = actor
+    service.recorded_at = timezone.now()
+    service.delivered_by = delivered_by.strip() or actor.full_name or actor.email
 
 
 def _served_at(service: Service, method: str, address: str) -> str:
@@ -283,6 +307,9 @@ def _service_failed(pk: int, status: str) -> int:
             return 0
         service.status = status
         service.save(update_fields=["status", "updated_at"])
+        if service.letter.replaced_by.exists():
+            # A hearing notice for a date since changed: its replacement is served instead.
+            return 1
         paper = Service.objects.create(
             letter=service.letter,
             party=service.party,
