@@ -3,36 +3,48 @@ letters and their service, hearing, decision, bylaw text and ledger, and the ori
 for the ZIP.
 
 Unless the export is for council or the strata's lawyer it is a redacted copy, which
-identifies no complainant and no witness (``Redactor``): every text the PDF shows is searched
-for their names, email addresses and phone numbers, which are replaced by a marker; photos go
-in as their metadata-free copies and other evidence, whose metadata cannot be stripped, is
-withheld and listed; evidence is named neutrally ("Photo 3 (image/jpeg, 2026-11-02)");
-recusals are counted, not named; a letter that names one of them is withheld. The rendered
-file is checked once more before anything is written (``Contents.redaction_check``).
+identifies no complainant and no witness (``case_file_redaction.Redactor``): every text the
+PDF shows is searched for their names, email addresses and phone numbers, which are replaced
+by a marker; photos go in as their metadata-free copies and other evidence, whose metadata
+cannot be stripped, is withheld and listed; evidence is named neutrally ("Photo 3
+(image/jpeg, 2026-11-02)"); recusals are counted, not named; a letter that names one of them
+is withheld. The rendered file is checked once more before anything is written
+(``Contents.redaction_check``). Each record's row is built in ``case_file_rows``.
 """
 
 import datetime as dt
-import functools
 import hashlib
-import html as html_lib
 import mimetypes
-import operator
-import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.strata_time import strata_zone
-from properties.models import Person
 from violations import case_file_corrections as corrections
+from violations.case_file_redaction import (
+    NAMES_SOMEONE,
+    REDACTED,
+    WHAT,
+    Redactor,
+    visible_text,
+)
+from violations.case_file_rows import (
+    bylaws,
+    charge_row,
+    decision_row,
+    hearing_row,
+    incident,
+    response_row,
+    when,
+    with_letters_as_received,
+)
 from violations.ledger_selectors import charges_with_balances, ledger_totals
-from violations.letters import clock, long_date, money
+from violations.letters import long_date, money
 from violations.models import (
     CaseFileExport,
     Decision,
@@ -44,13 +56,8 @@ from violations.models import (
     Status,
     Violation,
 )
-from violations.selectors import bylaw_revision_in_force
 from violations.workflow import event_label
 
-REDACTED = "[complainant — redacted]"
-WITNESS_REDACTED = "[witness — redacted]"
-MARKERS = re.compile(f"({re.escape(REDACTED)}|{re.escape(WITNESS_REDACTED)})")
-NAMES_SOMEONE = "names a complainant or witness"
 WITHHELD = "withheld: its metadata cannot be stripped"
 CHUNK = 1024 * 1024
 
@@ -85,116 +92,6 @@ class Original:
     recorded_sha256: str = ""
     compress: int = zipfile.ZIP_DEFLATED
     text: str = ""
-
-
-# --- who a redacted copy does not identify --------------------------------------------------
-
-
-class Redactor:
-    """The complainants' and witnesses' names, email addresses and phone numbers, and the
-    patterns that find them in any text: a name in any case and with any separator
-    ("sakura_kowalski"), a phone number however it is punctuated. Inactive (changing
-    nothing) for an unredacted export."""
-
-    def __init__(self, case: Violation | None, redactions: list[dict]):
-        self.active = case is not None
-        self.redactions = redactions
-        self.patterns: list[tuple[re.Pattern, str, str]] = []
-        if case is None:
-            return
-        seen: set[str] = set()
-        for complaint in case.complaints.select_related("complainant__user"):
-            person = complaint.complainant
-            if person is not None:
-                self._person(person, REDACTED, seen)
-            self._add("name", complaint.complainant_name, REDACTED, seen)
-        # A resident named as the one who saw a continuing contravention is a witness.
-        observers = {
-            name.strip().casefold()
-            for name in case.fine_proposals.values_list("observed_by", flat=True)
-            if name.strip()
-        }
-        if observers:
-            named = functools.reduce(
-                operator.or_, (Q(full_name__iexact=name) for name in observers)
-            )
-            for person in Person.objects.filter(named, strata=case.strata).select_related("user"):
-                self._person(person, WITNESS_REDACTED, seen)
-        # Addresses first (a name may be inside one), then the longest names first.
-        order = {"email": 0, "phone": 1, "name": 2}
-        self.patterns.sort(key=lambda item: (order[item[2]], -len(item[0].pattern)))
-
-    def _person(self, person: Person, marker: str, seen: set[str]) -> None:
-        self._add("name", person.full_name, marker, seen)
-        for address in (person.email, person.email_for_notices):
-            self._add("email", address, marker, seen)
-        self._add("phone", person.phone, marker, seen)
-        if person.user is not None:
-            self._add("name", person.user.full_name, marker, seen)
-            self._add("email", person.user.email, marker, seen)
-
-    def _add(self, what: str, value: str, marker: str, seen: set[str]) -> None:
-        value = (value or "").strip()
-        pattern = {"name": _name_pattern, "email": _email_pattern, "phone": _phone_pattern}[what](
-            value
-        )
-        if pattern and pattern not in seen:
-            seen.add(pattern)
-            self.patterns.append((re.compile(pattern, re.IGNORECASE), marker, what))
-
-    def scrub(self, value: str, *, record: str, uuid, field: str) -> str:
-        """``value`` with every name, email address and phone number replaced by its
-        marker; a change is logged on the export as a redaction of ``record``'s ``field``."""
-        if not self.active or not value:
-            return value
-        text = str(value)
-        for pattern, marker, _what in self.patterns:
-            # A marker already in the text is left alone.
-            parts = MARKERS.split(text)
-            text = "".join(
-                part if index % 2 else pattern.sub(marker, part) for index, part in enumerate(parts)
-            )
-        if text != value:
-            self.log(record, uuid, field, NAMES_SOMEONE)
-        return text
-
-    def log(self, record: str, uuid, field: str, reason: str) -> None:
-        entry = {record: str(uuid), "field": field, "reason": reason}
-        if entry not in self.redactions:
-            self.redactions.append(entry)
-
-    def find(self, text: str) -> str:
-        """What of a complainant or witness ``text`` still shows ("name", "email",
-        "phone"), or ""."""
-        text = MARKERS.sub(" ", text)
-        for pattern, _marker, what in self.patterns:
-            if pattern.search(text):
-                return what
-        return ""
-
-
-def _name_pattern(name: str) -> str:
-    words = re.findall(r"[^\W_]+", name)
-    if len("".join(words)) < 2:
-        return ""
-    return r"(?<!\w)" + r"[\W_]{0,3}".join(re.escape(word) for word in words) + r"(?!\w)"
-
-
-def _email_pattern(address: str) -> str:
-    if "@" not in address:
-        return ""
-    return r"(?<![\w.+-])" + re.escape(address) + r"(?![\w-])"
-
-
-def _phone_pattern(phone: str) -> str:
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]  # the North American country code, written or not
-    if len(digits) < 7:
-        return ""
-    # "(604) 555-0199" loses its opening bracket too, "(604 555 0199)" keeps both.
-    area = r"(?:\((?=\d{3}\)))?"
-    return r"(?<![\d+])(?:\+?1[\s.-]?)?" + area + r"[\s.()-]{0,2}".join(digits) + r"(?!\d)"
 
 
 @dataclass
@@ -233,18 +130,6 @@ class Contents:
                 )
 
 
-WHAT = {
-    "name": gettext_lazy("name"),
-    "email": gettext_lazy("email address"),
-    "phone": gettext_lazy("phone number"),
-}
-
-
-def visible_text(html: str) -> str:
-    """What a reader sees of ``html``: tags gone, entities decoded."""
-    return html_lib.unescape(re.sub(r"<[^>]*>", " ", html or ""))
-
-
 # --- what goes in -------------------------------------------------------------------------
 
 
@@ -280,28 +165,28 @@ def build_contents(case: Violation, export: CaseFileExport, now: dt.datetime) ->
         "requested_by": r.scrub(
             export.requested_by_name, record="export", uuid=export.uuid, field="requested_by_name"
         ),
-        "exported_on": _when(now, zone),
+        "exported_on": when(now, zone),
         "status": Status(case.status).label,
-        "incident": _incident(case),
+        "incident": incident(case),
         "incident_place": r.scrub(
             case.incident_place, record="case", uuid=case.uuid, field="incident_place"
         ),
         "description": r.scrub(
             case.description, record="case", uuid=case.uuid, field="description"
         ),
-        "bylaws": _bylaws(case),
+        "bylaws": bylaws(case),
         "events": _events(case, zone, hidden_services, labels, redact, contents),
         "complaints": complaints,
         "letters": letters,
         "responses": [
-            _response_row(response, zone, r)
+            response_row(response, zone, r)
             for response in Response.all_objects.filter(case=case).select_related(
                 "party__person", "voided_by", "amends"
             )
         ],
-        "hearings": [_hearing_row(h, zone, r, written_requests) for h in hearings],
-        "decision": decision and _decision_row(decision, redact, r),
-        "charges": [_charge_row(charge, r, zone) for charge in charges],
+        "hearings": [hearing_row(h, zone, r, written_requests) for h in hearings],
+        "decision": decision and decision_row(decision, redact, r),
+        "charges": [charge_row(charge, r, zone) for charge in charges],
         "totals": {key: money(value) for key, value in ledger_totals(charges).items()},
         "evidence": evidence_rows,
         "corrections": corrections.corrections(
@@ -311,7 +196,7 @@ def build_contents(case: Violation, export: CaseFileExport, now: dt.datetime) ->
         ),
         "redactions": contents.redactions,
     }
-    _with_letters_as_received(contents.context, evidence_rows)
+    with_letters_as_received(contents.context, evidence_rows)
     return contents
 
 
@@ -568,7 +453,7 @@ def _events(
         who = r.scrub(who, record="event", uuid=event.uuid, field="actor")
         rows.append(
             {
-                "when": _when(event.created_at, zone),
+                "when": when(event.created_at, zone),
                 "what": event_label(event.kind),
                 "who": who,
                 "status": Status(event.to_status).label
@@ -578,148 +463,6 @@ def _events(
             }
         )
     return rows
-
-
-def _incident(case: Violation) -> str:
-    when = long_date(case.incident_on)
-    if case.incident_time:
-        when += " at " + clock(case.incident_time)
-    return when
-
-
-def _bylaws(case: Violation) -> list[dict]:
-    rows = []
-    for bylaw in case.bylaws.order_by("kind", "number"):
-        revision = bylaw_revision_in_force(bylaw, case.incident_on)
-        rows.append(
-            {
-                "bylaw": bylaw,
-                "effective": long_date(revision.effective_on) if revision else "",
-                "text": revision.text if revision else "",
-            }
-        )
-    return rows
-
-
-def _response_row(response, zone, r: Redactor) -> dict:
-    return {
-        "response": response,
-        "party": r.scrub(
-            response.party.person.full_name, record="response", uuid=response.uuid, field="party"
-        ),
-        "received": _when(response.received_at, zone),
-        "text": r.scrub(response.text, record="response", uuid=response.uuid, field="text"),
-        "voided": corrections.void_note(
-            response,
-            zone,
-            lambda text: r.scrub(text, record="response", uuid=response.uuid, field="void_reason"),
-        ),
-        "amends": corrections.amends_note(response, zone),
-    }
-
-
-def _hearing_row(hearing, zone, r: Redactor, written_requests: dict) -> dict:
-    def scrub(value, name):
-        return r.scrub(value, record="hearing", uuid=hearing.uuid, field=name)
-
-    return {
-        "hearing": hearing,
-        "requested": long_date(hearing.requested_on),
-        "requested_by": scrub(hearing.requested_by.person.full_name, "requested_by"),
-        "reason": scrub(hearing.reason, "reason"),
-        "hold_by": long_date(hearing.hold_by),
-        "scheduled": _when(hearing.scheduled_for, zone) if hearing.scheduled_for else "",
-        "location": scrub(hearing.location, "location"),
-        "held": _when(hearing.held_at, zone) if hearing.held_at else "",
-        "minutes": scrub(hearing.minutes, "minutes"),
-        "has_written_request": hearing.pk in written_requests,
-        "written_request": written_requests.get(hearing.pk, ""),
-        "notice": long_date(hearing.notice_letter.issued_at.astimezone(zone).date())
-        if hearing.notice_letter and hearing.notice_letter.issued_at
-        else "",
-    }
-
-
-def _decision_row(decision: Decision, redact: bool, r: Redactor) -> dict:
-    """Who was present and who was recused. A redacted copy counts the recused members
-    instead of naming them: why a member is recused (a complainant in their household, a
-    neighbour) can point at the complainant."""
-
-    def scrub(value, name):
-        return r.scrub(value, record="decision", uuid=decision.uuid, field=name)
-
-    recused = sorted(m.full_name or m.email for m in decision.recusals.all())
-    present = sorted(m.full_name or m.email for m in decision.members_present.all())
-    members, recusals = ", ".join(present), ", ".join(recused)
-    if redact and recused:
-        members = ", ".join(name for name in present if name not in recused)
-        members += ngettext(
-            " and %(count)d recused member", " and %(count)d recused members", len(recused)
-        ) % {"count": len(recused)}
-        recusals = ngettext(
-            "%(count)d council member recused (not named in a redacted copy)",
-            "%(count)d council members recused (not named in a redacted copy)",
-            len(recused),
-        ) % {"count": len(recused)}
-        r.log(
-            "decision",
-            decision.uuid,
-            "recusals",
-            "who is recused may point at the complainant; counted, not named",
-        )
-    return {
-        "decision": decision,
-        "meeting": long_date(decision.meeting_on),
-        "members": scrub(members, "members_present"),
-        "recusals": scrub(recusals, "recusals"),
-        "motion": scrub(decision.motion, "motion"),
-        "reasons": scrub(decision.reasons, "reasons"),
-        "vote": _("%(f)d for, %(a)d against, %(s)d abstaining")
-        % {"f": decision.votes_for, "a": decision.votes_against, "s": decision.votes_abstaining},
-        "fine": money(decision.fine_amount) if decision.fine_amount else "",
-    }
-
-
-def _charge_row(charge, r: Redactor, zone) -> dict:
-    return {
-        "charge": charge,
-        "liable": r.scrub(
-            charge.liable_person.full_name, record="charge", uuid=charge.uuid, field="liable"
-        ),
-        "date": long_date(charge.charged_on),
-        "amount": money(charge.amount),
-        "paid": money(charge.paid),
-        "waived": money(charge.waived),
-        "balance": money(charge.balance),
-        "payments": [
-            {
-                "date": long_date(p.paid_on),
-                "amount": money(p.amount),
-                "payment": p,
-                "reference": r.scrub(p.reference, record="payment", uuid=p.uuid, field="reference"),
-                "voided": corrections.void_note(
-                    p,
-                    zone,
-                    lambda text, p=p: r.scrub(
-                        text, record="payment", uuid=p.uuid, field="void_reason"
-                    ),
-                ),
-                "amends": corrections.amends_note(p, zone),
-            }
-            for p in charge.payments.all()
-        ],
-        "waivers": [
-            {
-                "date": long_date(w.meeting_on),
-                "amount": money(w.amount),
-                "waiver": w,
-                "resolution": r.scrub(
-                    w.resolution, record="waiver", uuid=w.uuid, field="resolution"
-                ),
-            }
-            for w in charge.waivers.all()
-        ],
-    }
 
 
 def _digest(stored) -> tuple[str, int]:
@@ -732,27 +475,6 @@ def _digest(stored) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _when(moment: dt.datetime, zone) -> str:
-    local = moment.astimezone(zone)
-    return f"{long_date(local.date())} at {clock(local)}"
-
-
 def _safe(name: str) -> str:
     """A file name as one ZIP entry: no folders, no way out of the archive."""
     return PurePosixPath(name.replace("\\", "/")).name.lstrip(".") or "file"
-
-
-def _with_letters_as_received(context: dict, evidence_rows: list[dict]) -> None:
-    """Each response and hearing request with its letter as received on paper: the names its
-    scans have in this copy's evidence list (neutral names in a redacted copy)."""
-    names: dict[tuple[str, int], list[str]] = {}
-    for row in evidence_rows:
-        item = row["evidence"]
-        if item.response_id:
-            names.setdefault(("response", item.response_id), []).append(row["name"])
-        elif item.hearing_request_id:
-            names.setdefault(("hearing", item.hearing_request_id), []).append(row["name"])
-    for row in context["responses"]:
-        row["scans"] = names.get(("response", row["response"].pk), [])
-    for row in context["hearings"]:
-        row["scans"] = names.get(("hearing", row["hearing"].pk), [])

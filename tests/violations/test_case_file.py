@@ -30,7 +30,7 @@ from tests.violations.drive import (
 )
 from violations import services
 from violations.case_file import case_file_export
-from violations.case_file_contents import REDACTED
+from violations.case_file_redaction import REDACTED
 from violations.evidence import evidence_add
 from violations.letters import long_date
 from violations.models import (

@@ -296,7 +296,7 @@ class Evidence(TimeStamped):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     # The paper this file is a scan or photo of, when it arrived with a response or a hearing
-    # request (``services.hearings``); a file belongs to one of them at most.
+    # request (``services.responses``); a file belongs to one of them at most.
     response = models.ForeignKey(
         "violations.Response",
         on_delete=models.PROTECT,

@@ -7,7 +7,8 @@ raises ``TransitionRefused`` (a ValidationError) saying why and what would make 
 and changes nothing.
 
 The services live in modules by stage: ``filing``, ``review``, ``service_records``,
-``hearings``, ``decisions``; ``frame`` and ``case_letters`` hold what they share.
+``responses``, ``hearings``, ``decisions``; ``frame`` and ``case_letters`` hold what they
+share.
 """
 
 from violations.services.decisions import (
@@ -18,10 +19,12 @@ from violations.services.decisions import (
 from violations.services.filing import next_reference, violation_add_complaint, violation_report
 from violations.services.frame import check_actor
 from violations.services.hearings import (
-    violation_receive_hearing_request,
     violation_record_hearing_outcome,
-    violation_record_response,
     violation_schedule_hearing,
+)
+from violations.services.responses import (
+    violation_receive_hearing_request,
+    violation_record_response,
 )
 from violations.services.review import (
     violation_approve_notice,
