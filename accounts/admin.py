@@ -8,7 +8,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_base import SelectorScopedAdmin, StrataScopedAdmin
+from accounts.admin_base import SelectorScopedAdmin, StrataScopedAdmin, strata_time_column
 from accounts.middleware import SESSION_STRATA_ID
 from accounts.models import AuditLog, Strata, StrataMembership, User
 from accounts.permissions import Right, is_superuser, scope_to_stratas
@@ -266,7 +266,7 @@ class AuditLogAdmin(SelectorScopedAdmin):
     view_right = Right.READ_AUDIT
     edit_right = Right.READ_AUDIT
     selector = staticmethod(audit_log_visible_to)
-    list_display = ("created_at", "action", "actor_label", "target_label", "strata", "ip_address")
+    list_display = ("created", "action", "actor_label", "target_label", "strata", "ip_address")
     list_select_related = ("strata",)
     list_filter = ("action", ("strata", admin.RelatedOnlyFieldListFilter))
     search_fields = ("action", "actor_label", "target_label", "=target_uuid")
@@ -285,6 +285,8 @@ class AuditLogAdmin(SelectorScopedAdmin):
         "user_agent",
     )
     fields = readonly_fields
+
+    created = strata_time_column("created_at", _("created at"))
 
     def has_add_permission(self, request):
         return False

@@ -22,6 +22,12 @@ def strata_today(strata) -> dt.date:
     return strata_now(strata).date()
 
 
+def strata_localtime(value: dt.datetime, strata=None) -> dt.datetime:
+    """``value`` in ``strata``'s zone; for a record of no strata, in the current zone (the
+    strata picked in the admin's switcher, else settings.TIME_ZONE)."""
+    return timezone.localtime(value, None if strata is None else strata_zone(strata))
+
+
 def end_of_day(strata, date: dt.date) -> dt.datetime:
     """The last instant of ``date`` in the strata's zone, as an aware datetime."""
     midnight_after = dt.datetime.combine(

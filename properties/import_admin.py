@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from import_export.forms import ImportForm
 
-from accounts.admin_base import StrataScopedAdmin, strata_filter
+from accounts.admin_base import StrataScopedAdmin, strata_filter, strata_time_column
 from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from properties.import_files import (
@@ -158,7 +158,7 @@ class RegisterImportJobAdmin(StrataScopedAdmin):
     """Background imports into the stratas where the user imports; nothing here changes one."""
 
     view_right = Right.IMPORT_REGISTER
-    list_display = ("file_name", "what", "strata_name", "outcome", "started_by", "created_at")
+    list_display = ("file_name", "what", "strata_name", "outcome", "started_by", "created")
     list_select_related = ("strata", "created_by")
     list_filter = ("state", strata_filter(Right.IMPORT_REGISTER, "strata", gettext_lazy("strata")))
     search_fields = ("file_name",)
@@ -182,6 +182,8 @@ class RegisterImportJobAdmin(StrataScopedAdmin):
         ),
     )
     readonly_fields = fieldsets[0][1]["fields"]
+
+    created = strata_time_column("created_at", gettext_lazy("created at"))
 
     def has_add_permission(self, request):
         return False

@@ -11,7 +11,12 @@ are formula-safe on export and unescaped on import (accounts.csv_safety).
 import decimal
 import uuid
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    ObjectDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
@@ -72,6 +77,30 @@ class UnitWidget(widgets.ForeignKeyWidget):
         return value.unit_number if value else ""
 
 
+class RegisterDiff(resources.Diff):
+    """The import preview's cells, read as the export writes them (unescaped).
+
+    The stock diff reads each field's attribute only, so columns filled by a ``dehydrate_``
+    method (a persons-with-occupancies row's strata and person) would be blank. A record not
+    filled in yet (a new row, before the import) has no unit or person: those cells are empty.
+    """
+
+    def __init__(self, resource, instance, new):
+        self.left = self.cells(resource, instance)
+        self.right = []
+        self.new = new
+
+    def compare_with(self, resource, instance):
+        self.right = self.cells(resource, instance)
+
+    @staticmethod
+    def cells(resource, instance) -> list:
+        fields_ = resource.get_import_fields()
+        if instance is None:
+            return [""] * len(fields_)
+        return [resource.preview_field(field, instance) for field in fields_]
+
+
 class RegisterResource(resources.ModelResource):
     """Shared behaviour: the user's scope, audited saves, formula-safe cells."""
 
@@ -101,6 +130,16 @@ class RegisterResource(resources.ModelResource):
 
     def export_field(self, field, instance, **kwargs):
         return escape_cell(super().export_field(field, instance, **kwargs))
+
+    def get_diff_class(self):
+        return RegisterDiff
+
+    def preview_field(self, field, instance):
+        """A cell as the import preview shows it: the value itself, not escaped."""
+        try:
+            return super().export_field(field, instance)
+        except ObjectDoesNotExist:  # a new row's occupancy before its unit and person are set
+            return ""
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         try:
@@ -254,7 +293,6 @@ class PersonOccupancyResource(RegisterResource):
         )
         import_id_fields = ("occupancy_uuid",)
         clean_model_instances = True
-        skip_diff = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

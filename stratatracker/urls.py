@@ -42,3 +42,6 @@ urlpatterns = [
     path("files/", include("violations.urls")),
     path("files/", include("properties.urls")),
 ]
+
+# A refused step says why and links back (stratatracker.errors).
+handler403 = "stratatracker.errors.permission_denied"

@@ -10,6 +10,7 @@ from django.contrib.admin import ActionLocation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.admin_base import strata_time_column
 from accounts.permissions import Right, can, is_superuser
 from communications.admin.base import ReadOnlyAdmin, StrataFilter
 from communications.admin.rendering import header_table, html_frame, text_block
@@ -65,7 +66,7 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
     edit_right = Right.MANAGE_OUTBOX
     selector = staticmethod(outbound_emails_visible_to)
     list_display = (
-        "queued_at",
+        "queued",
         "kind",
         "status_column",
         "recipient",
@@ -122,6 +123,8 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
         return can(request.user, Right.MANAGE_OUTBOX)
 
     # --- the list ---------------------------------------------------------------------------
+    queued = strata_time_column("queued_at", gettext_lazy("queued at"))
+
     @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_column(self, email):
         return email.get_status_display()

@@ -17,7 +17,9 @@ are never suppressed (a bounce on one is a paper-service task on its case). So:
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
+from accounts.admin_base import strata_time_column
 from accounts.middleware import SESSION_STRATA_ID
 from accounts.permissions import Right, can, is_superuser
 from accounts.request_meta import AuditContext
@@ -61,11 +63,15 @@ class SuppressionForm(forms.ModelForm):
 @admin.register(Suppression)
 class SuppressionAdmin(admin.ModelAdmin):
     form = SuppressionForm
-    list_display = ("address", "scope", "reason", "note", "created_at", "updated_at")
+    list_display = ("address", "scope", "reason", "note", "created", "updated")
     list_filter = ("scope", "reason")
     search_fields = ("address", "note")
     show_full_result_count = False
     fields = ("address", "reason", "scope", "note")
+
+    # Address-wide, of no strata: the current zone (the switcher's strata, else the site's).
+    created = strata_time_column("created_at", gettext_lazy("created at"), strata_path=None)
+    updated = strata_time_column("updated_at", gettext_lazy("updated at"), strata_path=None)
 
     def get_queryset(self, request):
         queryset = suppressions_visible_to(
