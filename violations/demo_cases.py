@@ -3,6 +3,16 @@ same services staff use so each has its letters, service records, events and ema
 step happens today, so the cases that reach a decision do it the way the law allows on the
 day of the notice: the respondent declines a hearing in writing. The upheld fine is
 part-paid, so the ledger has a balance to show.
+
+Two cases also show how letters reach people and how a record is corrected:
+
+- the reported case's complainant is a tenant of another unit who gave no postal address and
+  no email for notices: the acknowledgement waits in the print queue addressed to their own
+  unit, never to the unit complained about;
+- on the responded case every party who gave no postal address and lives in a unit is served
+  under the door (SPA s.61(1)(b)(iii)), deemed given 4 days later; the others by mail or by
+  hand. Its response was first recorded without the time the letter came in (midnight) and
+  then amended with a reason, so the original stays beside the correction.
 """
 
 import datetime as dt
@@ -13,19 +23,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Strata, StrataMembership, User
-from accounts.strata_time import strata_today
-from properties.models import Occupancy, Unit
+from accounts.strata_time import strata_today, strata_zone
+from properties.models import Occupancy, Person, Unit
 from properties.selectors import current_occupancies
-from violations import ledger, services
+from violations import ledger, services, serving
 from violations.demo_bylaws import demo_bylaws_create
 from violations.models import (
     Complaint,
     LetterKind,
     Service,
+    ServiceMethod,
     Status,
     Violation,
     ViolationCategory,
 )
+from violations.services import corrections
 
 # (status, category, what happened)
 CASES = (
@@ -43,6 +55,10 @@ CASES = (
     (Status.WITHDRAWN, "Garbage", "Renovation debris in the parkade."),
     (Status.CLOSED, "Noise", "Hammering at 7 a.m. on a Sunday."),
 )
+# The case whose complainant lives in another unit, and the case served under the door with
+# its response corrected (the module's docstring).
+NEIGHBOUR_COMPLAINS = Status.REPORTED
+SERVED_AT_THE_DOOR = Status.RESPONDED
 
 
 def demo_cases_create(strata: Strata) -> int:
@@ -53,6 +69,7 @@ def demo_cases_create(strata: Strata) -> int:
         return 0
     manager = _member(strata, StrataMembership.Role.MANAGER)
     council = _member(strata, StrataMembership.Role.COUNCIL)
+    caretaker = _member(strata, StrataMembership.Role.CARETAKER)
     units = _units_with_owners(strata, len(CASES))
     today = strata_today(strata)
     with transaction.atomic():
@@ -69,16 +86,55 @@ def demo_cases_create(strata: Strata) -> int:
                 incident_time=dt.time(23, 15),
                 incident_place="Common property near " + str(unit),
                 description=what,
-                complaint={
-                    "channel": Complaint.Channel.EMAIL,
-                    "received_on": today - dt.timedelta(days=39 - index),
-                    "complainant_name": "A neighbour (name withheld)",
-                    "details": what,
-                    "disclosure_warned": True,
-                },
+                complaint=_complaint(
+                    status, unit, what, received_on=today - dt.timedelta(days=39 - index)
+                ),
             )
-            _drive(case, status, manager=manager, council=council)
+            _drive(case, status, manager=manager, council=council, caretaker=caretaker)
     return len(CASES)
+
+
+def _complaint(status: str, unit: Unit, what: str, *, received_on: dt.date) -> dict:
+    """A neighbour's complaint, named only on the case that shows where the acknowledgement
+    goes (when the register has such a neighbour)."""
+    neighbour = _neighbour(unit) if status == NEIGHBOUR_COMPLAINS else None
+    if neighbour is not None:
+        return {
+            "channel": Complaint.Channel.LETTER,
+            "received_on": received_on,
+            "complainant": neighbour,
+            "details": what,
+            "disclosure_warned": True,
+        }
+    return {
+        "channel": Complaint.Channel.EMAIL,
+        "received_on": received_on,
+        "complainant_name": "A neighbour (name withheld)",
+        "details": what,
+        "disclosure_warned": True,
+    }
+
+
+def _neighbour(unit: Unit) -> Person | None:
+    """The first tenant or occupant (by strata lot) of another unit of the strata who gave no
+    postal address and no email for notices: their letters are mailed to their own unit."""
+    here = current_occupancies().filter(unit=unit).values("person_id")
+    occupancy = (
+        current_occupancies()
+        .filter(
+            unit__strata_id=unit.strata_id,
+            unit__archived_at__isnull=True,
+            role__in=(Occupancy.Role.TENANT, Occupancy.Role.OCCUPANT),
+            person__postal_address="",
+            person__email_for_notices="",
+        )
+        .exclude(unit=unit)
+        .exclude(person__in=here)
+        .select_related("person")
+        .order_by("unit__strata_lot_number", "pk")
+        .first()
+    )
+    return occupancy.person if occupancy is not None else None
 
 
 def _member(strata: Strata, role: str) -> User:
@@ -98,7 +154,9 @@ def _units_with_owners(strata: Strata, count: int) -> list[Unit]:
     )
 
 
-def _drive(case: Violation, status: str, *, manager: User, council: User) -> None:
+def _drive(
+    case: Violation, status: str, *, manager: User, council: User, caretaker: User | None
+) -> None:
     """Take a reported case to ``status`` through the services."""
     if status == Status.REPORTED:
         return
@@ -119,19 +177,9 @@ def _drive(case: Violation, status: str, *, manager: User, council: User) -> Non
     if status == Status.NOTICE_SENT:
         return
     today = strata_today(case.strata)
-    # An email counts only once the mail server accepts it, after this transaction: the demo
-    # hands those parties a copy too, so every party is served today.
-    queued = Service.objects.filter(
-        letter__case=case, letter__kind=LetterKind.NOTICE, status=Service.Status.QUEUED
+    _serve_today(
+        case, manager=manager, caretaker=caretaker, at_the_door=status == SERVED_AT_THE_DOOR
     )
-    for service in queued:
-        services.violation_reserve(
-            case=case, actor=manager, party=service.party, method=Service.Method.HAND_PERSON
-        )
-    for service in Service.objects.filter(letter__case=case, status=Service.Status.PENDING):
-        services.violation_record_service(
-            service=service, actor=manager, method=service.method, on_date=today
-        )
     party = case.parties.filter(role="respondent").first()
     now = timezone.now()
     if status in (Status.DECIDED_UPHELD, Status.DECIDED_DISMISSED, Status.CLOSED):
@@ -148,12 +196,23 @@ def _drive(case: Violation, status: str, *, manager: User, council: User) -> Non
         _decide(case, status, manager=manager, council=council)
         return
     if status == Status.RESPONDED:
-        services.violation_record_response(
+        # First recorded without the time the letter came in, then corrected with a reason.
+        midnight = dt.datetime.combine(today, dt.time(0), tzinfo=strata_zone(case.strata))
+        response = services.violation_record_response(
             case=case,
             actor=manager,
             party=party,
             text="It was a birthday party; it will not happen again.",
             channel="letter",
+            received_at=midnight,
+        )
+        corrections.entry_amend(
+            entry=response,
+            actor=manager,
+            reason=(
+                "Recorded without the time the letter came in, so it showed as midnight; it "
+                "was handed in at the office later that day."
+            ),
             received_at=now,
         )
         return
@@ -183,6 +242,43 @@ def _drive(case: Violation, status: str, *, manager: User, council: User) -> Non
             name="withdrawal.pdf",
         ),
     )
+
+
+def _serve_today(
+    case: Violation, *, manager: User, caretaker: User | None, at_the_door: bool
+) -> None:
+    """Serve the notice on every party today. An email counts only once the mail server
+    accepts it, after this transaction: the demo hands those parties a copy too (or, with
+    ``at_the_door``, puts one under their door). Paper goes by its method, or with
+    ``at_the_door`` under the door of whoever may be served at their strata lot (SPA
+    s.61(1)(b)(iii)), left there by the caretaker."""
+    today = strata_today(case.strata)
+    queued = Service.objects.filter(
+        letter__case=case, letter__kind=LetterKind.NOTICE, status=Service.Status.QUEUED
+    )
+    for service in queued:
+        door = at_the_door and _has_a_door(service.person)
+        services.violation_reserve(
+            case=case,
+            actor=manager,
+            party=service.party,
+            method=ServiceMethod.UNDER_DOOR if door else ServiceMethod.HAND_PERSON,
+        )
+    for service in Service.objects.filter(letter__case=case, status=Service.Status.PENDING):
+        door = at_the_door and _has_a_door(service.person)
+        services.violation_record_service(
+            service=service,
+            actor=manager,
+            method=ServiceMethod.UNDER_DOOR if door else service.method,
+            on_date=today,
+            delivered_by=caretaker.full_name if door and caretaker is not None else "",
+        )
+
+
+def _has_a_door(person: Person) -> bool:
+    """Whether the Act lets a letter be left at ``person``'s strata lot: they gave no address
+    for notices and live in a unit on the register (SPA s.61(1)(b))."""
+    return not person.postal_address.strip() and serving.home_unit(person) is not None
 
 
 def _respondent(case: Violation) -> dict:
