@@ -4,6 +4,8 @@ entry it replaces; and a list of every correction with the values it replaced, w
 only place a corrected hearing outcome, observation or compliance date keeps what it said
 before. Every sentence goes through the export's ``Redactor``."""
 
+import datetime as dt
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -68,12 +70,25 @@ def amends_note(entry, zone) -> str:
     }
 
 
-def _values(values: dict) -> str:
+def _values(values: dict, zone) -> str:
+    """``name value; …`` of an event's stored values, dates and times as the rest of the case
+    file writes them (the event keeps them as ISO text, times in UTC)."""
+
     def shown(value) -> str:
         if value is None or value == "":
             return "—"
         if isinstance(value, bool):
             return _("yes") if value else _("no")
+        if isinstance(value, str):
+            try:
+                moment = dt.datetime.fromisoformat(value)
+            except ValueError:
+                return value
+            if len(value) == len("2026-11-20"):
+                return day(moment.date())
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(zone)
+                return f"{day(moment.date())} {moment:%H:%M %Z}"
         return str(value)
 
     return "; ".join(f"{FIELD_WORDS.get(name, name)} {shown(v)}" for name, v in values.items())
@@ -81,7 +96,7 @@ def _values(values: dict) -> str:
 
 def corrections(case, zone, scrub) -> list[str]:
     """Every correction of the case, oldest first, in one sentence each: "Compliance amended on
-    25 Nov 2026 by …: why. Was: compliance on 2026-11-20. Now: compliance on 2026-11-21."
+    25 Nov 2026 by …: why. Was: compliance on 20 Nov 2026. Now: compliance on 21 Nov 2026."
     ``scrub(text, event)``: the export's redaction of an event's text."""
     rows = []
     for event in case.events.filter(kind="correction").select_related("actor"):
@@ -101,10 +116,10 @@ def corrections(case, zone, scrub) -> list[str]:
         if amended:
             was = {name: before.get(name) for name in after}
             text += " " + _("Was: %(was)s. Now: %(now)s.") % {
-                "was": _values(was),
-                "now": _values(after),
+                "was": _values(was, zone),
+                "now": _values(after, zone),
             }
         elif before:
-            text += " " + _("Was: %(was)s.") % {"was": _values(before)}
+            text += " " + _("Was: %(was)s.") % {"was": _values(before, zone)}
         rows.append(scrub(text, event))
     return rows

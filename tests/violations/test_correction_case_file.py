@@ -96,6 +96,23 @@ def test_the_case_file_lists_every_correction_with_what_it_replaced(corrected, m
     assert "Corrections" in text
     assert (
         "Compliance amended on 25 Nov 2026 by manager: The caretaker heard music on the 20th. "
-        "Was: compliance on 2026-11-20. Now: compliance on 2026-11-21."
+        "Was: compliance on 20 Nov 2026. Now: compliance on 21 Nov 2026."
     ) in text
     assert "Payment voided on 25 Nov 2026 by manager: The cheque bounced." in text
+
+
+def test_a_corrected_time_is_written_in_the_stratas_zone(case, owner_for_notices, manager):
+    Driver(actor=manager, council=[]).to(case, "responded")
+    response = case.responses.get()
+    entry_amend(
+        entry=response,
+        actor=manager,
+        reason="The letter came in the morning post.",
+        received_at=T0 - dt.timedelta(hours=2),
+    )
+
+    text = pdf_text(
+        case_file_export(case=case, actor=manager, purpose=CaseFileExport.Purpose.COUNCIL)
+    )
+
+    assert "Was: received 25 Nov 2026 10:00 PST. Now: received 25 Nov 2026 08:00 PST." in text
