@@ -1,7 +1,8 @@
 """Recording a council meeting's decisions in one action (DESIGN §9 bulk actions).
 
 The meeting is one ``CouncilMeeting`` and one ``violation_record_decision`` per case, all in
-one transaction: if council's decision on any case is refused, nothing is recorded. The
+one transaction: if council's decision on any case is refused, nothing is recorded. Every case
+is tried before refusing, so the refusal names each refused case and why, at once. The
 recording form carries a one-time ``submission`` token, unique on the meeting, so the same
 form sent twice (a double click, a reload, two racing requests) records one meeting.
 """
@@ -45,6 +46,15 @@ class ItemRefused(TransitionRefused):
         self.case = case
 
 
+class ItemsRefused(TransitionRefused):
+    """Council's decisions on one or more cases of the meeting were refused, and nothing was
+    recorded: ``refusals`` holds an ``ItemRefused`` per refused case, in the order given."""
+
+    def __init__(self, refusals: list[ItemRefused]):
+        super().__init__(list(refusals))
+        self.refusals = refusals
+
+
 def meeting_decisions_record(
     *,
     strata: Strata,
@@ -57,7 +67,7 @@ def meeting_decisions_record(
 ) -> CouncilMeeting:
     """Record the meeting and council's decision on each case in ``items`` (each a dict of
     ``case`` and ``ITEM_FIELDS``). A submission already recorded returns its meeting and
-    records nothing again."""
+    records nothing again. Raises ``ItemsRefused`` naming every case refused."""
     if not can(actor, Right.RECORD_DECISIONS, strata):
         raise TransitionRefused(
             _("Recording council's decisions needs the role of manager or council in %(strata)s.")
@@ -84,6 +94,7 @@ def meeting_decisions_record(
             .order_by("pk")
             .values_list("pk", flat=True)
         )
+        refusals = []
         for item in items:
             case = item["case"]
             try:
@@ -98,7 +109,11 @@ def meeting_decisions_record(
                         **{name: item[name] for name in ITEM_FIELDS if name in item},
                     )
             except TransitionRefused as refusal:
-                raise ItemRefused(refusal, case=case) from refusal
+                # Only this case's savepoint is undone: the rest are still tried, so staff
+                # correct every refused case in one go. Raising below then undoes them all.
+                refusals.append(ItemRefused(refusal, case=case))
+        if refusals:
+            raise ItemsRefused(refusals)
         audit_log_record(
             actor=actor,
             action="violation.council_meeting_recorded",
@@ -123,23 +138,27 @@ def _check_meeting(strata, held_on, members_present, items) -> None:
         errors["held_on"] = _("The meeting date cannot be in the future.")
     if not members_present:
         errors["members_present"] = _("Name the council members present at the meeting.")
+    about_items = []  # every problem with the cases, not only the last found
     cases = [item["case"] for item in items]
     if not cases:
-        errors["items"] = _("Include at least one case the meeting decided.")
+        about_items.append(_("Include at least one case the meeting decided."))
     elif len({case.pk for case in cases}) != len(cases):
-        errors["items"] = _("Each case can be decided once at a meeting.")
+        about_items.append(_("Each case can be decided once at a meeting."))
     elsewhere = [case.reference for case in cases if case.strata_id != strata.pk]
     if elsewhere:
-        errors["items"] = _("%(cases)s are not cases of %(strata)s.") % {
-            "cases": ", ".join(elsewhere),
-            "strata": strata.name,
-        }
+        about_items.append(
+            _("%(cases)s are not cases of %(strata)s.")
+            % {"cases": ", ".join(elsewhere), "strata": strata.name}
+        )
     present = {u.pk for u in members_present}
     for item in items:
         absent = [u for u in item.get("recusals", []) if u.pk not in present]
         if absent:
-            errors["items"] = _(
-                "%(case)s: %(names)s cannot be recused from a meeting they were not at."
-            ) % {"case": item["case"].reference, "names": ", ".join(str(u) for u in absent)}
+            about_items.append(
+                _("%(case)s: %(names)s cannot be recused from a meeting they were not at.")
+                % {"case": item["case"].reference, "names": ", ".join(str(u) for u in absent)}
+            )
+    if about_items:
+        errors["items"] = about_items
     if errors:
         raise TransitionRefused(errors)

@@ -325,7 +325,9 @@ def test_prepare_send_and_record_service_through_the_admin(
         ("Olive Owner", "Email"),
         ("Terry Tenant", "Mail"),
     ]
-    assert 'sandbox=""' in page.text
+    # The draft's frame runs no scripts (never allow-scripts beside allow-same-origin).
+    assert 'sandbox="allow-same-origin"' in page.text
+    assert "allow-scripts" not in page.text
 
     response = client.post(transition_url(case, "send_notice"), {"confirm": "on"})
     assert response.status_code == 302
@@ -382,7 +384,8 @@ def test_warning_letter_preview_then_send(client, case, manager, owner_for_notic
 
     assert preview.status_code == 200
     assert "Olive Owner" in preview.context["form"]["html"].value()
-    assert 'sandbox=""' in preview.text
+    assert 'sandbox="allow-same-origin"' in preview.text
+    assert "allow-scripts" not in preview.text
     assert case.letters.exists() is False
 
     response = client.post(
@@ -597,7 +600,8 @@ def test_letter_pdf_is_an_attachment_with_nosniff(client, case, manager, tenant)
     assert response["Content-Disposition"].startswith("attachment;")
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     page = client.get(reverse("admin:violations_violation_letter", args=[case.pk, notice.uuid]))
-    assert '<iframe class="email-html" sandbox=""' in page.text
+    assert '<iframe class="email-html letter-frame" sandbox="allow-same-origin"' in page.text
+    assert "allow-scripts" not in page.text
 
 
 def test_letters_are_not_served_to_staff_who_cannot_see_the_case(

@@ -165,8 +165,7 @@ def test_the_schedule_form_names_the_earliest_day(client, w):
     response = client.post(
         reverse("admin:violations_violation_transition", args=[w.case.pk, "schedule_hearing"]),
         {
-            "scheduled_for_0": "2026-11-27",
-            "scheduled_for_1": "19:00",
+            "scheduled_for": "2026-11-27T19:00",
             "location": "Amenity room",
         },
     )

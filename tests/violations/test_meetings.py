@@ -20,6 +20,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.strata_time import strata_today
 from communications.models import OutboundEmail
@@ -36,7 +37,7 @@ from tests.violations.drive import (
 from tests.violations.factories import ViolationFactory
 from violations import letters, services
 from violations.meeting_selectors import meeting_agenda
-from violations.meetings import ItemRefused, meeting_decisions_record
+from violations.meetings import ItemsRefused, meeting_decisions_record
 from violations.models import (
     CaseParty,
     Complaint,
@@ -175,13 +176,14 @@ def test_one_refused_case_records_nothing_and_names_it(strata, manager, council)
     too_much = item(cases[1], council, outcome="upheld_fine", fine_amount=Decimal("500.00"))
     before = counts()
 
-    with pytest.raises(ItemRefused) as refused:
+    with pytest.raises(ItemsRefused) as refused:
         record(
             strata, manager, council, [item(cases[0], council), too_much, item(cases[2], council)]
         )
 
-    assert refused.value.case == cases[1]
-    assert refused.value.message_dict == {
+    [refusal] = refused.value.refusals
+    assert refusal.case == cases[1]
+    assert refusal.message_dict == {
         "fine_amount": [
             "A fine of $500.00 is over the cap of $50.00: the strata's maximum is $50.00."
         ]
@@ -193,16 +195,55 @@ def test_one_refused_case_records_nothing_and_names_it(strata, manager, council)
     }
 
 
+def test_every_refused_case_is_named_in_one_refusal(strata, manager, council):
+    cases = [ready_case(strata, manager) for _ in range(3)]
+    before = counts()
+
+    with pytest.raises(ItemsRefused) as refused:
+        record(
+            strata,
+            manager,
+            council,
+            [
+                item(cases[0], council, outcome="upheld_fine", fine_amount=Decimal("500.00")),
+                item(cases[1], council),
+                item(cases[2], council, votes_for=0, votes_against=2),
+            ],
+        )
+
+    assert [(r.case, r.message_dict) for r in refused.value.refusals] == [
+        (
+            cases[0],
+            {
+                "fine_amount": [
+                    "A fine of $500.00 is over the cap of $50.00: the strata's maximum is $50.00."
+                ]
+            },
+        ),
+        (
+            cases[2],
+            {
+                "votes_for": [
+                    "The motion did not carry (0 for, 2 against); record the motion council passed."
+                ]
+            },
+        ),
+    ]
+    assert delta(before, counts()) == {}
+    assert not CouncilMeeting.objects.exists()
+
+
 def test_a_case_already_decided_is_refused_by_name_under_a_new_token(strata, manager, council):
     decided, fresh = ready_case(strata, manager), ready_case(strata, manager)
     record(strata, manager, council, [item(decided, council)])
     before = counts()
 
-    with pytest.raises(ItemRefused) as refused:
+    with pytest.raises(ItemsRefused) as refused:
         record(strata, manager, council, [item(fresh, council), item(decided, council)])
 
-    assert refused.value.case == decided
-    assert refused.value.messages == [
+    [refusal] = refused.value.refusals
+    assert refusal.case == decided
+    assert refusal.messages == [
         f"{decided.reference} is Upheld; record council's decision is possible only when it "
         "is: Awaiting decision, Notice sent, Responded."
     ]
@@ -267,10 +308,11 @@ def test_a_conflicted_member_not_marked_recused_refuses_the_meeting(
     )
     before = counts()
 
-    with pytest.raises(ItemRefused) as refused:
+    with pytest.raises(ItemsRefused) as refused:
         record(strata, manager, [*council, recused_council_member], [item(theirs, council)])
 
-    assert refused.value.message_dict == {
+    [refusal] = refused.value.refusals
+    assert refusal.message_dict == {
         "recusals": [
             "Rex Recused must be recorded as recused: a party, complainant or occupant of the "
             "unit (SPA s.32)."
@@ -422,6 +464,67 @@ def test_a_case_decided_in_another_tab_is_refused_by_name_on_the_form(
         f"{decided.reference} is Upheld; record council's decision is possible only when it "
         "is: Awaiting decision, Notice sent, Responded."
     ]
+    assert delta(before, counts()) == {}
+
+
+def test_the_form_reports_every_refused_case_in_one_response(client, strata, manager, council):
+    fine, fine_ok, vote = (ready_case(strata, manager) for _ in range(3))
+    client.force_login(manager)
+    url = reverse(RECORD, args=[strata.uuid])
+    data = form_data(
+        strata,
+        council,
+        [fine, fine_ok, vote],
+        uuid.uuid4(),
+        **{
+            fine.reference: {"outcome": "upheld_fine", "fine_amount": "500"},
+            vote.reference: {"votes_for": "0", "votes_against": "2"},
+        },
+    )
+    before = counts()
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    forms = {f.item.case.reference: f for f in response.context["item_forms"]}
+    assert {ref: dict(form.errors) for ref, form in forms.items() if form.errors} == {
+        fine.reference: {
+            "fine_amount": [
+                "A fine of $500.00 is over the cap of $50.00: the strata's maximum is $50.00."
+            ]
+        },
+        vote.reference: {
+            "votes_for": [
+                "The motion did not carry (0 for, 2 against); record the motion council passed."
+            ]
+        },
+    }
+    assert response.context["meeting_form"].non_field_errors() == [
+        f"Nothing was recorded: council's decisions on {fine.reference} and {vote.reference} "
+        "were refused. Correct them (or leave the cases out) and record the meeting again."
+    ]
+    for form in forms.values():
+        for (message,) in form.errors.values():
+            assert response.text.count(escape(message)) == 1
+    assert delta(before, counts()) == {}
+
+
+def test_a_problem_of_the_meeting_is_shown_once_not_once_per_case(client, strata, manager, council):
+    cases = [ready_case(strata, manager) for _ in range(3)]
+    client.force_login(manager)
+    url = reverse(RECORD, args=[strata.uuid])
+    data = form_data(strata, council[:1], cases, uuid.uuid4())
+    for case in cases:
+        data[f"case-{case.uuid}-votes_for"] = "1"
+    before = counts()
+
+    response = client.post(url, data)
+
+    quorum = "1 of 2 council members were present; a quorum is 2 (Standard Bylaw 18)."
+    assert response.status_code == 200
+    assert response.context["meeting_form"].errors["members_present"] == [quorum]
+    assert response.text.count(quorum) == 1
+    assert not any(form.errors for form in response.context["item_forms"])
     assert delta(before, counts()) == {}
 
 

@@ -73,7 +73,8 @@ def test_get_shows_the_notice_and_does_not_approve(client, world, council_member
 
     assert response.status_code == 200
     assert "Approve this notice" in response.text
-    assert 'sandbox=""' in response.text
+    assert 'sandbox="allow-same-origin"' in response.text
+    assert "allow-scripts" not in response.text
     assert "Council approvals: 0 of 2." in response.text
     assert delta(before, counts()) == {}
 

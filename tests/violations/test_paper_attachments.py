@@ -90,8 +90,7 @@ def section(page: str, name: str) -> str:
 def response_post(case, **extra) -> dict:
     return {
         "party": respondent_party(case).pk,
-        "received_at_0": "2026-11-26",
-        "received_at_1": "09:00",
+        "received_at": "2026-11-26T09:00",
         "channel": "letter",
         "text": "I was at my sister's that night; it was not my unit.",
         **extra,

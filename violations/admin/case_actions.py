@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import Right
 from accounts.strata_time import strata_zone
-from communications.admin.rendering import html_frame
 from violations import services, serving
 from violations.access import counted_approvals, has_case_right, is_recused
 from violations.admin.case_forms import FORMS, EvidenceForm, PrepareNoticeForm, WarnForm
 from violations.admin.form_parts import service_attempt
+from violations.admin.letter_frames import letter_frame
 from violations.evidence import evidence_add
 from violations.guards import decision_refusal
 from violations.models import (
@@ -80,6 +80,10 @@ class CaseActionsMixin:
                         messages.SUCCESS,
                     )
                     return HttpResponseRedirect(self._case_url(case))
+        beside_form = self._transition_extras(case, name)
+        # Said once: when the service gave the reason shown above the form, it is on the form.
+        if beside_form.get("refusal") and beside_form["refusal"] in form.non_field_errors():
+            del beside_form["refusal"]
         context = self._context(
             request,
             case,
@@ -87,7 +91,7 @@ class CaseActionsMixin:
             transition=transition,
             form=form,
             media=self.media + form.media,
-            **self._transition_extras(case, name),
+            **beside_form,
             **extra,
         )
         request.current_app = self.admin_site.name
@@ -159,7 +163,7 @@ class CaseActionsMixin:
         data["html"] = html
         form = WarnForm(data, case=case, user=request.user)
         form.is_valid()
-        return form, html_frame(html, title=_("Warning letter"))
+        return form, letter_frame(html, title=_("Warning letter"))
 
     @staticmethod
     def _draft_notice(case):
@@ -176,7 +180,7 @@ class CaseActionsMixin:
             draft = self._draft_notice(case)
             if draft is not None:
                 extras["draft"] = draft
-                extras["draft_frame"] = html_frame(draft.html, title=_("Draft notice"))
+                extras["draft_frame"] = letter_frame(draft.html, title=_("Draft notice"))
                 extras["approvals"] = list(
                     counted_approvals(draft.approvals.all()).select_related("approver")
                 )
@@ -213,7 +217,7 @@ class CaseActionsMixin:
             case,
             f"{letter.get_kind_display()} — {case.reference}",
             letter=letter,
-            frame=html_frame(letter.html, title=letter.get_kind_display()),
+            frame=letter_frame(letter.html, title=letter.get_kind_display()),
         )
         request.current_app = self.admin_site.name
         return TemplateResponse(request, f"{TEMPLATES}/letter.html", context)

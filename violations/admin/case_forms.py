@@ -6,10 +6,6 @@ is called with (besides ``actor`` and ``context``).
 """
 
 from django import forms
-from django.contrib.admin.widgets import (
-    AdminDateWidget,
-    AdminSplitDateTime,
-)
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StrataMembership, User
@@ -19,7 +15,13 @@ from properties.models import Occupancy, Person
 from properties.selectors import current_occupancies
 from violations import letters, rule_pack
 from violations.admin.complaint_forms import ComplaintFields, strata_persons
-from violations.admin.form_parts import MultipleFileField, PersonChoiceField, textarea
+from violations.admin.form_parts import (
+    DatePicker,
+    DateTimePicker,
+    MultipleFileField,
+    PersonChoiceField,
+    textarea,
+)
 from violations.models import (
     Bylaw,
     CaseParty,
@@ -225,7 +227,7 @@ class RecordServiceForm(CaseForm):
     method = forms.ChoiceField(
         label=_("Served by"), choices=PAPER_METHOD_CHOICES, widget=forms.RadioSelect
     )
-    on_date = forms.DateField(label=_("Served on (handed, left or mailed)"), widget=AdminDateWidget)
+    on_date = forms.DateField(label=_("Served on (handed, left or mailed)"), widget=DatePicker)
     delivered_by = forms.CharField(
         label=_("Who served it"),
         max_length=200,
@@ -293,9 +295,7 @@ def scans_field() -> MultipleFileField:
 
 
 class RecordResponseForm(PartyForm):
-    received_at = forms.SplitDateTimeField(
-        label=_("Received at (strata time)"), widget=AdminSplitDateTime
-    )
+    received_at = forms.DateTimeField(label=_("Received at (strata time)"), widget=DateTimePicker)
     channel = forms.ChoiceField(label=_("Received by"), choices=ResponseChannel.choices)
     text = forms.CharField(label=_("What the response says"), widget=textarea(8))
     declines_hearing = forms.BooleanField(
@@ -305,14 +305,14 @@ class RecordResponseForm(PartyForm):
 
 
 class ReceiveHearingRequestForm(PartyForm):
-    requested_on = forms.DateField(label=_("Request received on"), widget=AdminDateWidget)
+    requested_on = forms.DateField(label=_("Request received on"), widget=DatePicker)
     reason = forms.CharField(label=_("Reason given"), widget=textarea())
     scans = scans_field()
 
 
 class ScheduleHearingForm(CaseForm):
-    scheduled_for = forms.SplitDateTimeField(
-        label=_("Date and time (strata time)"), widget=AdminSplitDateTime
+    scheduled_for = forms.DateTimeField(
+        label=_("Date and time (strata time)"), widget=DateTimePicker
     )
     location = forms.CharField(label=_("Location"), max_length=200)
 
@@ -335,7 +335,7 @@ class CouncilChoiceField(forms.ModelMultipleChoiceField):
 class RecordDecisionForm(CaseForm):
     """The decision council made at its meeting (SPA ss.26-27, 135(2))."""
 
-    meeting_on = forms.DateField(label=_("Council meeting date"), widget=AdminDateWidget)
+    meeting_on = forms.DateField(label=_("Council meeting date"), widget=DatePicker)
     members_present = CouncilChoiceField(
         label=_("Council members present"),
         queryset=User.objects.none(),
@@ -389,7 +389,7 @@ class RecordDecisionForm(CaseForm):
 class CloseForm(CaseForm):
     compliance_on = forms.DateField(
         label=_("Compliance date"),
-        widget=AdminDateWidget,
+        widget=DatePicker,
         required=False,
         help_text=_("Required for a fined case: the day the contravention stopped."),
     )

@@ -2,16 +2,18 @@
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import (
-    AdminDateWidget,
-    AdminTimeWidget,
-    AutocompleteSelect,
-)
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Right, scope_to_stratas
 from properties.models import Person, Unit
-from violations.admin.form_parts import MultipleFileField, PersonChoiceField, textarea
+from violations.admin.form_parts import (
+    DatePicker,
+    MultipleFileField,
+    PersonChoiceField,
+    TimePicker,
+    textarea,
+)
 from violations.models import (
     Bylaw,
     Complaint,
@@ -27,7 +29,7 @@ class ComplaintFields(forms.Form):
     register or a name; staff see it, residents never do."""
 
     channel = forms.ChoiceField(label=_("Received by"), choices=Complaint.Channel.choices)
-    received_on = forms.DateField(label=_("Received on"), widget=AdminDateWidget)
+    received_on = forms.DateField(label=_("Received on"), widget=DatePicker)
     complainant = PersonChoiceField(
         label=_("Complainant on the register"), queryset=Person.objects.none(), required=False
     )
@@ -75,8 +77,8 @@ class CaseReportForm(ComplaintFields):
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=ViolationCategory.objects.none(), required=False
     )
-    incident_on = forms.DateField(label=_("Incident date"), widget=AdminDateWidget)
-    incident_time = forms.TimeField(label=_("Time"), widget=AdminTimeWidget, required=False)
+    incident_on = forms.DateField(label=_("Incident date"), widget=DatePicker)
+    incident_time = forms.TimeField(label=_("Time"), widget=TimePicker, required=False)
     incident_place = forms.CharField(label=_("Place"), max_length=200, required=False)
     description = forms.CharField(label=_("What happened"), widget=textarea(5))
     noticed_by = forms.CharField(label=_("Noticed by"), max_length=200, required=False)

@@ -1,5 +1,5 @@
-"""Pieces every case admin form uses: a textarea, person and file fields, and calling a service
-from a form with its refusal shown on the form.
+"""Pieces every case admin form uses: a textarea, the browser's date and time pickers, person
+and file fields, and calling a service from a form with its refusal shown on the form.
 """
 
 from django import forms
@@ -13,6 +13,33 @@ from accounts.request_meta import AuditContext
 
 def textarea(rows: int = 4):
     return AdminTextareaWidget(attrs={"rows": rows})
+
+
+# The browser's own pickers. Whatever the browser's language, it shows the date its way and
+# sends it in ISO 8601 ("2026-11-20", "2026-11-20T19:30", "19:30"), which Django's date, time
+# and datetime fields read; the value is written back to the browser in the same form.
+class DatePicker(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimePicker(forms.DateTimeInput):
+    """A date and a time of day, to the minute, in the time zone the form is read in (the
+    strata's: the views override the current time zone)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class TimePicker(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
 
 
 class PersonChoiceField(forms.ModelChoiceField):

@@ -12,7 +12,6 @@ from functools import partial
 
 from django import forms
 from django.contrib import messages
-from django.contrib.admin.widgets import AdminDateWidget
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
@@ -20,6 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -27,10 +27,10 @@ from accounts.models import User
 from accounts.permissions import Right, can
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
-from communications.admin.rendering import html_frame
 from violations.access import cases_visible_to_staff, counted_approvals
 from violations.admin.case_forms import CouncilChoiceField
-from violations.admin.form_parts import attach_errors, textarea
+from violations.admin.form_parts import DatePicker, attach_errors, textarea
+from violations.admin.letter_frames import letter_frame
 from violations.approval_links import MAX_AGE, approval_token_read
 from violations.meeting_selectors import (
     AgendaItem,
@@ -40,7 +40,7 @@ from violations.meeting_selectors import (
     meeting_stratas_for,
     members_recused,
 )
-from violations.meetings import ItemRefused, meeting_decisions_record
+from violations.meetings import ItemRefused, ItemsRefused, meeting_decisions_record
 from violations.models import CouncilMeeting, DecisionOutcome, Letter, LetterKind
 from violations.notice_approvals import letter_check_current, notice_approve_by_link
 from violations.services import check_actor
@@ -119,7 +119,7 @@ class MeetingForm(forms.Form):
     one-time token."""
 
     submission = forms.UUIDField(widget=forms.HiddenInput)
-    held_on = forms.DateField(label=gettext_lazy("Meeting date"), widget=AdminDateWidget)
+    held_on = forms.DateField(label=gettext_lazy("Meeting date"), widget=DatePicker)
     members_present = CouncilChoiceField(
         label=gettext_lazy("Council members present"),
         queryset=User.objects.none(),
@@ -256,7 +256,8 @@ def record_view(site, request, strata):
             )
             for item in items
         ]
-        if post is not None and meeting_form.is_valid() & all(f.is_valid() for f in item_forms):
+        # Every form is checked, so each shows its errors in this one response.
+        if post is not None and all([meeting_form.is_valid(), *(f.is_valid() for f in item_forms)]):
             meeting = _record(request, strata, meeting_form, item_forms)
             if meeting is not None:
                 count = meeting.decisions.count()
@@ -298,29 +299,52 @@ def _record(request, strata, meeting_form, item_forms) -> CouncilMeeting | None:
             items=[form.decision_kwargs() for form in chosen],
             context=AuditContext.from_request(request),
         )
-    except ItemRefused as refusal:
-        form = next(f for f in chosen if f.item.case.pk == refusal.case.pk)
-        for name in ("meeting_on", "members_present"):
-            if hasattr(refusal, "error_dict") and name in refusal.error_dict:
-                meeting_form.add_error(
-                    "held_on" if name == "meeting_on" else name, refusal.error_dict.pop(name)
+    except ItemsRefused as refused:
+        forms_by_case = {form.item.case.pk: form for form in chosen}
+        named = [
+            refusal.case.reference
+            for refusal in refused.refusals
+            if _refusal_shown(refusal, meeting_form, forms_by_case[refusal.case.pk])
+        ]
+        if named:
+            meeting_form.add_error(
+                None,
+                ngettext(
+                    "Nothing was recorded: council's decision on %(cases)s was refused. Correct "
+                    "it (or leave the case out) and record the meeting again.",
+                    "Nothing was recorded: council's decisions on %(cases)s were refused. "
+                    "Correct them (or leave the cases out) and record the meeting again.",
+                    len(named),
                 )
-        if not hasattr(refusal, "error_dict") or refusal.error_dict:
-            attach_errors(form, refusal)
-        meeting_form.add_error(
-            None,
-            _(
-                "Nothing was recorded: council's decision on %(case)s was refused. Correct it "
-                "(or leave the case out) and record the meeting again."
+                % {"cases": get_text_list(named, _("and"))},
             )
-            % {"case": refusal.case.reference},
-        )
     except ValidationError as refusal:
         if hasattr(refusal, "error_dict") and "items" in refusal.error_dict:
             meeting_form.add_error(None, refusal.error_dict.pop("items"))
         if not hasattr(refusal, "error_dict") or refusal.error_dict:
             attach_errors(meeting_form, refusal)
     return None
+
+
+# What a case's refusal says of the meeting itself, and the meeting's field it belongs to.
+MEETING_FIELDS = {"meeting_on": "held_on", "members_present": "members_present"}
+
+
+def _refusal_shown(refusal: ItemRefused, meeting_form, form) -> bool:
+    """Put a refused case's messages on the form: those about the meeting on the meeting's
+    fields, once however many cases say them, and the rest on the case's own form. True if the
+    case's own form has something to correct."""
+    if hasattr(refusal, "error_dict"):
+        for name, field in MEETING_FIELDS.items():
+            if name in refusal.error_dict:
+                shown = meeting_form.errors.get(field, [])
+                new = [m for m in ValidationError(refusal.error_dict.pop(name)) if m not in shown]
+                if new:
+                    meeting_form.add_error(field, new)
+        if not refusal.error_dict:
+            return False
+    attach_errors(form, refusal)
+    return True
 
 
 # --- approving a notice by its emailed link --------------------------------------------------
@@ -396,6 +420,6 @@ def approval_view(site, request, token):
         "approvals": approvals,
         "approved": mine,
         "approvals_required": case.strata.notice_approvals_required,
-        "frame": html_frame(letter.html, title=_("Draft notice")),
+        "frame": letter_frame(letter.html, title=_("Draft notice")),
     }
     return _render(site, request, "approval.html", context)
