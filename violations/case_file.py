@@ -33,7 +33,8 @@ from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_zone
 from violations.access import has_case_right, is_recused
-from violations.case_file_contents import Original, build_contents, copy_kind
+from violations.case_file_contents import build_contents, copy_kind
+from violations.case_file_parts import Original
 from violations.models import (
     CaseFileExport,
     Violation,

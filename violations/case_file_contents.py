@@ -9,30 +9,22 @@ by a marker; photos go in as their metadata-free copies and other evidence, whos
 cannot be stripped, is withheld and listed; evidence is named neutrally ("Photo 3
 (image/jpeg, 2026-11-02)"); recusals are counted, not named; a letter that names one of them
 is withheld. The rendered file is checked once more before anything is written
-(``Contents.redaction_check``). Each record's row is built in ``case_file_rows``.
+(``Contents.redaction_check``). Each record's row is built in ``case_file_rows``, the
+evidence section in ``case_file_evidence``; ``Original`` and ``Contents`` are in
+``case_file_parts``.
 """
 
 import datetime as dt
-import hashlib
-import mimetypes
-import zipfile
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from accounts.strata_time import strata_zone
 from violations import case_file_corrections as corrections
-from violations.case_file_redaction import (
-    NAMES_SOMEONE,
-    REDACTED,
-    WHAT,
-    Redactor,
-    visible_text,
-)
+from violations.case_file_evidence import WITHHELD, evidence_section
+from violations.case_file_parts import Contents, Original
+from violations.case_file_redaction import NAMES_SOMEONE, REDACTED, Redactor, visible_text
 from violations.case_file_rows import (
     bylaws,
     charge_row,
@@ -48,7 +40,6 @@ from violations.letters import long_date, money
 from violations.models import (
     CaseFileExport,
     Decision,
-    EvidenceKind,
     LetterKind,
     Payment,
     Response,
@@ -57,19 +48,6 @@ from violations.models import (
     Violation,
 )
 from violations.workflow import event_label
-
-WITHHELD = "withheld: its metadata cannot be stripped"
-CHUNK = 1024 * 1024
-
-# How evidence is named in a redacted copy: "Photo 3 (image/jpeg, 2026-11-02)".
-KIND_WORDS = {
-    EvidenceKind.IMAGE: "Photo",
-    EvidenceKind.PDF: "PDF",
-    EvidenceKind.AUDIO: "Audio",
-    EvidenceKind.VIDEO: "Video",
-    EvidenceKind.EMAIL: "Email",
-    EvidenceKind.DOCUMENT: "Document",
-}
 
 
 def is_redacted(export: CaseFileExport) -> bool:
@@ -80,54 +58,6 @@ def is_redacted(export: CaseFileExport) -> bool:
 def copy_kind(export: CaseFileExport) -> str:
     """What the file names say the copy is: ``-redacted`` or ``-full``."""
     return "redacted" if is_redacted(export) else "full"
-
-
-@dataclass
-class Original:
-    """One stored file bound for the ZIP, and the sha256 recorded for it (if any). ``text``
-    is what it says (a letter's HTML), checked before a redacted copy is written."""
-
-    path: str
-    file: File
-    recorded_sha256: str = ""
-    compress: int = zipfile.ZIP_DEFLATED
-    text: str = ""
-
-
-@dataclass
-class Contents:
-    """What the PDF shows and the ZIP holds, redactions already applied."""
-
-    context: dict = field(default_factory=dict)
-    originals: list[Original] = field(default_factory=list)
-    redactions: list[dict] = field(default_factory=list)
-    redactor: Redactor | None = None
-    # Stored files the PDF states the sha256 of but the ZIP leaves out (the originals of a
-    # redacted copy's evidence): the case file vouches for them all the same.
-    vouched: list[Original] = field(default_factory=list)
-
-    def redaction_check(self, html: str) -> None:
-        """The last check of a redacted copy before anything is written: the PDF's text, the
-        ZIP's file names (which SHA256SUMS repeats) and the letters going into it name no
-        complainant or witness. Refuses the export if one still does."""
-        if self.redactor is None or not self.redactor.active:
-            return
-        places = [
-            (_("the PDF"), visible_text(html)),
-            (_("the ZIP's file names"), "\n".join(o.path for o in self.originals)),
-            *((original.path, visible_text(original.text)) for original in self.originals),
-        ]
-        for where, text in places:
-            if what := self.redactor.find(text):
-                raise ValidationError(
-                    _(
-                        "The redacted case file would still show a complainant's or witness's "
-                        "%(what)s in %(where)s, so nothing was exported. Export it for council "
-                        "or the strata's lawyer, or report the field that escaped redaction."
-                    )
-                    % {"what": WHAT[what], "where": where},
-                    code="not_redacted",
-                )
 
 
 # --- what goes in -------------------------------------------------------------------------
@@ -150,7 +80,7 @@ def build_contents(case: Violation, export: CaseFileExport, now: dt.datetime) ->
             "waivers",
         )
     ).order_by("charged_on", "id")
-    evidence_rows, labels = _evidence(case, redact, contents)
+    evidence_rows, labels = evidence_section(case, redact, contents)
     hearings = list(case.hearings.select_related("requested_by__person", "notice_letter"))
     written_requests = _written_requests(hearings, redact, contents)
     decision = (
@@ -343,74 +273,6 @@ def _written_requests(hearings, redact: bool, contents: Contents) -> dict[int, s
     return paths
 
 
-def _evidence(case: Violation, redact: bool, contents: Contents) -> tuple[list[dict], dict]:
-    """The evidence list and its files. Unredacted: every original, metadata and all, under
-    the uploader's name with the extension of its sniffed type. Redacted: a photo's copy
-    re-encoded without metadata, and every other file withheld (a PDF's author, a Word file's
-    properties, an email's headers or a recording's tags cannot be stripped here), all under
-    neutral names. Returns the rows and, for the chronology, each original name's label."""
-    zone = strata_zone(case.strata)
-    r = contents.redactor
-    rows, labels = [], {}
-    for number, item in enumerate(case.evidence.order_by("created_at", "id"), 1):
-        uploaded = item.created_at.astimezone(zone).date()
-        row = {
-            "evidence": item,
-            "name": item.download_name,
-            "kind": item.get_kind_display(),
-            "size": item.size,
-            "sha256": item.sha256,
-            "uploaded": long_date(uploaded),
-            "description": r.scrub(
-                item.description, record="evidence", uuid=item.uuid, field="description"
-            ),
-            "copy": False,
-            "withheld": False,
-        }
-        if not redact:
-            contents.originals.append(
-                Original(
-                    f"evidence/{number:02d}-{_safe(item.download_name)}",
-                    item.original,
-                    item.sha256,
-                    zipfile.ZIP_STORED,  # photos, audio and video are compressed already
-                )
-            )
-            rows.append(row)
-            continue
-        copy = item.resident_copy if item.kind == EvidenceKind.IMAGE else None
-        if copy:
-            extension = PurePosixPath(copy.name).suffix.lower()
-            content_type = mimetypes.guess_type(f"copy{extension}")[0] or "image/jpeg"
-            sha256, size = _digest(copy)
-            contents.originals.append(
-                Original(
-                    f"evidence/{number:02d}-photo{extension}", copy, sha256, zipfile.ZIP_STORED
-                )
-            )
-            row.update(copy=True, size=size, sha256=sha256, original_sha256=item.sha256)
-            r.log(
-                "evidence",
-                item.uuid,
-                "original",
-                "exported as its metadata-free copy under a neutral name",
-            )
-        else:
-            content_type = item.content_type
-            row["withheld"] = True
-            r.log("evidence", item.uuid, "original", WITHHELD)
-        row["name"] = _("%(kind)s %(number)d (%(type)s, %(date)s)") % {
-            "kind": KIND_WORDS.get(item.kind, "File"),
-            "number": number,
-            "type": content_type,
-            "date": uploaded.isoformat(),
-        }
-        contents.vouched.append(Original(row["name"], item.original, item.sha256))
-        labels[item.original_name] = labels[item.download_name] = row["name"]
-        rows.append(row)
-    return rows, labels
-
-
 def _events(
     case, zone, hidden_services: set[str], labels: dict, redact: bool, contents: Contents
 ) -> list[dict]:
@@ -463,18 +325,3 @@ def _events(
             }
         )
     return rows
-
-
-def _digest(stored) -> tuple[str, int]:
-    """The sha256 and size of a stored file, read in chunks."""
-    digest, size = hashlib.sha256(), 0
-    with stored.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
-def _safe(name: str) -> str:
-    """A file name as one ZIP entry: no folders, no way out of the archive."""
-    return PurePosixPath(name.replace("\\", "/")).name.lstrip(".") or "file"

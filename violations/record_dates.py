@@ -2,7 +2,7 @@
 
 One rule per kind of entry, each returning why the date cannot be (a sentence naming both
 dates) or None. The services that record an entry call them, and so do the corrections
-(``services/corrections.py``), so an amended date passes the same rules:
+(``services/corrections/``), so an amended date passes the same rules:
 
 - the incident: not after today;
 - a response: received on or after the day the notice was sent (the earliest sending of the

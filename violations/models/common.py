@@ -37,7 +37,7 @@ class LiveManager(models.Manager):
 
 
 class Correctable(models.Model):
-    """An entry staff recorded and may correct (``services/corrections.py``). It is never
+    """An entry staff recorded and may correct (``services/corrections/``). It is never
     edited or deleted: a void stamps it with when, by whom and why; an amendment is a new
     entry that ``amends`` it, the original voided with the same reason."""
 
