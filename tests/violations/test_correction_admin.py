@@ -112,3 +112,22 @@ def test_a_voided_entry_has_no_form(client, w):
     client.post(w.url, {"action": "void", "reason": "Recorded on the wrong case."})
 
     assert client.get(w.url).status_code == 404
+
+
+def test_a_postponed_hearing_offers_no_correction_the_service_would_refuse(client, w):
+    """A postponement opened a new request and is never corrected: no link, no form."""
+    hearing = w.case.hearings.create(
+        requested_by=w.case.parties.filter(role="respondent").first(),
+        requested_on=dt.date(2026, 11, 20),
+        reason="Away that week.",
+        hold_by=dt.date(2026, 12, 18),
+        scheduled_for=T0,
+        outcome="postponed_by_request",
+    )
+    url = reverse(
+        "admin:violations_violation_correct", args=[w.case.pk, "hearing_outcome", hearing.uuid]
+    )
+    client.force_login(w.manager)
+
+    assert f'href="{url}"' not in client.get(w.case_url).text
+    assert client.get(url).status_code == 404

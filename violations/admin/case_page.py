@@ -32,6 +32,7 @@ from violations.models import (
     ViolationEvent,
 )
 from violations.selectors import allowed_transitions
+from violations.services.corrections import UNCORRECTABLE_OUTCOMES
 from violations.workflow import Transition, event_label
 
 
@@ -197,7 +198,8 @@ def _correct_urls(sections: dict, case: Violation, services: list[Service], corr
     for payment in sections["payments"]:
         payment.correct_url = "" if payment.voided_at else correct_url("payment", payment)
     for hearing in sections["hearings"]:
-        hearing.correct_url = correct_url("hearing_outcome", hearing) if hearing.outcome else ""
+        correctable = hearing.outcome and hearing.outcome not in UNCORRECTABLE_OUTCOMES
+        hearing.correct_url = correct_url("hearing_outcome", hearing) if correctable else ""
     if sections["series"] is not None:
         for proposal in sections["series"].proposals:
             confirmed = proposal.status == ProposalStatus.CONFIRMED

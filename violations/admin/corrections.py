@@ -37,7 +37,12 @@ from violations.models import (
     ServiceStatus,
     Violation,
 )
-from violations.services.corrections import KINDS, entry_amend, entry_void
+from violations.services.corrections import (
+    KINDS,
+    UNCORRECTABLE_OUTCOMES,
+    entry_amend,
+    entry_void,
+)
 
 TEMPLATES = "admin/violations/violation"
 
@@ -54,7 +59,11 @@ def correction_entry(case: Violation, kind: str, uuid):
         case "payment":
             return Payment.objects.filter(charge__case=case, uuid=uuid).first()
         case "hearing_outcome":
-            return case.hearings.filter(uuid=uuid).exclude(outcome="").first()
+            return (
+                case.hearings.filter(uuid=uuid)
+                .exclude(outcome__in=["", *UNCORRECTABLE_OUTCOMES])
+                .first()
+            )
         case "observation":
             return case.fine_proposals.filter(uuid=uuid, status=ProposalStatus.CONFIRMED).first()
         case "compliance":

@@ -47,6 +47,7 @@ from violations.services.corrections import in_place, records
 from violations.services.corrections.entries import (
     DECISION_KINDS,
     KINDS,
+    UNCORRECTABLE_OUTCOMES,
     WHO_RECORDS,
     Kind,
     entry_case,
@@ -56,7 +57,15 @@ from violations.services.corrections.entries import (
 from violations.services.frame import _finish
 from violations.workflow import TransitionRefused, refuse
 
-__all__ = ["KINDS", "Kind", "entry_amend", "entry_case", "entry_kind", "entry_void"]
+__all__ = [
+    "KINDS",
+    "UNCORRECTABLE_OUTCOMES",
+    "Kind",
+    "entry_amend",
+    "entry_case",
+    "entry_kind",
+    "entry_void",
+]
 
 SNAPSHOTS = {**records.SNAPSHOTS, **in_place.SNAPSHOTS}
 VOIDS = {**records.VOIDS, **in_place.VOIDS}

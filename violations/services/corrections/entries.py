@@ -14,7 +14,15 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.permissions import Right
-from violations.models import FineProposal, Hearing, Payment, Response, Service, Violation
+from violations.models import (
+    FineProposal,
+    Hearing,
+    HearingOutcome,
+    Payment,
+    Response,
+    Service,
+    Violation,
+)
 from violations.workflow import WHO
 
 
@@ -88,6 +96,9 @@ KINDS = {
 WHO_RECORDS = {**WHO, Right.RECORD_PAYMENTS: "manager"}
 # The entries council's decision may rest on (the decision guard reads them).
 DECISION_KINDS = frozenset({"response", "service", "hearing_outcome"})
+# A postponement opened a new hearing request: it is never corrected (in_place._hearing_void,
+# _hearing_amend); the case page offers no correction of it.
+UNCORRECTABLE_OUTCOMES = frozenset({HearingOutcome.POSTPONED})
 
 
 def entry_kind(entry) -> Kind:

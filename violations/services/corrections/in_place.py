@@ -26,7 +26,7 @@ from violations.models import (
     Status,
     Violation,
 )
-from violations.services.corrections.entries import plain
+from violations.services.corrections.entries import UNCORRECTABLE_OUTCOMES, plain
 from violations.services.frame import _set_status
 from violations.services.hearings import _hearing_notice_given
 from violations.workflow import TransitionRefused, refuse
@@ -64,7 +64,7 @@ def _has_outcome(hearing: Hearing) -> None:
 
 def _hearing_void(case, hearing, actor, reason):
     _has_outcome(hearing)
-    if hearing.outcome == HearingOutcome.POSTPONED:
+    if hearing.outcome in UNCORRECTABLE_OUTCOMES:
         refuse(
             _(
                 "The postponement opened a new hearing request: record what became of that "
