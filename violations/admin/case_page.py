@@ -15,7 +15,6 @@ from violations.charging import may_record_remedy_cost
 from violations.continuing_selectors import continuing_series
 from violations.guards import decision_refusal
 from violations.models import (
-    PAPER_METHODS,
     CaseParty,
     Charge,
     Decision,
@@ -23,16 +22,14 @@ from violations.models import (
     Letter,
     LetterKind,
     Payment,
-    ProposalStatus,
     Response,
     Service,
-    ServiceStatus,
     Status,
     Violation,
     ViolationEvent,
 )
 from violations.selectors import allowed_transitions
-from violations.services.corrections import UNCORRECTABLE_OUTCOMES
+from violations.services.corrections import correctable
 from violations.workflow import Transition, event_label
 
 
@@ -188,25 +185,23 @@ def case_sections(
 
 
 def _correct_urls(sections: dict, case: Violation, services: list[Service], correct_url) -> None:
-    """``correct_url`` on each entry that may be corrected now (``services.corrections``)."""
+    """``correct_url`` on each entry that may be corrected now (``corrections.correctable``)."""
+
+    def url(kind, entry) -> str:
+        return correct_url(kind, entry) if correctable(kind, entry) else ""
+
     for response in sections["responses"]:
-        response.correct_url = "" if response.voided_at else correct_url("response", response)
+        response.correct_url = url("response", response)
     for service in services:
-        recorded = service.status == ServiceStatus.SENT and service.method in PAPER_METHODS
-        live = recorded and service.voided_at is None
-        service.correct_url = correct_url("service", service) if live else ""
+        service.correct_url = url("service", service)
     for payment in sections["payments"]:
-        payment.correct_url = "" if payment.voided_at else correct_url("payment", payment)
+        payment.correct_url = url("payment", payment)
     for hearing in sections["hearings"]:
-        correctable = hearing.outcome and hearing.outcome not in UNCORRECTABLE_OUTCOMES
-        hearing.correct_url = correct_url("hearing_outcome", hearing) if correctable else ""
+        hearing.correct_url = url("hearing_outcome", hearing)
     if sections["series"] is not None:
         for proposal in sections["series"].proposals:
-            confirmed = proposal.status == ProposalStatus.CONFIRMED
-            proposal.correct_url = correct_url("observation", proposal) if confirmed else ""
-    sections["compliance_correct_url"] = (
-        correct_url("compliance", case) if case.compliance_on else ""
-    )
+            proposal.correct_url = url("observation", proposal)
+    sections["compliance_correct_url"] = url("compliance", case)
 
 
 def _with_notice_url(charge: Charge, letter_url) -> Charge:

@@ -26,20 +26,17 @@ from violations.access import has_case_right, is_recused
 from violations.admin.case_forms import PAPER_METHOD_CHOICES
 from violations.admin.form_parts import service_attempt, textarea
 from violations.models import (
-    PAPER_METHODS,
     HearingOutcome,
     Payment,
     PaymentMethod,
-    ProposalStatus,
     Response,
     ResponseChannel,
     Service,
-    ServiceStatus,
     Violation,
 )
 from violations.services.corrections import (
     KINDS,
-    UNCORRECTABLE_OUTCOMES,
+    correctable,
     entry_amend,
     entry_void,
 )
@@ -48,27 +45,24 @@ TEMPLATES = "admin/violations/violation"
 
 
 def correction_entry(case: Violation, kind: str, uuid):
-    """The live entry of ``kind`` on ``case`` that may be corrected, or None."""
+    """The entry of ``kind`` on ``case`` that may be corrected (``corrections.correctable``),
+    or None."""
     match kind:
         case "response":
-            return Response.objects.filter(case=case, uuid=uuid).first()
+            found = Response.objects.filter(case=case, uuid=uuid).first()
         case "service":
-            return Service.objects.filter(
-                letter__case=case, uuid=uuid, status=ServiceStatus.SENT, method__in=PAPER_METHODS
-            ).first()
+            found = Service.objects.filter(letter__case=case, uuid=uuid).first()
         case "payment":
-            return Payment.objects.filter(charge__case=case, uuid=uuid).first()
+            found = Payment.objects.filter(charge__case=case, uuid=uuid).first()
         case "hearing_outcome":
-            return (
-                case.hearings.filter(uuid=uuid)
-                .exclude(outcome__in=["", *UNCORRECTABLE_OUTCOMES])
-                .first()
-            )
+            found = case.hearings.filter(uuid=uuid).first()
         case "observation":
-            return case.fine_proposals.filter(uuid=uuid, status=ProposalStatus.CONFIRMED).first()
+            found = case.fine_proposals.filter(uuid=uuid).first()
         case "compliance":
-            return case if str(case.uuid) == str(uuid) and case.compliance_on else None
-    return None
+            found = case if str(case.uuid) == str(uuid) else None
+        case _:
+            found = None
+    return found if found is not None and correctable(kind, found) else None
 
 
 def may_correct(user, case: Violation, kind: str) -> bool:

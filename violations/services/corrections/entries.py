@@ -15,12 +15,15 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.permissions import Right
 from violations.models import (
+    PAPER_METHODS,
     FineProposal,
     Hearing,
     HearingOutcome,
     Payment,
+    ProposalStatus,
     Response,
     Service,
+    ServiceStatus,
     Violation,
 )
 from violations.workflow import WHO
@@ -99,6 +102,29 @@ DECISION_KINDS = frozenset({"response", "service", "hearing_outcome"})
 # A postponement opened a new hearing request: it is never corrected (in_place._hearing_void,
 # _hearing_amend); the case page offers no correction of it.
 UNCORRECTABLE_OUTCOMES = frozenset({HearingOutcome.POSTPONED})
+
+
+def correctable(kind: str, entry) -> bool:
+    """Whether ``entry`` (of ``kind``) is one the services correct: a live response or
+    payment, a paper service staff recorded, a hearing outcome other than a postponement, a
+    confirmed observation, a compliance date. The case page offers a correction only of these;
+    the services check their own rules again when it is made."""
+    match kind:
+        case "response" | "payment":
+            return entry.voided_at is None
+        case "service":
+            return (
+                entry.voided_at is None
+                and entry.status == ServiceStatus.SENT
+                and entry.method in PAPER_METHODS
+            )
+        case "hearing_outcome":
+            return bool(entry.outcome) and entry.outcome not in UNCORRECTABLE_OUTCOMES
+        case "observation":
+            return entry.status == ProposalStatus.CONFIRMED
+        case "compliance":
+            return entry.compliance_on is not None
+    return False
 
 
 def entry_kind(entry) -> Kind:
