@@ -1,11 +1,12 @@
 """Records a staff member may not read although their role in the strata would let them.
 
-A council member recused from a case (SPA s.32; ``violations.access``) must meet none of its
-data: not on the case pages, and not in the outbox, its tracking events or the audit log
-either, which belong to apps that may not import the enforcement app. The app that knows why
-a subject is hidden registers a source here (in its ``AppConfig.ready``): given a user, the
-querysets of ``uuid`` values hidden from them. Selectors of those apps then exclude the rows
-whose subject (an email's ``about``, an audit entry's ``target_uuid``) is among them.
+A council member recused from a case (SPA s.32; ``violations.selectors.access``) must meet
+none of its data: not on the case pages, and not in the outbox, its tracking events or the
+audit log either, which belong to apps that may not import the enforcement app. The app that
+knows why a subject is hidden registers a source here (in its ``AppConfig.ready``): given a
+user, the querysets of ``uuid`` values hidden from them. Selectors of those apps then
+exclude the rows whose subject (an email's ``about``, an audit entry's ``target_uuid``) is
+among them.
 """
 
 from collections.abc import Callable, Iterable

@@ -47,8 +47,8 @@ RIGHTS: dict[Right, frozenset[str]] = {
     Right.EDIT_TEMPLATES: frozenset({Role.MANAGER}),
     # Enforcement (DESIGN §5): every staff role files; managers and council review, serve,
     # record responses and hearings; only council approves a notice; a decision is always
-    # council's, and a manager may record it. A recused council member (violations.access)
-    # loses these rights on that one case.
+    # council's, and a manager may record it. A recused council member
+    # (violations.selectors.access) loses these rights on that one case.
     Right.VIEW_CASES: frozenset({Role.MANAGER, Role.COUNCIL, Role.CARETAKER}),
     Right.FILE_CASES: frozenset({Role.MANAGER, Role.COUNCIL, Role.CARETAKER}),
     Right.REVIEW_CASES: frozenset({Role.MANAGER, Role.COUNCIL}),

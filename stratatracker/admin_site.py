@@ -17,14 +17,14 @@ from accounts.selectors import stratas_visible_to
 from communications.selectors import outbox_stats_for
 from properties.selectors import register_counts_for
 from stratatracker.scheduling.selectors import scheduled_job_list
-from violations.ledger_selectors import outstanding_balances_for
 from violations.models import Status
-from violations.selectors import (
+from violations.selectors.cases import (
     case_counts_for,
     cases_awaiting_council_for,
     hearings_due_for,
     may_see_cases_awaiting_council,
 )
+from violations.selectors.ledger import outstanding_balances_for
 
 # The dashboard's outbox panel (DESIGN §7): figure, label, and the status its link filters by.
 OUTBOX_PANEL = (

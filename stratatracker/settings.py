@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "violations",
     # Each scheduled job's last run, for the dashboard (docs/operations.md).
     "stratatracker.scheduling",
+    # Demo and benchmark data (manage.py seed_demo); no domain app imports it.
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -194,7 +196,7 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
-# --- Evidence uploads (DESIGN §10; violations/evidence.py) --------------------------------
+# --- Evidence uploads (DESIGN §10; violations/services/evidence.py) -------------------------
 # Largest file accepted per kind, set in MB (1024 * 1024 bytes). The proxy's request-body
 # limit must sit above the largest of them (docs/deployment.md, "Upload size").
 _MB = 1024 * 1024

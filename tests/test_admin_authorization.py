@@ -91,10 +91,9 @@ from tests.violations.factories import (
     ViolationCategoryFactory,
     ViolationFactory,
 )
-from violations import approval_links
 from violations import services as violation_services
 from violations.admin.case_forms import FORMS
-from violations.case_file import case_file_export
+from violations.domain.workflow import TRANSITIONS
 from violations.models import (
     CaseFileExport,
     CaseParty,
@@ -111,7 +110,8 @@ from violations.models import (
     Violation,
     ViolationEvent,
 )
-from violations.workflow import TRANSITIONS
+from violations.services import approval_links
+from violations.services.case_file import case_file_export
 
 pytestmark = pytest.mark.django_db
 

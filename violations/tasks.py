@@ -2,11 +2,11 @@
 
 from celery import shared_task
 
-from violations.continuing import continuing_fines_propose
-from violations.digests import digests_send
-from violations.file_sweep import orphan_files_purge
-from violations.reminders import deadline_reminders_send
 from violations.services import violation_services_check
+from violations.services.continuing import continuing_fines_propose
+from violations.services.digests import digests_send
+from violations.services.file_sweep import orphan_files_purge
+from violations.services.reminders import deadline_reminders_send
 
 
 @shared_task(ignore_result=True)

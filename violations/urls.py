@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from violations import file_views
+from violations import views as file_views
 
 app_name = "violations"
 

@@ -44,9 +44,9 @@ def main(path: str) -> dict:
     from tests.sqlite_schema import create_schema
     from tests.violations.factories import ViolationFactory
     from violations import services
+    from violations.domain.workflow import TransitionRefused
     from violations.models import Violation, ViolationEvent
     from violations.services import frame
-    from violations.workflow import TransitionRefused
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     create_schema()

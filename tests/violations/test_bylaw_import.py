@@ -10,9 +10,14 @@ from django.urls import reverse
 
 from accounts.models import AuditLog
 from tests.violations.factories import BylawFactory
-from violations.bylaw_import import MAX_FILE_BYTES, bylaws_parse
-from violations.bylaws import ImportCounts, ImportOutcome, bylaw_import_apply, bylaw_import_plan
+from violations.domain.bylaw_parsing import MAX_FILE_BYTES, bylaws_parse
 from violations.models import Bylaw, BylawRevision
+from violations.services.bylaws import (
+    ImportCounts,
+    ImportOutcome,
+    bylaw_import_apply,
+    bylaw_import_plan,
+)
 
 pytestmark = pytest.mark.django_db
 

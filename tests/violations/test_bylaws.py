@@ -12,11 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AuditLog
+from demo.bylaws import demo_bylaws_create
 from tests.violations.factories import BylawCategoryFactory, BylawFactory
-from violations.bylaws import bylaw_problems, bylaw_save, violation_category_save
-from violations.demo_bylaws import demo_bylaws_create
 from violations.models import Bylaw, BylawRevision, ViolationCategory
-from violations.selectors import bylaw_revision_in_force
+from violations.selectors.cases import bylaw_revision_in_force
+from violations.services.bylaws import bylaw_problems, bylaw_save, violation_category_save
 
 pytestmark = pytest.mark.django_db
 

@@ -29,10 +29,7 @@ from tests.violations.drive import (
     deliver_emails,
 )
 from violations import services
-from violations.case_file import case_file_export
-from violations.case_file_redaction import REDACTED
-from violations.evidence import evidence_add
-from violations.letters import long_date
+from violations.domain.workflow import TransitionRefused
 from violations.models import (
     CaseFileExport,
     HearingOutcome,
@@ -41,7 +38,10 @@ from violations.models import (
     Service,
     ViolationEvent,
 )
-from violations.workflow import TransitionRefused
+from violations.selectors.case_file.redaction import REDACTED
+from violations.selectors.letters import long_date
+from violations.services.case_file import case_file_export
+from violations.services.evidence import evidence_add
 
 pytestmark = pytest.mark.django_db
 

@@ -29,10 +29,7 @@ from tests.violations.drive import (
     deliver_emails,
     respondent_party,
 )
-from violations import case_file_redaction, services
-from violations.case_file import case_file_export
-from violations.case_file_redaction import REDACTED
-from violations.evidence import evidence_add
+from violations import services
 from violations.models import (
     CaseFileExport,
     Decision,
@@ -40,6 +37,10 @@ from violations.models import (
     LetterKind,
     ViolationEvent,
 )
+from violations.selectors.case_file import redaction as case_file_redaction
+from violations.selectors.case_file.redaction import REDACTED
+from violations.services.case_file import case_file_export
+from violations.services.evidence import evidence_add
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from accounts.models import AuditLog
 from communications.models import OutboundEmail
 from tests.violations.drive import FAST_HASHERS, T0, Driver, counts, decision_kwargs, delta
 from violations import services
-from violations.charging import remedy_cost_charge
+from violations.domain.workflow import TransitionRefused
 from violations.models import (
     Charge,
     LetterKind,
@@ -21,7 +21,7 @@ from violations.models import (
     ServiceStatus,
     ViolationEvent,
 )
-from violations.workflow import TransitionRefused
+from violations.services.charging import remedy_cost_charge
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from accounts.models import AuditLog
 from communications.models import OutboundEmail
 from tests.violations.drive import FAST_HASHERS, T0, Driver, complaint
 from violations import services
+from violations.domain.workflow import TransitionRefused
 from violations.models import Letter, Service, Violation, ViolationEvent
-from violations.workflow import TransitionRefused
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -29,14 +29,14 @@ from tests.violations.drive import (
 )
 from tests.violations.factories import EvidenceFactory, ViolationFactory
 from violations import services
-from violations.continuing import (
+from violations.domain.workflow import TransitionRefused
+from violations.models import Charge, Decision, FineProposal, LetterKind, ViolationEvent
+from violations.services.continuing import (
     continuing_fines_propose,
     fine_proposal_confirm,
     fine_proposal_dismiss,
 )
-from violations.models import Charge, Decision, FineProposal, LetterKind, ViolationEvent
 from violations.tasks import propose_continuing_fines_task
-from violations.workflow import TransitionRefused
 
 pytestmark = pytest.mark.django_db
 

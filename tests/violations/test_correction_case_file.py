@@ -11,8 +11,8 @@ import time_machine
 
 from tests.violations.drive import FAST_HASHERS, T0, Driver
 from violations import services
-from violations.case_file import case_file_export
 from violations.models import CaseFileExport, Payment
+from violations.services.case_file import case_file_export
 from violations.services.corrections import entry_amend, entry_void
 
 pytestmark = pytest.mark.django_db

@@ -30,11 +30,9 @@ from tests.violations.drive import (
     respondent_party,
     snapshot,
 )
-from violations import continuing, rule_pack, services
-from violations.continuing import continuing_fines_propose, fine_proposal_confirm
-from violations.guards import decision_refusal
-from violations.ledger import waiver_record
-from violations.ledger_selectors import charges_with_balances
+from violations import services
+from violations.domain import rule_pack
+from violations.domain.workflow import TransitionRefused
 from violations.models import (
     Charge,
     FineProposal,
@@ -47,8 +45,12 @@ from violations.models import (
     Status,
     ViolationEvent,
 )
+from violations.selectors.continuing import last_seen_on
+from violations.selectors.guards import decision_refusal
+from violations.selectors.ledger import charges_with_balances
+from violations.services.continuing import continuing_fines_propose, fine_proposal_confirm
 from violations.services.corrections import entry_amend, entry_void
-from violations.workflow import TransitionRefused
+from violations.services.ledger import waiver_record
 
 pytestmark = pytest.mark.django_db
 
@@ -567,7 +569,7 @@ def test_amending_an_observation_keeps_the_original_in_the_record(w, observed):
         at(DEC[2], 21).astimezone(dt.UTC).isoformat(),
         {"observed_at": at(DEC[2], 23).astimezone(dt.UTC).isoformat()},
     )
-    assert continuing.last_seen_on(w.case) == DEC[2]
+    assert last_seen_on(w.case) == DEC[2]
 
 
 def test_an_amended_observation_passes_the_same_date_rules(w, observed):
@@ -609,7 +611,7 @@ def test_an_observation_whose_fine_is_owing_is_voided_only_after_council_waives_
         ProposalStatus.DISMISSED,
         "Music still loud.",
     )
-    assert continuing.last_seen_on(w.case) is None
+    assert last_seen_on(w.case) is None
 
 
 # --- compliance ------------------------------------------------------------------------------

@@ -25,10 +25,11 @@ from tests.violations.drive import (
     snapshot,
 )
 from tests.violations.factories import BylawFactory
-from violations import rule_pack, services
-from violations.access import is_recused
+from violations import services
+from violations.domain import rule_pack
+from violations.domain.workflow import TransitionRefused
 from violations.models import Charge, Decision, Service, ServiceMethod, ServiceStatus
-from violations.workflow import TransitionRefused
+from violations.selectors.access import is_recused
 
 pytestmark = pytest.mark.django_db
 

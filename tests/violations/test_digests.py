@@ -29,9 +29,9 @@ from tests.violations.test_work_queues import (
     pending_case,
     row_case,
 )
-from violations.digest_selectors import digest_items_for
-from violations.digests import digests_send
 from violations.models import Decision, FineProposal, Hearing, Response, Status
+from violations.selectors.digests import digest_items_for
+from violations.services.digests import digests_send
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from violations.workflow import TRANSITIONS
+from violations.domain.workflow import TRANSITIONS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "enforcement.md"
 

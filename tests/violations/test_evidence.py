@@ -22,9 +22,9 @@ from tests.conftest import free_port
 from tests.properties.factories import OccupancyFactory, PersonFactory
 from tests.violations.factories import ViolationFactory
 from uploads.file_checks import size_label
-from violations import evidence as evidence_module
-from violations.evidence import evidence_add
 from violations.models import Evidence, ViolationEvent
+from violations.services import evidence as evidence_module
+from violations.services.evidence import evidence_add
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 EML_BYTES = (

@@ -25,10 +25,10 @@ from tests.violations.test_evidence import (
     refusal,
     upload,
 )
-from violations.case_file import case_file_export
-from violations.evidence import evidence_add
-from violations.evidence_files import inspect_file
+from violations.domain.evidence_files import inspect_file
 from violations.models import Evidence
+from violations.services.case_file import case_file_export
+from violations.services.evidence import evidence_add
 
 REFUSED_SCRIPT = (
     "%(name)s was refused: it contains %(what)s, which a browser or mail program could run. "

@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from tests.violations.drive import FAST_HASHERS, T0, Driver
-from violations.file_sweep import orphan_files_purge
 from violations.models import Letter
+from violations.services.file_sweep import orphan_files_purge
 from violations.tasks import purge_orphan_files_task
 
 

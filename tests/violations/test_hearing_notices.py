@@ -25,8 +25,8 @@ from tests.violations.drive import (
     written_request,
 )
 from violations import services
+from violations.domain.workflow import TransitionRefused
 from violations.models import Hearing, LetterKind, LetterTemplate, Service, ServiceStatus
-from violations.workflow import TransitionRefused
 
 pytestmark = pytest.mark.django_db
 

@@ -12,16 +12,16 @@ from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.properties.factories import OccupancyFactory, PersonFactory
 from tests.violations.charges import charge_on
 from tests.violations.drive import T0
-from violations.ledger import payment_record, waiver_record
-from violations.ledger_selectors import (
+from violations.domain.workflow import TransitionRefused
+from violations.models import Charge, Payment, ViolationEvent, Waiver
+from violations.selectors.ledger import (
     charges_visible_to,
     charges_with_balances,
     ledger_rows,
     ledger_totals,
     outstanding_balances_for,
 )
-from violations.models import Charge, Payment, ViolationEvent, Waiver
-from violations.workflow import TransitionRefused
+from violations.services.ledger import payment_record, waiver_record
 
 pytestmark = pytest.mark.django_db
 

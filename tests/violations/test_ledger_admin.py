@@ -16,8 +16,8 @@ from accounts.models import AuditLog
 from tests.properties.factories import PersonFactory, UnitFactory
 from tests.violations.charges import charge_on
 from tests.violations.drive import FAST_HASHERS, T0
-from violations.ledger import payment_record
 from violations.models import Payment, Waiver
+from violations.services.ledger import payment_record
 
 pytestmark = pytest.mark.django_db
 

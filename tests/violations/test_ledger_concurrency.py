@@ -11,9 +11,9 @@ from accounts.models import AuditLog
 from tests.violations.charges import charge_on
 from tests.violations.drive import FAST_HASHERS, T0
 from tests.violations.test_concurrency import race
-from violations.ledger import payment_record, waiver_record
+from violations.domain.workflow import TransitionRefused
 from violations.models import Charge, Payment, Waiver
-from violations.workflow import TransitionRefused
+from violations.services.ledger import payment_record, waiver_record
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -25,11 +25,12 @@ from tests.violations.drive import (
     snapshot,
 )
 from tests.violations.factories import BylawFactory
-from violations import rule_pack, services
-from violations.access import is_recused
-from violations.guards import decision_refusal
+from violations import services
+from violations.domain import rule_pack
+from violations.domain.workflow import TransitionRefused
 from violations.models import Bylaw, Charge, Decision, Hearing
-from violations.workflow import TransitionRefused
+from violations.selectors.access import is_recused
+from violations.selectors.guards import decision_refusal
 
 pytestmark = pytest.mark.django_db
 

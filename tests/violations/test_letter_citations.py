@@ -14,9 +14,10 @@ import time_machine
 
 from tests.properties.factories import PersonFactory
 from tests.violations.drive import FAST_HASHERS, T0, Driver, decision_kwargs
-from violations import letters, services
-from violations.charging import remedy_cost_charge
+from violations import services
 from violations.models import Charge, Letter, LetterKind
+from violations.selectors import letters
+from violations.services.charging import remedy_cost_charge
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from accounts.models import AuditLog, StrataMembership
 from tests.accounts.factories import MembershipFactory, StrataFactory, UserFactory
-from violations import letters
-from violations.letter_templates import letter_template_revert, letter_template_save
 from violations.models import LetterKind, LetterTemplate
+from violations.selectors import letters
+from violations.services.letter_templates import letter_template_revert, letter_template_save
 
 pytestmark = pytest.mark.django_db
 

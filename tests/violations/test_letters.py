@@ -11,8 +11,8 @@ from communications.models import OutboundEmail
 from tests.violations.drive import FAST_HASHERS, T0, Driver, snapshot
 from tests.violations.factories import BylawFactory
 from violations import services
+from violations.domain.workflow import TransitionRefused
 from violations.models import BylawRevision, Letter
-from violations.workflow import TransitionRefused
 
 pytestmark = pytest.mark.django_db
 

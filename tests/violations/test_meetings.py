@@ -35,9 +35,8 @@ from tests.violations.drive import (
     respondent_party,
 )
 from tests.violations.factories import ViolationFactory
-from violations import letters, services
-from violations.meeting_selectors import meeting_agenda
-from violations.meetings import ItemsRefused, meeting_decisions_record
+from violations import services
+from violations.domain.workflow import TransitionRefused
 from violations.models import (
     CaseParty,
     Complaint,
@@ -55,7 +54,9 @@ from violations.models import (
     Status,
     Violation,
 )
-from violations.workflow import TransitionRefused
+from violations.selectors.meetings import meeting_agenda
+from violations.services import case_letters
+from violations.services.meetings import ItemsRefused, meeting_decisions_record
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +69,7 @@ _numbers = itertools.count(1)
 def _fast(settings, monkeypatch):
     """Cheap passwords, letters' PDFs without WeasyPrint, and the clock at T0."""
     settings.PASSWORD_HASHERS = FAST_HASHERS
-    monkeypatch.setattr(letters, "html_to_pdf", lambda html: b"%PDF-1.7\n%" + html.encode())
+    monkeypatch.setattr(case_letters, "html_to_pdf", lambda html: b"%PDF-1.7\n%" + html.encode())
     with time_machine.travel(T0, tick=False):
         yield
 

@@ -13,8 +13,9 @@ from accounts.permissions import is_staff_member
 from accounts.services import membership_accept, membership_end
 from communications.models import OutboundEmail
 from tests.violations.drive import FAST_HASHERS, T0
-from violations import letters, services
-from violations.digests import digest_recipients
+from violations import services
+from violations.services import case_letters
+from violations.services.digests import digest_recipients
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture(autouse=True)
 def _fast(settings, monkeypatch):
     settings.PASSWORD_HASHERS = FAST_HASHERS
-    monkeypatch.setattr(letters, "html_to_pdf", lambda html: b"%PDF-1.7\n%" + html.encode())
+    monkeypatch.setattr(case_letters, "html_to_pdf", lambda html: b"%PDF-1.7\n%" + html.encode())
     with time_machine.travel(T0, tick=False):
         yield
 

@@ -11,9 +11,10 @@ from django.urls import reverse
 
 from communications.models import OutboundEmail
 from tests.violations.drive import FAST_HASHERS, T0, counts, delta
-from violations import letters, services
-from violations.approval_links import approval_requests_queue, approval_token, approval_url
+from violations import services
 from violations.models import NoticeApproval
+from violations.services import case_letters
+from violations.services.approval_links import approval_requests_queue, approval_token, approval_url
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _fast(settings, monkeypatch):
     settings.PASSWORD_HASHERS = FAST_HASHERS
-    monkeypatch.setattr(letters, "html_to_pdf", lambda html: b"%PDF-1.7\n%" + html.encode())
+    monkeypatch.setattr(case_letters, "html_to_pdf", lambda html: b"%PDF-1.7\n%" + html.encode())
     with time_machine.travel(T0, tick=False):
         yield
 

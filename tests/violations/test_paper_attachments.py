@@ -22,10 +22,10 @@ from accounts.models import AuditLog
 from tests.violations.drive import FAST_HASHERS, T0, Driver, counts, respondent_party
 from uploads import clamav
 from violations import services
-from violations.case_file import case_file_export
-from violations.evidence import evidence_add
+from violations.domain.workflow import TransitionRefused
 from violations.models import Evidence, Hearing, Response, Violation, ViolationEvent
-from violations.workflow import TransitionRefused
+from violations.services.case_file import case_file_export
+from violations.services.evidence import evidence_add
 
 pytestmark = pytest.mark.django_db
 

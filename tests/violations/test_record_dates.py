@@ -28,11 +28,12 @@ from tests.violations.drive import (
     snapshot,
 )
 from tests.violations.factories import ViolationFactory
-from violations import record_dates, services
-from violations.continuing import continuing_fines_propose, fine_proposal_confirm
-from violations.ledger import payment_record
+from violations import services
+from violations.domain.workflow import TransitionRefused
 from violations.models import FineProposal, HearingOutcome, Payment, Status
-from violations.workflow import TransitionRefused
+from violations.selectors import record_dates
+from violations.services.continuing import continuing_fines_propose, fine_proposal_confirm
+from violations.services.ledger import payment_record
 
 pytestmark = pytest.mark.django_db
 

@@ -23,8 +23,9 @@ from tests.communications.factories import (
 from tests.properties.factories import OccupancyFactory, PersonFactory
 from tests.violations.charges import charge_on
 from tests.violations.drive import FAST_HASHERS, T0
-from violations import letters, services
+from violations import services
 from violations.models import CaseParty, Complaint, CouncilMeeting
+from violations.services import case_letters
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ CLICK = "https://example.test/ack-click"
 @pytest.fixture(autouse=True)
 def _fast(settings, monkeypatch):
     settings.PASSWORD_HASHERS = FAST_HASHERS
-    monkeypatch.setattr(letters, "html_to_pdf", lambda html: b"%PDF-1.7\n%" + html.encode())
+    monkeypatch.setattr(case_letters, "html_to_pdf", lambda html: b"%PDF-1.7\n%" + html.encode())
     with time_machine.travel(T0, tick=False):
         yield
 

@@ -19,7 +19,7 @@ from tests.properties.factories import OccupancyFactory, PersonFactory
 from tests.violations.drive import T0, Driver
 from violations import services
 from violations.models import CaseParty, PartyRole
-from violations.reminders import deadline_reminders_send
+from violations.services.reminders import deadline_reminders_send
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,7 @@ from tests.properties.factories import OccupancyFactory, PersonFactory, UnitFact
 from tests.violations.drive import T0
 from tests.violations.factories import BylawFactory, ViolationFactory
 from violations.models import CaseParty, Decision, DecisionOutcome, PartyRole, Status
-from violations.offender_selectors import repeat_offenders
+from violations.selectors.offenders import repeat_offenders
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,12 @@ from accounts.models import StrataMembership, User
 from communications.models import OutboundEmail
 from tests.accounts.factories import MembershipFactory
 from tests.violations.drive import FAST_HASHERS, T0, snapshot
-from violations import letters, services
-from violations.meeting_selectors import meeting_agenda
+from violations import services
+from violations.domain.workflow import TransitionRefused
 from violations.models import NoticeApproval
-from violations.selectors import cases_awaiting_council_for
-from violations.workflow import TransitionRefused
+from violations.selectors.cases import cases_awaiting_council_for
+from violations.selectors.meetings import meeting_agenda
+from violations.services import case_letters
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ DRAFTER_REFUSED = (
 @pytest.fixture(autouse=True)
 def _fast(settings, monkeypatch):
     settings.PASSWORD_HASHERS = FAST_HASHERS
-    monkeypatch.setattr(letters, "html_to_pdf", lambda html: b"%PDF-1.7\n%" + html.encode())
+    monkeypatch.setattr(case_letters, "html_to_pdf", lambda html: b"%PDF-1.7\n%" + html.encode())
     with time_machine.travel(T0, tick=False):
         yield
 

@@ -16,8 +16,8 @@ from tests.properties.factories import OccupancyFactory, PersonFactory, UnitFact
 from tests.violations.drive import FAST_HASHERS, T0, Driver, complaint, counts, snapshot
 from tests.violations.factories import BylawFactory
 from violations import services
+from violations.domain.workflow import TransitionRefused
 from violations.models import ServiceMethod, ServiceStatus, ViolationEvent
-from violations.workflow import TransitionRefused
 
 pytestmark = pytest.mark.django_db
 

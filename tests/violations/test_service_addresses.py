@@ -13,9 +13,10 @@ from communications.models import OutboundEmail
 from properties.models import Occupancy
 from tests.properties.factories import OccupancyFactory, PersonFactory, UnitFactory
 from tests.violations.drive import FAST_HASHERS, T0, Driver, complaint, snapshot
-from violations import services, serving
+from violations import services
+from violations.domain.workflow import TransitionRefused
 from violations.models import Letter, LetterKind, ServiceMethod, ServiceStatus
-from violations.workflow import TransitionRefused
+from violations.services.serving import letter_serve
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +89,7 @@ def test_paper_service_goes_to_the_recipients_own_address_never_the_cases_unit(
     person, address = recipients[recipient]
     letter = Letter.objects.create(case=case, kind=kind, html="<p>A letter.</p>")
 
-    serving.letter_serve(letter, [(person, None)], manager, key=f"test-{kind}")
+    letter_serve(letter, [(person, None)], manager, key=f"test-{kind}")
 
     service = letter.services.get()
     assert (service.person, service.method, service.status, service.address) == (

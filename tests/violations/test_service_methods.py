@@ -10,9 +10,10 @@ from django.urls import reverse
 from properties.models import Occupancy
 from tests.properties.factories import PersonFactory
 from tests.violations.drive import FAST_HASHERS, T0, Driver, snapshot
-from violations import rule_pack, services
+from violations import services
+from violations.domain import rule_pack
+from violations.domain.workflow import TransitionRefused
 from violations.models import ServiceMethod, ServiceStatus
-from violations.workflow import TransitionRefused
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """Every transition of the enforcement table, for every staff role and a resident.
 
 The expected outcomes are written out below from DESIGN §5, not read from
-``violations.workflow``, so a change to the table or the permission layer shows up here.
+``violations.domain.workflow``, so a change to the table or the permission layer shows up here.
 """
 
 import datetime as dt
@@ -29,8 +29,8 @@ from tests.violations.drive import (
     written_request,
 )
 from violations import services
+from violations.domain.workflow import TRANSITIONS, TransitionRefused
 from violations.models import Service, Violation, ViolationEvent
-from violations.workflow import TRANSITIONS, TransitionRefused
 
 pytestmark = pytest.mark.django_db
 

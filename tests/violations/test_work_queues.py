@@ -26,9 +26,8 @@ from tests.accounts.factories import MembershipFactory
 from tests.properties.factories import PersonFactory, UnitFactory
 from tests.violations.drive import deliver_emails
 from tests.violations.factories import ViolationFactory
-from violations import rule_pack
 from violations import services as sv
-from violations.guards import decision_refusal
+from violations.domain import rule_pack
 from violations.models import (
     CaseParty,
     Hearing,
@@ -44,7 +43,8 @@ from violations.models import (
     Violation,
     ViolationEvent,
 )
-from violations.selectors import DECISION_STATUSES, cases_awaiting_council_for
+from violations.selectors.cases import DECISION_STATUSES, cases_awaiting_council_for
+from violations.selectors.guards import decision_refusal
 
 pytestmark = pytest.mark.django_db
 

@@ -15,12 +15,12 @@ from django.utils.translation import gettext_lazy
 
 from accounts.middleware import SESSION_STRATA_ID
 from accounts.models import Strata
-from violations.bylaw_import import FILE_FORMAT_CHOICES, MAX_FILE_BYTES, bylaws_parse
-from violations.bylaws import (
+from violations.domain.bylaw_parsing import FILE_FORMAT_CHOICES, MAX_FILE_BYTES, bylaws_parse
+from violations.models import BylawKind
+from violations.selectors.cases import stratas_for_bylaw_editing
+from violations.services.bylaws import (
     ImportMode,
 )
-from violations.models import BylawKind
-from violations.selectors import stratas_for_bylaw_editing
 
 IMPORT_SALT = "violations.admin.bylaw_import"
 IMPORT_MAX_AGE = 60 * 60  # seconds a preview may be confirmed in

@@ -1,8 +1,8 @@
 """Bylaws, rules and their categories in the staff admin, and the bylaw import.
 
 Every staff member reads them (``Right.VIEW_REGISTER``); a strata's managers and council edit
-and import (``Right.EDIT_BYLAWS``). Saves go through ``violations.bylaws``; nothing is deleted
-(a bylaw that no longer applies is made inactive, and its revisions stay).
+and import (``Right.EDIT_BYLAWS``). Saves go through ``violations.services.bylaws``; nothing is
+deleted (a bylaw that no longer applies is made inactive, and its revisions stay).
 
 The import is two steps: the upload is parsed and previewed without writing; the preview
 carries the file back signed, and confirming parses it again and applies it in one transaction.
@@ -36,8 +36,9 @@ from violations.admin.bylaw_import_forms import (
     BylawImportForm,
     import_initial,
 )
-from violations.bylaw_import import MAX_FILE_BYTES
-from violations.bylaws import (
+from violations.domain.bylaw_parsing import MAX_FILE_BYTES
+from violations.models import Bylaw, BylawCategory, BylawKind, BylawRevision, ViolationCategory
+from violations.services.bylaws import (
     ImportMode,
     ImportOutcome,
     bylaw_category_save,
@@ -47,7 +48,6 @@ from violations.bylaws import (
     bylaw_save,
     violation_category_save,
 )
-from violations.models import Bylaw, BylawCategory, BylawKind, BylawRevision, ViolationCategory
 
 
 @admin.display(description=gettext_lazy("strata"), ordering="strata__name")

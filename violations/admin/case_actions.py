@@ -16,19 +16,20 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import Right
 from accounts.strata_time import strata_zone
-from violations import services, serving
-from violations.access import counted_approvals, has_case_right, is_recused
+from violations import services
 from violations.admin.case_forms import FORMS, EvidenceForm, PrepareNoticeForm, WarnForm
 from violations.admin.form_parts import service_attempt
 from violations.admin.letter_frames import letter_frame
-from violations.evidence import evidence_add
-from violations.guards import decision_refusal
+from violations.domain.workflow import TRANSITIONS
 from violations.models import (
     LetterKind,
     ServiceMethod,
 )
-from violations.selectors import allowed_transitions
-from violations.workflow import TRANSITIONS
+from violations.selectors import serving
+from violations.selectors.access import counted_approvals, has_case_right, is_recused
+from violations.selectors.cases import allowed_transitions
+from violations.selectors.guards import decision_refusal
+from violations.services.evidence import evidence_add
 
 # The service each button's form feeds, by transition name.
 SERVICES = {

@@ -21,12 +21,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_zone
-from violations.access import has_case_right
 from violations.admin.case_forms import CaseForm
 from violations.admin.form_parts import service_attempt
-from violations.case_file import case_file_download_record, case_file_export
-from violations.case_file_contents import copy_kind, is_redacted
 from violations.models import CaseFileExport, Violation
+from violations.selectors.access import has_case_right
+from violations.selectors.case_file.contents import copy_kind, is_redacted
+from violations.services.case_file import case_file_download_record, case_file_export
 
 TEMPLATES = "admin/violations/violation"
 DOWNLOADS = {"pdf": "application/pdf", "zip": "application/zip"}

@@ -9,12 +9,12 @@ from django.utils.translation import gettext_lazy
 from accounts.middleware import SESSION_STRATA_ID
 from accounts.permissions import Right, scope_to_stratas
 from properties.models import Unit
+from violations.domain.workflow import OPEN_STATUSES, SERVED_STATUSES
 from violations.models import (
     Hearing,
     ViolationCategory,
 )
-from violations.selectors import unserved_parties_q
-from violations.workflow import OPEN_STATUSES, SERVED_STATUSES
+from violations.selectors.cases import unserved_parties_q
 
 
 class ScopedChoiceFilter(admin.SimpleListFilter):

@@ -13,7 +13,6 @@ from accounts.permissions import current_memberships
 from accounts.strata_time import strata_today
 from properties.models import Occupancy, Person
 from properties.selectors import current_occupancies
-from violations import letters, rule_pack
 from violations.admin.complaint_forms import ComplaintFields, strata_persons
 from violations.admin.form_parts import (
     DatePicker,
@@ -22,6 +21,7 @@ from violations.admin.form_parts import (
     PersonChoiceField,
     textarea,
 )
+from violations.domain import rule_pack
 from violations.models import (
     Bylaw,
     CaseParty,
@@ -36,6 +36,7 @@ from violations.models import (
     ServiceStatus,
     Violation,
 )
+from violations.selectors import letters
 
 # --- transitions ---------------------------------------------------------------------------
 

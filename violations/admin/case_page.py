@@ -11,9 +11,7 @@ from django.urls import reverse
 
 from accounts.permissions import Right, can
 from communications.models import OutboundEmail
-from violations.charging import may_record_remedy_cost
-from violations.continuing_selectors import continuing_series
-from violations.guards import decision_refusal
+from violations.domain.workflow import Transition, event_label
 from violations.models import (
     CaseParty,
     Charge,
@@ -28,9 +26,11 @@ from violations.models import (
     Violation,
     ViolationEvent,
 )
-from violations.selectors import allowed_transitions
+from violations.selectors.access import may_record_remedy_cost
+from violations.selectors.cases import allowed_transitions
+from violations.selectors.continuing import continuing_series
+from violations.selectors.guards import decision_refusal
 from violations.services.corrections import correctable
-from violations.workflow import Transition, event_label
 
 
 @dataclass

@@ -26,8 +26,7 @@ from accounts.middleware import SESSION_STRATA_ID
 from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_zone
-from violations import letters, services
-from violations.access import cases_visible_to_staff
+from violations import services
 from violations.admin.case_actions import TEMPLATES, CaseActionsMixin
 from violations.admin.case_files import CaseFileAdminMixin
 from violations.admin.case_filters import CategoryFilter, OverdueFilter, UnitFilter, UnservedFilter
@@ -44,7 +43,9 @@ from violations.models import (
     ServiceStatus,
     Violation,
 )
-from violations.selectors import open_cases_for
+from violations.selectors import letters
+from violations.selectors.access import cases_visible_to_staff
+from violations.selectors.cases import open_cases_for
 
 # The filing form's boxes, in order.
 REPORT_SECTIONS = (

@@ -26,13 +26,13 @@ from accounts.admin_base import StrataScopedAdmin, strata_filter
 from accounts.middleware import SESSION_STRATA_ID
 from accounts.permissions import Right, can
 from accounts.strata_time import strata_today, strata_zone
-from violations import letters
-from violations.access import has_case_right, is_recused
 from violations.admin.form_parts import service_attempt, textarea
-from violations.charging import may_record_remedy_cost, remedy_cost_charge
-from violations.continuing import fine_proposal_confirm, fine_proposal_dismiss
-from violations.continuing_selectors import fine_proposals_visible_to
 from violations.models import Bylaw, Evidence, FineProposal, ProposalStatus
+from violations.selectors import letters
+from violations.selectors.access import has_case_right, is_recused, may_record_remedy_cost
+from violations.selectors.continuing import fine_proposals_visible_to
+from violations.services.charging import remedy_cost_charge
+from violations.services.continuing import fine_proposal_confirm, fine_proposal_dismiss
 
 TITLE = gettext_lazy("Continuing fines to confirm")
 TEMPLATE = "admin/violations/violation/transition.html"

@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.strata_time import strata_zone
-from violations.access import has_case_right, is_recused
 from violations.admin.case_forms import PAPER_METHOD_CHOICES
 from violations.admin.form_parts import service_attempt, textarea
 from violations.models import (
@@ -34,6 +33,7 @@ from violations.models import (
     Service,
     Violation,
 )
+from violations.selectors.access import has_case_right, is_recused
 from violations.services.corrections import (
     KINDS,
     correctable,

@@ -4,7 +4,7 @@ what is owing, for the stratas where the user reads the ledger (VIEW_LEDGER).
 Charges come from council's decisions, so nothing is added, changed or deleted here. A
 charge's page lists its payments and waivers and links to two forms, "Record payment" (the
 strata's managers) and "Record waiver" (council's decision, recorded by council or a
-manager), which call ``violations.ledger``. A strata's ledger and a liable person's ledger
+manager), which call ``violations.services.ledger``. A strata's ledger and a liable person's ledger
 show the same rows with their totals; the CSV export is for the strata's accounting system.
 """
 
@@ -34,9 +34,9 @@ from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today
 from properties.models import Person
 from violations.admin.form_parts import attach_errors
-from violations.ledger import ledger_export_record, payment_record, waiver_record
-from violations.ledger_selectors import charges_visible_to, ledger_rows, ledger_totals
 from violations.models import CENT, Charge, PaymentMethod
+from violations.selectors.ledger import charges_visible_to, ledger_rows, ledger_totals
+from violations.services.ledger import ledger_export_record, payment_record, waiver_record
 
 TITLE = gettext_lazy("Fines ledger")
 TEMPLATES = "admin/violations/charge"

@@ -30,18 +30,19 @@ from accounts.request_meta import AuditContext
 from communications.admin.base import ReadOnlyAdmin
 from communications.admin.rendering import html_frame, text_block
 from communications.selectors import template_stratas_for
-from violations import letters, rule_pack
-from violations.letter_templates import (
-    letter_template_preview,
-    letter_template_revert,
-    letter_template_save,
-)
+from violations.domain import rule_pack
+from violations.domain.pdf import html_to_pdf
 from violations.models import LetterKind, LetterTemplate
-from violations.pdf import html_to_pdf
-from violations.selectors import (
+from violations.selectors import letters
+from violations.selectors.cases import (
     letter_template_overview,
     letter_template_versions,
     letter_templates_visible_to,
+)
+from violations.services.letter_templates import (
+    letter_template_preview,
+    letter_template_revert,
+    letter_template_save,
 )
 
 

@@ -27,12 +27,13 @@ from accounts.models import User
 from accounts.permissions import Right, can
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
-from violations.access import cases_visible_to_staff, counted_approvals
 from violations.admin.case_forms import CouncilChoiceField
 from violations.admin.form_parts import DatePicker, attach_errors, textarea
 from violations.admin.letter_frames import letter_frame
-from violations.approval_links import MAX_AGE, approval_token_read
-from violations.meeting_selectors import (
+from violations.domain.workflow import TRANSITIONS, TransitionRefused
+from violations.models import CouncilMeeting, DecisionOutcome, Letter, LetterKind
+from violations.selectors.access import cases_visible_to_staff, counted_approvals
+from violations.selectors.meetings import (
     AgendaItem,
     council_on,
     meeting_agenda,
@@ -40,11 +41,10 @@ from violations.meeting_selectors import (
     meeting_stratas_for,
     members_recused,
 )
-from violations.meetings import ItemRefused, ItemsRefused, meeting_decisions_record
-from violations.models import CouncilMeeting, DecisionOutcome, Letter, LetterKind
-from violations.notice_approvals import letter_check_current, notice_approve_by_link
 from violations.services import check_actor
-from violations.workflow import TRANSITIONS, TransitionRefused
+from violations.services.approval_links import MAX_AGE, approval_token_read
+from violations.services.meetings import ItemRefused, ItemsRefused, meeting_decisions_record
+from violations.services.notice_approvals import letter_check_current, notice_approve_by_link
 
 TEMPLATES = "admin/violations/meetings"
 

@@ -37,7 +37,7 @@ from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
 from violations.models import LetterKind, Service, ServiceMethod
-from violations.selectors import print_queue_for
+from violations.selectors.cases import print_queue_for
 from violations.services import violation_record_service
 
 TITLE = gettext_lazy("Print queue")

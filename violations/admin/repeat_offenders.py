@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.middleware import SESSION_STRATA_ID
 from accounts.permissions import Right, can
-from violations.offender_selectors import (
+from violations.selectors.offenders import (
     DEFAULT_THRESHOLD,
     DEFAULT_WINDOW_DAYS,
     repeat_offenders,

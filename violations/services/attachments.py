@@ -1,18 +1,18 @@
 """Paper that arrives with a transition, kept as the case's evidence: the scan or photos of a
 response or hearing request received on paper, and the photos a complaint is filed with.
 
-The files go through the evidence pipeline (``violations.evidence``) in the transition's own
-steps: checked and scanned here, before the service opens its transaction (the scan is
-network I/O); stored around the transaction (``evidence_stored``); their rows created inside
-it (``evidence_rows_create``), and listed in the transition's one event and audit entry. A
-refused file refuses the transition, and a refused transition keeps no file.
+The files go through the evidence pipeline (``violations.services.evidence``) in the
+transition's own steps: checked and scanned here, before the service opens its transaction
+(the scan is network I/O); stored around the transaction (``evidence_stored``); their rows
+created inside it (``evidence_rows_create``), and listed in the transition's one event and
+audit entry. A refused file refuses the transition, and a refused transition keeps no file.
 """
 
 from accounts.models import User
-from violations.evidence import CheckedFiles, evidence_check, evidence_summary
+from violations.domain.workflow import TRANSITIONS
 from violations.models import Evidence, Violation
+from violations.services.evidence import CheckedFiles, evidence_check, evidence_summary
 from violations.services.frame import check_actor
-from violations.workflow import TRANSITIONS
 
 
 def attachments_check(

@@ -2,17 +2,19 @@
 letters, and the wording of a fine."""
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.strata_time import strata_zone
 from properties.models import Person
 from properties.selectors import current_occupancies
-from violations import (
-    letters,
-    rule_pack,
-)
+from violations.domain import rule_pack
+from violations.domain.pdf import html_to_pdf
+from violations.domain.workflow import TransitionRefused, refuse
 from violations.models import (
     Bylaw,
     CaseParty,
@@ -20,7 +22,7 @@ from violations.models import (
     Letter,
     Violation,
 )
-from violations.workflow import TransitionRefused, refuse
+from violations.selectors import letters
 
 # --- parties, letters and service: the parts transitions share -----------------------------
 
@@ -130,3 +132,15 @@ def _fine_text(decision: Decision, bylaw: Bylaw | None) -> str:
             "days": decision.continuing_every_days
         }
     return text
+
+
+def letter_issue(letter: Letter) -> Letter:
+    """Freeze a draft: render its PDF from the exact HTML and keep both."""
+    pdf = html_to_pdf(letter.html)
+    letter.pdf.save(
+        f"{letter.case.reference}-{letter.kind}-{letter.uuid}.pdf", ContentFile(pdf), save=False
+    )
+    letter.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    letter.issued_at = timezone.now()
+    letter.save()
+    return letter

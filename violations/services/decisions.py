@@ -10,14 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.request_meta import AuditContext
 from communications.models import EmailKind
-from violations import (
-    charging,
-    continuing,
-    guards,
-    letters,
-    record_dates,
-    serving,
-)
+from violations.domain.workflow import TransitionRefused, refuse
 from violations.models import (
     Bylaw,
     CouncilMeeting,
@@ -28,10 +21,13 @@ from violations.models import (
     Status,
     Violation,
 )
-from violations.services.case_letters import _fine_text, _letter_create
+from violations.selectors import guards, letters, record_dates, serving
+from violations.selectors.continuing import last_seen_on
+from violations.services import charging, continuing
+from violations.services.case_letters import _fine_text, _letter_create, letter_issue
 from violations.services.frame import _begin, _finish, _set_status
 from violations.services.hearings import _decided_late
-from violations.workflow import TransitionRefused, refuse
+from violations.services.serving import letter_serve
 
 # --- decision and closing ------------------------------------------------------------------
 
@@ -120,13 +116,13 @@ def violation_record_decision(
             "payment": letters.payment_instructions(case) if fine_bylaw else "",
         }
         letter = _letter_create(case, LetterKind.DECISION, context_, actor)
-        letters.letter_issue(letter)
+        letter_issue(letter)
         decision.letter = letter
         decision.save(update_fields=["letter", "updated_at"])
         before = case.status
         dismissed = outcome == DecisionOutcome.DISMISSED
         _set_status(case, Status.DECIDED_DISMISSED if dismissed else Status.DECIDED_UPHELD)
-        serving.letter_serve(
+        letter_serve(
             letter,
             [(p.person, p) for p in served],
             actor,
@@ -199,9 +195,7 @@ def violation_close(
         decision = getattr(case, "decision", None) if case.status == Status.DECIDED_UPHELD else None
         fined = decision is not None and decision.outcome != DecisionOutcome.UPHELD_WARNING
         if compliance_on is not None and (
-            refusal := record_dates.compliance_refusal(
-                case, compliance_on, continuing.last_seen_on(case)
-            )
+            refusal := record_dates.compliance_refusal(case, compliance_on, last_seen_on(case))
         ):
             raise TransitionRefused({"compliance_on": refusal})
         if fined and compliance_on is None:

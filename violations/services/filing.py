@@ -11,12 +11,7 @@ from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today
 from communications.models import EmailKind
 from properties.models import Unit
-from violations import (
-    letters,
-    record_dates,
-    serving,
-)
-from violations.evidence import evidence_rows_create, evidence_stored
+from violations.domain.workflow import TRANSITIONS, TransitionRefused
 from violations.models import (
     Bylaw,
     Complaint,
@@ -26,11 +21,13 @@ from violations.models import (
     Violation,
     ViolationCategory,
 )
-from violations.selectors import bylaw_revision_in_force
+from violations.selectors import letters, record_dates
+from violations.selectors.cases import bylaw_revision_in_force
 from violations.services.attachments import attachments_check, attachments_data
-from violations.services.case_letters import _letter_create
+from violations.services.case_letters import _letter_create, letter_issue
+from violations.services.evidence import evidence_rows_create, evidence_stored
 from violations.services.frame import _begin, _finish, check_actor
-from violations.workflow import TRANSITIONS, TransitionRefused
+from violations.services.serving import letter_serve
 
 # --- filing --------------------------------------------------------------------------------
 
@@ -212,7 +209,7 @@ def _acknowledge(case: Violation, complaint: Complaint, actor: User) -> None:
     }
     context["received_on"] = letters.long_date(complaint.received_on)
     letter = _letter_create(case, LetterKind.COMPLAINANT_ACKNOWLEDGEMENT, context, actor)
-    letters.letter_issue(letter)
-    serving.letter_serve(
+    letter_issue(letter)
+    letter_serve(
         letter, [(person, None)], actor, key=f"ack:{complaint.uuid}", kind=EmailKind.SYSTEM
     )

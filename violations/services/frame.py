@@ -6,13 +6,13 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_log_record
 from accounts.models import User
 from accounts.request_meta import AuditContext
-from violations.access import has_case_right, is_recused
+from violations.domain.workflow import TRANSITIONS, Transition, TransitionRefused
 from violations.models import (
     Status,
     Violation,
     ViolationEvent,
 )
-from violations.workflow import TRANSITIONS, Transition, TransitionRefused
+from violations.selectors.access import has_case_right, is_recused
 
 # --- the frame every transition shares ---------------------------------------------------
 

@@ -14,14 +14,8 @@ from accounts.models import User
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
 from communications.models import EmailKind
-from violations import (
-    evidence_files,
-    letters,
-    record_dates,
-    rule_pack,
-    serving,
-)
-from violations.clamav import scan_uploads
+from violations.domain import evidence_files, rule_pack
+from violations.domain.workflow import TransitionRefused, refuse
 from violations.models import (
     CaseParty,
     Hearing,
@@ -34,9 +28,11 @@ from violations.models import (
     Status,
     Violation,
 )
-from violations.services.case_letters import _letter_create, _when
+from violations.selectors import letters, record_dates, serving
+from violations.services.case_letters import _letter_create, _when, letter_issue
+from violations.services.clamav import scan_uploads
 from violations.services.frame import _begin, _finish, _set_status
-from violations.workflow import TransitionRefused, refuse
+from violations.services.serving import letter_serve
 
 
 def violation_schedule_hearing(
@@ -93,12 +89,12 @@ def violation_schedule_hearing(
                 # A strata's own wording from before {{ replaces }}: the sentence leads.
                 letter.html = format_html("<p><strong>{}</strong></p>\n", replaces) + letter.html
             letter.save()
-        letters.letter_issue(letter)
+        letter_issue(letter)
         hearing.notice_letter = letter
         hearing.save()
         before = case.status
         _set_status(case, Status.HEARING_SCHEDULED)
-        serving.letter_serve(
+        letter_serve(
             letter,
             [(p.person, p) for p in parties],
             actor,

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
-from violations import record_dates, rule_pack
-from violations.evidence import evidence_rows_create, evidence_stored
+from violations.domain import rule_pack
+from violations.domain.workflow import TransitionRefused
 from violations.models import (
     CaseParty,
     Evidence,
@@ -22,10 +22,11 @@ from violations.models import (
     Status,
     Violation,
 )
+from violations.selectors import record_dates
 from violations.services.attachments import attachments_check, attachments_data
 from violations.services.case_letters import _check_party, _issued
+from violations.services.evidence import evidence_rows_create, evidence_stored
 from violations.services.frame import _begin, _finish, _set_status
-from violations.workflow import TransitionRefused
 
 
 def violation_record_response(

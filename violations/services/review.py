@@ -7,13 +7,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.request_meta import AuditContext
 from properties.models import Person
-from violations import (
-    approval_links,
-    letters,
-    rule_pack,
-    serving,
-)
-from violations.access import counted_approvals
+from violations.domain import rule_pack
+from violations.domain.workflow import TransitionRefused, refuse
 from violations.models import (
     Letter,
     LetterKind,
@@ -21,9 +16,18 @@ from violations.models import (
     Status,
     Violation,
 )
-from violations.services.case_letters import _draft, _fine_terms, _letter_create, _parties_set
+from violations.selectors import letters, serving
+from violations.selectors.access import counted_approvals
+from violations.services import approval_links
+from violations.services.case_letters import (
+    _draft,
+    _fine_terms,
+    _letter_create,
+    _parties_set,
+    letter_issue,
+)
 from violations.services.frame import _begin, _finish, _set_status
-from violations.workflow import TransitionRefused, refuse
+from violations.services.serving import deadline_recompute, letter_serve
 
 # --- review --------------------------------------------------------------------------------
 
@@ -56,10 +60,10 @@ def violation_warn(
         parties = _parties_set(case, respondent_role, respondent)
         context_ = letters.base_context(case, [p.person.full_name for p in parties])
         letter = _letter_create(case, LetterKind.WARNING, context_, actor, html=html)
-        letters.letter_issue(letter)
+        letter_issue(letter)
         before = case.status
         _set_status(case, Status.WARNED)
-        serving.letter_serve(letter, [(p.person, p) for p in parties], actor, key="warning")
+        letter_serve(letter, [(p.person, p) for p in parties], actor, key="warning")
         _finish(
             case,
             "warn",
@@ -204,7 +208,7 @@ def violation_send_notice(
                 )
                 % {"missing": "; ".join(missing)}
             )
-        letters.letter_issue(draft)
+        letter_issue(draft)
         before = case.status
         _set_status(
             case,
@@ -216,8 +220,8 @@ def violation_send_notice(
                 "stated_deadline": deadline.isoformat(),
             },
         )
-        serving.letter_serve(draft, [(p.person, p) for p in parties], actor, key="notice")
-        serving.deadline_recompute(case)
+        letter_serve(draft, [(p.person, p) for p in parties], actor, key="notice")
+        deadline_recompute(case)
         _finish(
             case,
             "send_notice",

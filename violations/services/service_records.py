@@ -12,11 +12,8 @@ from accounts.models import User
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
 from communications.models import OutboundEmail, TrackingEvent
-from violations import (
-    record_dates,
-    rule_pack,
-    serving,
-)
+from violations.domain import rule_pack
+from violations.domain.workflow import TransitionRefused, refuse
 from violations.models import (
     PAPER_METHODS,
     CaseParty,
@@ -26,9 +23,10 @@ from violations.models import (
     ServiceStatus,
     Violation,
 )
+from violations.selectors import record_dates, serving
 from violations.services.case_letters import _check_party, _issued
 from violations.services.frame import _begin, _finish
-from violations.workflow import TransitionRefused, refuse
+from violations.services.serving import deadline_recompute, letter_serve_one
 
 # --- service -------------------------------------------------------------------------------
 
@@ -81,7 +79,7 @@ def violation_record_service(
             delivered_by=delivered_by,
         )
         service.save()
-        serving.deadline_recompute(case)
+        deadline_recompute(case)
         _finish(
             case,
             "record_service",
@@ -200,10 +198,10 @@ def violation_reserve(
         if method not in ServiceMethod.values:
             refuse(_("Choose email or a way of serving on paper."))
         emailed = notice.services.filter(person=person, outbound_email__isnull=False).count()
-        service = serving.letter_serve_one(
+        service = letter_serve_one(
             notice, person, party, actor, key="notice", method=method, version=emailed + 1
         )
-        serving.deadline_recompute(case)
+        deadline_recompute(case)
         _finish(
             case,
             "reserve",
@@ -296,7 +294,7 @@ def _service_delivered(pk: int) -> int:
         service.deemed_given_on = rule_pack.deemed_given_on(ServiceMethod.EMAIL, sent_on)
         service.save(update_fields=["status", "sent_at", "deemed_given_on", "updated_at"])
         if service.letter.kind == LetterKind.NOTICE:
-            serving.deadline_recompute(case)
+            deadline_recompute(case)
     return 1
 
 
@@ -318,7 +316,7 @@ def _service_failed(pk: int, status: str) -> int:
             address=serving.mailing_address(service.person),
         )
         if service.letter.kind == LetterKind.NOTICE:
-            serving.deadline_recompute(case)
+            deadline_recompute(case)
         _finish(
             case,
             "service_failed",

@@ -5,7 +5,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from violations.continuing import continuing_fines_propose
+from violations.services.continuing import continuing_fines_propose
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from violations.file_sweep import DEFAULT_AGE, orphan_files_purge
+from violations.services.file_sweep import DEFAULT_AGE, orphan_files_purge
 
 
 class Command(BaseCommand):

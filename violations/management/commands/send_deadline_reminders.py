@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from violations.reminders import deadline_reminders_send
+from violations.services.reminders import deadline_reminders_send
 
 
 class Command(BaseCommand):

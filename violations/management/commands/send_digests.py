@@ -5,7 +5,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from violations.digests import digests_send
+from violations.services.digests import digests_send
 
 # UTC+14 (Kiribati) is the first zone to reach a date: no staff member's day is later.
 LATEST_OFFSET = dt.timedelta(hours=14)

@@ -40,9 +40,11 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_zone
-from violations import guards, ledger, record_dates, serving
-from violations.access import has_case_right, is_recused
+from violations.domain.workflow import TransitionRefused, refuse
 from violations.models import Decision, Violation
+from violations.selectors import guards, record_dates, serving
+from violations.selectors.access import has_case_right, is_recused
+from violations.services import ledger
 from violations.services.corrections import in_place, records
 from violations.services.corrections.entries import (
     DECISION_KINDS,
@@ -56,7 +58,6 @@ from violations.services.corrections.entries import (
     plain,
 )
 from violations.services.frame import _finish
-from violations.workflow import TransitionRefused, refuse
 
 __all__ = [
     "KINDS",

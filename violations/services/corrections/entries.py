@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.permissions import Right
+from violations.domain.workflow import WHO
 from violations.models import (
     PAPER_METHODS,
     FineProposal,
@@ -26,7 +27,6 @@ from violations.models import (
     ServiceStatus,
     Violation,
 )
-from violations.workflow import WHO
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,7 @@ closed on. Called by the correction frame (``services.corrections``) through ``S
 from django.utils.translation import gettext as _
 
 from accounts.strata_time import strata_zone
-from violations import continuing, record_dates
-from violations.ledger_selectors import charges_with_balances
+from violations.domain.workflow import TransitionRefused, refuse
 from violations.models import (
     HEARD_OUTCOMES,
     Charge,
@@ -26,10 +25,12 @@ from violations.models import (
     Status,
     Violation,
 )
+from violations.selectors import record_dates
+from violations.selectors.continuing import last_seen_on
+from violations.selectors.ledger import charges_with_balances
 from violations.services.corrections.entries import UNCORRECTABLE_OUTCOMES, plain
 from violations.services.frame import _set_status
 from violations.services.hearings import _hearing_notice_given
-from violations.workflow import TransitionRefused, refuse
 
 # --- what each entry was -------------------------------------------------------------------
 
@@ -218,9 +219,7 @@ def _compliance_amend(case, _entry, actor, reason, values):
     compliance_on = values["compliance_on"]
     if compliance_on is None:
         raise TransitionRefused({"compliance_on": _("Give the compliance date.")})
-    if refusal := record_dates.compliance_refusal(
-        case, compliance_on, continuing.last_seen_on(case)
-    ):
+    if refusal := record_dates.compliance_refusal(case, compliance_on, last_seen_on(case)):
         raise TransitionRefused({"compliance_on": refusal})
     case.compliance_on = compliance_on
     case.save(update_fields=["compliance_on", "updated_at"])

@@ -10,7 +10,7 @@ and ``AMENDS``.
 from django.utils.translation import gettext as _
 
 from accounts.strata_time import strata_zone
-from violations import ledger, record_dates, serving
+from violations.domain.workflow import TransitionRefused, refuse
 from violations.models import (
     HEARD_OUTCOMES,
     PAPER_METHODS,
@@ -26,11 +26,13 @@ from violations.models import (
     Status,
     Violation,
 )
+from violations.selectors import record_dates, serving
+from violations.services import ledger
 from violations.services.corrections.entries import entry_case, mark_voided, plain
 from violations.services.frame import _set_status
 from violations.services.hearings import _hearing_notice_given
 from violations.services.service_records import paper_service_fill
-from violations.workflow import TransitionRefused, refuse
+from violations.services.serving import deadline_recompute
 
 # --- what each entry was -------------------------------------------------------------------
 
@@ -128,7 +130,7 @@ def _service_consequences(case: Violation, service: Service) -> None:
     strength of its notice's service, follow the corrected record."""
     letter = service.letter
     if letter.kind == LetterKind.NOTICE:
-        serving.deadline_recompute(case)
+        deadline_recompute(case)
     if letter.kind == LetterKind.HEARING_NOTICE:
         for hearing in Hearing.objects.filter(notice_letter=letter, outcome__in=HEARD_OUTCOMES):
             try:
