@@ -30,9 +30,9 @@ from properties.selectors import current_occupancies
 from violations import services
 from violations.models import (
     Complaint,
+    DeliveryMethod,
+    LetterDelivery,
     LetterKind,
-    Service,
-    ServiceMethod,
     Status,
     Violation,
     ViolationCategory,
@@ -254,8 +254,8 @@ def _serve_today(
     ``at_the_door`` under the door of whoever may be served at their strata lot (SPA
     s.61(1)(b)(iii)), left there by the caretaker."""
     today = strata_today(case.strata)
-    queued = Service.objects.filter(
-        letter__case=case, letter__kind=LetterKind.NOTICE, status=Service.Status.QUEUED
+    queued = LetterDelivery.objects.filter(
+        letter__case=case, letter__kind=LetterKind.NOTICE, status=LetterDelivery.Status.QUEUED
     )
     for service in queued:
         door = at_the_door and _has_a_door(service.person)
@@ -263,14 +263,16 @@ def _serve_today(
             case=case,
             actor=manager,
             party=service.party,
-            method=ServiceMethod.UNDER_DOOR if door else ServiceMethod.HAND_PERSON,
+            method=DeliveryMethod.UNDER_DOOR if door else DeliveryMethod.HAND_PERSON,
         )
-    for service in Service.objects.filter(letter__case=case, status=Service.Status.PENDING):
+    for service in LetterDelivery.objects.filter(
+        letter__case=case, status=LetterDelivery.Status.PENDING
+    ):
         door = at_the_door and _has_a_door(service.person)
         services.violation_record_service(
             service=service,
             actor=manager,
-            method=ServiceMethod.UNDER_DOOR if door else service.method,
+            method=DeliveryMethod.UNDER_DOOR if door else service.method,
             on_date=today,
             delivered_by=caretaker.full_name if door and caretaker is not None else "",
         )

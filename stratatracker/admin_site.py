@@ -112,7 +112,7 @@ class StaffAdminSite(admin.AdminSite):
 
     def get_app_list(self, request, app_label=None):
         """Admins may name their entry apart from their model (``app_list_name``): the print
-        queue lists ``Service`` rows but is not every service record."""
+        queue lists ``LetterDelivery`` rows but is not every service record."""
         app_list = super().get_app_list(request, app_label)
         for app in app_list:
             for entry in app["models"]:

@@ -99,13 +99,13 @@ from violations.models import (
     CaseParty,
     Complaint,
     Decision,
+    DeliveryMethod,
+    DeliveryStatus,
     FineProposal,
+    LetterDelivery,
     LetterKind,
     Payment,
     Response,
-    Service,
-    ServiceMethod,
-    ServiceStatus,
     Status,
     Violation,
     ViolationEvent,
@@ -318,7 +318,7 @@ MATRIX = {
     ),
     # The print queue: pending paper services of the cases the user reviews (REVIEW_CASES);
     # its actions call the services, so nobody adds, changes or deletes a service here.
-    "violations.service": grid(
+    "violations.letterdelivery": grid(
         dashboard=          "login  login  login  hidden shown  shown  shown  shown",
         changelist=         "login  login  login  403    own    own    other  both",
         add=                "login  login  login  403    403    403    403    403",
@@ -819,12 +819,12 @@ def violations_world(manager, other_manager, units) -> SimpleNamespace:
                 case=prepared, actor=actor, respondent_role="owners"
             )
         letter = violation_services.violation_send_notice(case=sent, actor=actor)
-        service = Service.objects.get(
-            letter=letter, method=ServiceMethod.MAIL, status=ServiceStatus.PENDING
+        service = LetterDelivery.objects.get(
+            letter=letter, method=DeliveryMethod.MAIL, status=DeliveryStatus.PENDING
         )
         records |= {
             "violations.violation": reported,
-            "violations.service": service,
+            "violations.letterdelivery": service,
             "violations.lettertemplate": LetterTemplateFactory(
                 strata=strata,
                 kind=LetterKind.HEARING_NOTICE,
@@ -838,7 +838,7 @@ def violations_world(manager, other_manager, units) -> SimpleNamespace:
             "violations.bylawcategory": f"{side} bylaw category",
             "violations.violationcategory": f"{side} violation category",
             "violations.violation": f"{side} case description",
-            "violations.service": service.address.splitlines()[0],
+            "violations.letterdelivery": service.address.splitlines()[0],
             "violations.lettertemplate": f"{side} letter wording",
         }.items():
             markers.setdefault(label, []).append(marker)
@@ -1043,7 +1043,7 @@ LIST_LINKS = {
         "communications.emailtemplate", "edit_own", t
     ),
     "violations.lettertemplate": lambda t: page_url("violations.lettertemplate", "edit_own", t),
-    "violations.service": case_link,
+    "violations.letterdelivery": case_link,
 }
 
 
@@ -1900,7 +1900,7 @@ CHANGELIST_VIEWERS = {
     "violations.bylawcategory": "caretaker",
     "violations.violationcategory": "caretaker",
     "violations.violation": "caretaker",
-    "violations.service": "council",
+    "violations.letterdelivery": "council",
     "violations.fineproposal": "council",
     "violations.charge": "council",
     "violations.lettertemplate": "manager",
@@ -2058,7 +2058,7 @@ def test_recused_member_lists_none_of_the_cases(client, world, reason):
     references = {case.reference for case in cases}
     pages = {
         "cases": reverse("admin:violations_violation_changelist"),
-        "print_queue": reverse("admin:violations_service_changelist"),
+        "print_queue": reverse("admin:violations_letterdelivery_changelist"),
         "ledger": reverse("admin:violations_charge_changelist"),
         "awaiting": reverse("admin:cases_awaiting_council"),
         "dashboard": reverse("admin:index"),

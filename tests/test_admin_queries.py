@@ -249,7 +249,7 @@ GUARDED_ELSEWHERE = {
         "test_the_letter_list_queries_do_not_grow_with_stratas",
         None,
     ),
-    "violations.service": (  # the print queue
+    "violations.letterdelivery": (  # the print queue
         "tests.violations.test_work_queues",
         "test_print_queue_queries_do_not_grow_with_services",
         None,

@@ -17,17 +17,17 @@ from tests.built_once import rows_kept_for_the_scope
 from violations.domain import rule_pack
 from violations.models import (
     Decision,
+    DeliveryMethod,
+    DeliveryStatus,
     Letter,
+    LetterDelivery,
     LetterKind,
     Response,
-    Service,
-    ServiceMethod,
-    ServiceStatus,
     Status,
     Violation,
 )
 from violations.selectors.cases import print_queue_for
-from violations.selectors.serving import current_services
+from violations.selectors.serving import current_deliveries
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def test_demo_has_a_case_in_every_status_with_letters_and_service(harbourview):
     assert statuses == sorted(Status.values)
     sent = Violation.objects.get(status=Status.NOTICE_SENT)
     assert sent.letters.get(kind="notice").issued_at is not None
-    assert Service.objects.filter(letter__case=sent).count() == sent.parties.count()
+    assert LetterDelivery.objects.filter(letter__case=sent).count() == sent.parties.count()
     decided = Violation.objects.get(status=Status.DECIDED_UPHELD)
     assert decided.decision.outcome == Decision.Outcome.UPHELD_FINE
     assert decided.charges.get().amount == decided.decision.fine_amount
@@ -102,7 +102,7 @@ class TestTheDemoShowsTheFixes:
         case = Violation.objects.get(status=Status.REPORTED)
         complainant = case.complaints.get().complainant
         home = Occupancy.objects.get(person=complainant, role=Occupancy.Role.TENANT).unit
-        acknowledgement = Service.objects.get(
+        acknowledgement = LetterDelivery.objects.get(
             letter__case=case, letter__kind=LetterKind.COMPLAINANT_ACKNOWLEDGEMENT
         )
         manager = User.objects.get(email="manager@demo.stratatracker.test")
@@ -115,8 +115,8 @@ class TestTheDemoShowsTheFixes:
         assert (complainant.postal_address, complainant.email_for_notices) == ("", "")
         assert (acknowledgement.person, acknowledgement.method, acknowledgement.status) == (
             complainant,
-            ServiceMethod.MAIL,
-            ServiceStatus.PENDING,
+            DeliveryMethod.MAIL,
+            DeliveryStatus.PENDING,
         )
         # Her own unit, not the unit complained about.
         assert acknowledgement.address == "Unit 107, 1650 Bayshore Drive\nVancouver, BC  V6G 3K2"
@@ -125,7 +125,7 @@ class TestTheDemoShowsTheFixes:
     def test_the_responded_case_is_served_under_the_door_deemed_four_days_later(self):
         case = Violation.objects.get(status=Status.RESPONDED)
         notice = case.letters.get(kind=LetterKind.NOTICE)
-        served = current_services(case)
+        served = current_deliveries(case)
 
         # The tenant is served under the door of the unit they rent; their landlord, who gave
         # an address elsewhere for notices (SPA s.61(1)(a)), by mail there.
@@ -135,14 +135,14 @@ class TestTheDemoShowsTheFixes:
             (
                 "Deepa MacDonald",
                 "owner",
-                ServiceMethod.MAIL,
+                DeliveryMethod.MAIL,
                 "1302 Fraser Highway\nSurrey, BC  V3S 2K1",
                 "Priya Sandhu",
             ),
             (
                 "Sofia Taylor",
                 "respondent",
-                ServiceMethod.UNDER_DOOR,
+                DeliveryMethod.UNDER_DOOR,
                 "Unit 106, 1650 Bayshore Drive\nVancouver, BC  V6G 3K2",
                 "Marco Reyes",
             ),
@@ -150,7 +150,7 @@ class TestTheDemoShowsTheFixes:
         for service in served:
             assert (service.letter, service.status, service.sent_at) == (
                 notice,
-                ServiceStatus.SENT,
+                DeliveryStatus.SENT,
                 NOW,
             )
             assert service.deemed_given_on == TODAY + dt.timedelta(days=4)

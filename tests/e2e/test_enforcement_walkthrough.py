@@ -129,7 +129,7 @@ def test_a_case_from_complaint_to_redacted_case_file(
     case.refresh_from_db()
     assert case.status == "notice_sent"
     deliver_emails()  # the outbox sends Olive's email; the five-minute check settles it
-    owner_service = case.letters.get(kind="notice").services.get(person=world["owner"])
+    owner_service = case.letters.get(kind="notice").deliveries.get(person=world["owner"])
     assert (owner_service.method, owner_service.status) == ("email", "sent")
 
     page.reload()
@@ -140,7 +140,7 @@ def test_a_case_from_complaint_to_redacted_case_file(
     walk.fill("delivered_by", "Cara, the caretaker")
     walk.shot("record-service")
     walk.submit()
-    tenant_service = case.letters.get(kind="notice").services.get(person=tenant)
+    tenant_service = case.letters.get(kind="notice").deliveries.get(person=tenant)
     assert (tenant_service.method, tenant_service.status) == ("under_door", "sent")
     assert tenant_service.deemed_given_on == dt.date(2026, 11, 29)
     walk.shot("served")

@@ -24,12 +24,12 @@ from violations import services
 from violations.models import (
     CaseParty,
     Decision,
+    DeliveryStatus,
     Evidence,
     Hearing,
     Letter,
+    LetterDelivery,
     PartyRole,
-    Service,
-    ServiceStatus,
     Status,
     Violation,
     ViolationEvent,
@@ -74,7 +74,7 @@ def state(case) -> tuple:
         case.status,
         ViolationEvent.objects.filter(case=case).count(),
         Letter.objects.filter(case=case).count(),
-        Service.objects.filter(letter__case=case).count(),
+        LetterDelivery.objects.filter(letter__case=case).count(),
         Decision.objects.filter(case=case).count(),
         OutboundEmail.objects.count(),
     )
@@ -191,7 +191,7 @@ def test_unserved_filter_lists_notices_not_yet_served_on_every_party(
 
     assert listed(client, manager, unserved="yes") == ["VIO-20261101-001"]
 
-    for service in Service.objects.filter(letter__case=case, status=ServiceStatus.PENDING):
+    for service in LetterDelivery.objects.filter(letter__case=case, status=DeliveryStatus.PENDING):
         services.violation_record_service(
             service=service, actor=manager, method="hand_person", on_date=strata_today(strata)
         )
@@ -338,7 +338,7 @@ def test_prepare_send_and_record_service_through_the_admin(
     assert OutboundEmail.objects.filter(about=case.uuid).count() == 1
     deliver_emails()  # the outbox worker: Olive is served by email today
 
-    pending = Service.objects.get(letter__case=case, status=ServiceStatus.PENDING)
+    pending = LetterDelivery.objects.get(letter__case=case, status=DeliveryStatus.PENDING)
     today = strata_today(strata)
     response = client.post(
         transition_url(case, "record_service"),
@@ -439,7 +439,9 @@ def test_refused_service_date_is_shown_on_the_field_and_changes_nothing(
 ):
     prepare_and_send(case, manager, tenant)
     client.force_login(manager)
-    pending = Service.objects.filter(letter__case=case, status=ServiceStatus.PENDING).first()
+    pending = LetterDelivery.objects.filter(
+        letter__case=case, status=DeliveryStatus.PENDING
+    ).first()
     before = state(case)
 
     response = client.post(

@@ -33,9 +33,9 @@ from violations.domain.workflow import TransitionRefused
 from violations.models import (
     CaseFileExport,
     HearingOutcome,
+    LetterDelivery,
     LetterKind,
     Payment,
-    Service,
     ViolationEvent,
 )
 from violations.selectors.case_file.redaction import REDACTED
@@ -171,7 +171,7 @@ def test_the_pdf_states_letters_service_decision_ledger_and_bylaw_in_force(
         issued = long_date(letter.issued_at.astimezone(zone).date())
         assert f"{letter.get_kind_display()}, issued {issued}" in text
         assert letter.pdf_sha256 in text.replace(" ", "")
-        service = letter.services.get()  # each letter is served on Olive alone
+        service = letter.deliveries.get()  # each letter is served on Olive alone
         row = (
             f"Olive Owner (Respondent) {service.get_method_display()} "
             f"{service.get_status_display()} "
@@ -321,7 +321,7 @@ def test_an_export_for_council_names_the_complainant_and_holds_the_complaint_ori
 def test_a_failed_acknowledgement_email_is_redacted_from_the_chronology(
     decided, manager, on_the_day
 ):
-    acknowledgement = Service.objects.get(
+    acknowledgement = LetterDelivery.objects.get(
         letter__case=decided, letter__kind=LetterKind.COMPLAINANT_ACKNOWLEDGEMENT
     )
     OutboundEmail.objects.filter(pk=acknowledgement.outbound_email_id).update(

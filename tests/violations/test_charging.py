@@ -15,10 +15,10 @@ from violations import services
 from violations.domain.workflow import TransitionRefused
 from violations.models import (
     Charge,
+    DeliveryMethod,
+    DeliveryStatus,
+    LetterDelivery,
     LetterKind,
-    Service,
-    ServiceMethod,
-    ServiceStatus,
     ViolationEvent,
 )
 from violations.services.charging import remedy_cost_charge
@@ -115,7 +115,7 @@ def test_a_decision_with_a_fine_charges_it_and_serves_its_fine_notice(w):
     assert "Notice of a fine" in letter.html
     assert "a fine of <strong>$50.00</strong> was charged on November 25, 2026" in letter.html
     assert "against Olive Owner and strata lot 1" in letter.html
-    service = letter.services.get()
+    service = letter.deliveries.get()
     # Served when the mail server accepts it (violation_services_check).
     assert (service.person, service.method, service.status) == (w.owner, "email", "queued")
     assert service.outbound_email.dedup_key == (
@@ -174,7 +174,7 @@ def test_a_remedy_cost_is_charged_to_the_respondent_with_its_own_notice(w):
     )
     assert "Notice of a remedy cost" in charge.letter.html
     assert "a remedy cost of <strong>$125.50</strong>" in charge.letter.html
-    assert charge.letter.services.get().status == ServiceStatus.QUEUED
+    assert charge.letter.deliveries.get().status == DeliveryStatus.QUEUED
     event = ViolationEvent.objects.latest("id")
     assert (event.kind, event.actor, event.text, event.data["amount"]) == (
         "remedy_cost_charged",
@@ -272,9 +272,9 @@ def test_the_fine_notice_is_emailed_to_a_party_with_an_address_and_printed_for_o
     landlord, gets her copy by email."""
     w.driver.to(w.case, "notice_sent", respondent_role="tenant", respondent=tenant)
     services.violation_record_service(
-        service=Service.objects.get(person=tenant),
+        service=LetterDelivery.objects.get(person=tenant),
         actor=w.manager,
-        method=ServiceMethod.HAND_PERSON,
+        method=DeliveryMethod.HAND_PERSON,
         on_date=dt.date(2026, 11, 25),
     )
     services.violation_record_response(
@@ -296,7 +296,7 @@ def test_the_fine_notice_is_emailed_to_a_party_with_an_address_and_printed_for_o
     charge = Charge.objects.get()
     assert charge.liable_person == tenant
     services_ = {
-        s.person: (s.method, s.status) for s in charge.letter.services.select_related("person")
+        s.person: (s.method, s.status) for s in charge.letter.deliveries.select_related("person")
     }
     assert services_ == {w.owner: ("email", "queued"), tenant: ("mail", "pending")}
     assert (

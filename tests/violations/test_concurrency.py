@@ -14,7 +14,7 @@ from communications.models import OutboundEmail
 from tests.violations.drive import FAST_HASHERS, T0, Driver, complaint
 from violations import services
 from violations.domain.workflow import TransitionRefused
-from violations.models import Letter, Service, Violation, ViolationEvent
+from violations.models import Letter, LetterDelivery, Violation, ViolationEvent
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -78,7 +78,7 @@ def test_two_concurrent_sends_issue_and_email_the_notice_once(
         ),
         ("terry.notices@example.test", f"violation:{case.uuid}:notice:{tenant.uuid}:v1"),
     ]
-    assert Service.objects.filter(letter__case=case).count() == 2
+    assert LetterDelivery.objects.filter(letter__case=case).count() == 2
     case.refresh_from_db()
     assert case.status == "notice_sent"
 

@@ -35,13 +35,13 @@ from violations.domain import rule_pack
 from violations.domain.workflow import TransitionRefused
 from violations.models import (
     Charge,
+    DeliveryStatus,
     FineProposal,
     HearingOutcome,
+    LetterDelivery,
     Payment,
     ProposalStatus,
     Response,
-    Service,
-    ServiceStatus,
     Status,
     ViolationEvent,
 )
@@ -292,7 +292,7 @@ def test_voiding_the_response_council_decided_on_is_refused(w):
 
 def tenant_served_by_hand(w, on_date):
     w.driver.to(w.case, "notice_sent", respondent_role="tenant", respondent=w.tenant)
-    service = w.case.letters.get(kind="notice").services.get(person=w.tenant)
+    service = w.case.letters.get(kind="notice").deliveries.get(person=w.tenant)
     return services.violation_record_service(
         service=service, actor=w.manager, method="hand_person", on_date=on_date
     )
@@ -305,11 +305,11 @@ def test_voiding_a_recorded_service_puts_the_letter_back_in_the_print_queue(w):
 
     entry_void(entry=service, actor=w.manager, reason="It was handed to the wrong person.")
 
-    service = Service.all_objects.get(pk=service.pk)
-    assert (service.status, service.voided_by) == (ServiceStatus.SENT, w.manager)
-    pending = w.case.letters.get(kind="notice").services.get(person=w.tenant)
+    service = LetterDelivery.all_objects.get(pk=service.pk)
+    assert (service.status, service.voided_by) == (DeliveryStatus.SENT, w.manager)
+    pending = w.case.letters.get(kind="notice").deliveries.get(person=w.tenant)
     assert (pending.status, pending.method, pending.address) == (
-        ServiceStatus.PENDING,
+        DeliveryStatus.PENDING,
         "mail",
         service.address,
     )
@@ -319,7 +319,7 @@ def test_voiding_a_recorded_service_puts_the_letter_back_in_the_print_queue(w):
 
 def test_amending_a_service_moves_the_deadline_with_the_deemed_date(w):
     w.driver.to(w.case, "notice_sent", respondent_role="tenant", respondent=w.tenant)
-    pending = w.case.letters.get(kind="notice").services.get(person=w.tenant)
+    pending = w.case.letters.get(kind="notice").deliveries.get(person=w.tenant)
     with time_machine.travel(at(NOV[27]), tick=False):
         service = services.violation_record_service(
             service=pending, actor=w.manager, method="hand_person", on_date=NOV[27]
@@ -335,12 +335,12 @@ def test_amending_a_service_moves_the_deadline_with_the_deemed_date(w):
         )
 
     assert (amended.amends, amended.method, amended.status, amended.deemed_given_on) == (
-        Service.all_objects.get(pk=service.pk),
+        LetterDelivery.all_objects.get(pk=service.pk),
         "mail",
-        ServiceStatus.SENT,
+        DeliveryStatus.SENT,
         DEC[1],
     )
-    assert Service.all_objects.get(pk=service.pk).voided_at is not None
+    assert LetterDelivery.all_objects.get(pk=service.pk).voided_at is not None
     w.case.refresh_from_db()
     assert w.case.response_deadline == rule_pack.response_deadline(w.case.strata, DEC[1])
     assert w.case.response_deadline > stated
@@ -363,7 +363,7 @@ def test_an_amended_service_date_passes_the_same_date_rules(w):
 
 def test_an_email_service_is_not_corrected_by_hand(w):
     w.driver.to(w.case, "notice_sent")
-    emailed = w.case.letters.get(kind="notice").services.get(person=w.owner)
+    emailed = w.case.letters.get(kind="notice").deliveries.get(person=w.owner)
 
     refused = refusal(lambda: entry_void(entry=emailed, actor=w.manager, reason=REASON))
 

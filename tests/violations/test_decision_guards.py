@@ -28,7 +28,7 @@ from tests.violations.factories import BylawFactory
 from violations import services
 from violations.domain import rule_pack
 from violations.domain.workflow import TransitionRefused
-from violations.models import Charge, Decision, Service, ServiceMethod, ServiceStatus
+from violations.models import Charge, Decision, DeliveryMethod, DeliveryStatus, LetterDelivery
 from violations.selectors.access import is_recused
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,7 @@ def assert_refused(w, message, case=None, **overrides):
 
 def test_refused_before_service_on_a_party_still_in_the_print_queue(w):
     w.driver.to(w.case, "notice_sent", respondent_role="tenant", respondent=w.tenant)
-    assert Service.objects.get(person=w.tenant).status == ServiceStatus.PENDING
+    assert LetterDelivery.objects.get(person=w.tenant).status == DeliveryStatus.PENDING
     with time_machine.travel(T0 + dt.timedelta(days=60), tick=False):
         assert_refused(
             w,
@@ -96,7 +96,7 @@ def test_refused_before_service_on_a_party_still_in_the_print_queue(w):
 
 def test_refused_while_an_emailed_notice_waits_for_the_mail_server(w):
     Driver(actor=w.manager, council=w.driver.council, deliver=False).to(w.case, "notice_sent")
-    assert Service.objects.get(person=w.owner).status == ServiceStatus.QUEUED
+    assert LetterDelivery.objects.get(person=w.owner).status == DeliveryStatus.QUEUED
     with time_machine.travel(T0 + dt.timedelta(days=60), tick=False):
         assert_refused(
             w,
@@ -321,9 +321,9 @@ def tenant_case_served(w):
     w.driver.to(w.case, "notice_sent", respondent_role="tenant", respondent=w.tenant)
     with time_machine.travel(T0 + dt.timedelta(days=1), tick=False):
         services.violation_record_service(
-            service=Service.objects.get(person=w.tenant),
+            service=LetterDelivery.objects.get(person=w.tenant),
             actor=w.manager,
-            method=ServiceMethod.MAIL,
+            method=DeliveryMethod.MAIL,
             on_date=dt.date(2026, 11, 26),
         )
     w.case.refresh_from_db()
@@ -384,7 +384,7 @@ def test_the_decision_letter_is_emailed_once_to_each_emailable_party_and_printed
             w.owner,
         )
     ]
-    services_ = {s.person: s for s in letter.services.all()}
+    services_ = {s.person: s for s in letter.deliveries.all()}
     assert set(services_) == {w.owner, w.tenant}
     olive, terry = services_[w.owner], services_[w.tenant]
     # Olive's copy is served once the mail server accepts it.

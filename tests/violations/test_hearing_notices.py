@@ -26,12 +26,12 @@ from tests.violations.drive import (
 )
 from violations import services
 from violations.domain.workflow import TransitionRefused
-from violations.models import Hearing, LetterKind, LetterTemplate, Service, ServiceStatus
+from violations.models import DeliveryStatus, Hearing, LetterDelivery, LetterKind, LetterTemplate
 
 pytestmark = pytest.mark.django_db
 
 VANCOUVER = zoneinfo.ZoneInfo("America/Vancouver")
-PRINT_QUEUE = "admin:violations_service_changelist"
+PRINT_QUEUE = "admin:violations_letterdelivery_changelist"
 REFERENCE = "VIO-20261101-001"
 
 
@@ -144,7 +144,7 @@ def test_a_hearing_scheduled_on_the_earliest_day_counts_as_held_that_night(w):
     tenant_case(w, "hearing_requested")
     hearing = schedule(w, at(11, 29))
     deliver_emails()  # Olive's mail server accepts it today: deemed given November 29
-    terry = hearing.notice_letter.services.get(person=w.tenant)
+    terry = hearing.notice_letter.deliveries.get(person=w.tenant)
     services.violation_record_service(
         service=terry, actor=w.manager, method="mail", on_date=dt.date(2026, 11, 25)
     )
@@ -197,23 +197,23 @@ def test_rescheduling_to_a_day_before_the_new_notice_can_be_deemed_given_is_refu
         assert snapshot(w.case) == before
         hearing = w.case.hearings.get()
         assert (hearing.scheduled_for, hearing.notice_letter) == (at(12, 2, 10), old)
-        assert old.services.get(person=w.tenant).status == ServiceStatus.PENDING
+        assert old.deliveries.get(person=w.tenant).status == DeliveryStatus.PENDING
 
 
 def test_rescheduling_takes_the_unmailed_paper_notice_out_of_the_print_queue(client, w):
     tenant_case(w, "hearing_scheduled")
     old = w.case.hearings.get().notice_letter
-    unmailed = old.services.get(person=w.tenant)
+    unmailed = old.deliveries.get(person=w.tenant)
 
     hearing = schedule(w, at(12, 9))
 
     unmailed.refresh_from_db()
-    assert unmailed.status == ServiceStatus.SUPERSEDED  # kept, never deleted
-    new = hearing.notice_letter.services.get(person=w.tenant)
+    assert unmailed.status == DeliveryStatus.SUPERSEDED  # kept, never deleted
+    new = hearing.notice_letter.deliveries.get(person=w.tenant)
     client.force_login(w.manager)
     listed = client.get(reverse(PRINT_QUEUE)).context["cl"].result_list
     assert [s.pk for s in listed if s.letter.kind == LetterKind.HEARING_NOTICE] == [new.pk]
-    assert old.services.get(person=w.owner).status == ServiceStatus.SENT  # emailed: it was given
+    assert old.deliveries.get(person=w.owner).status == DeliveryStatus.SENT  # emailed: it was given
 
 
 def test_rescheduling_after_an_emailed_notice_sends_one_email_that_says_it_replaces_it(w):
@@ -233,26 +233,26 @@ def test_rescheduling_after_an_emailed_notice_sends_one_email_that_says_it_repla
     assert second.subject == f"Notice of hearing (new date) {REFERENCE} — Harbour View"
     assert f"{replaces}\n" in second.body_text
     assert not hearing_emails(w.tenant).exists()  # Terry is served on paper
-    assert hearing.notice_letter.services.count() == 2  # one service per party
+    assert hearing.notice_letter.deliveries.count() == 2  # one service per party
 
 
 def test_an_old_notice_email_still_in_the_outbox_is_superseded_and_never_served(w):
     tenant_case(w, "hearing_requested")
     first = schedule(w, at(12, 2)).notice_letter  # Olive's email not yet accepted
-    queued = first.services.get(person=w.owner)
-    assert queued.status == ServiceStatus.QUEUED
+    queued = first.deliveries.get(person=w.owner)
+    assert queued.status == DeliveryStatus.QUEUED
 
     hearing = schedule(w, at(12, 9))
 
     queued.refresh_from_db()
-    assert queued.status == ServiceStatus.SUPERSEDED
+    assert queued.status == DeliveryStatus.SUPERSEDED
     # No outbox service can withdraw it: it may still go out, so the new one says it replaces it.
     assert queued.outbound_email.status == OutboundEmail.Status.QUEUED
     assert hearing.notice_letter.replaces == first
     deliver_emails()
     queued.refresh_from_db()
-    new = hearing.notice_letter.services.get(person=w.owner)
-    assert (queued.status, new.status) == (ServiceStatus.SUPERSEDED, ServiceStatus.SENT)
+    new = hearing.notice_letter.deliveries.get(person=w.owner)
+    assert (queued.status, new.status) == (DeliveryStatus.SUPERSEDED, DeliveryStatus.SENT)
 
 
 def test_a_notice_nobody_was_given_is_replaced_without_saying_so(w):
@@ -263,7 +263,7 @@ def test_a_notice_nobody_was_given_is_replaced_without_saying_so(w):
 
     hearing = schedule(w, at(12, 9))
 
-    assert set(old.services.values_list("status", flat=True)) == {ServiceStatus.SUPERSEDED}
+    assert set(old.deliveries.values_list("status", flat=True)) == {DeliveryStatus.SUPERSEDED}
     assert hearing.notice_letter.replaces is None
     assert "replaces" not in hearing.notice_letter.html
 
@@ -271,7 +271,7 @@ def test_a_notice_nobody_was_given_is_replaced_without_saying_so(w):
 def test_a_bounce_of_the_replaced_notice_puts_nothing_in_the_print_queue(w):
     tenant_case(w, "hearing_scheduled")
     old = w.case.hearings.get().notice_letter
-    emailed = old.services.get(person=w.owner)
+    emailed = old.deliveries.get(person=w.owner)
     schedule(w, at(12, 9))
     deliver_emails()
     TrackingEvent.objects.create(
@@ -281,8 +281,8 @@ def test_a_bounce_of_the_replaced_notice_puts_nothing_in_the_print_queue(w):
     services.violation_services_check()
 
     emailed.refresh_from_db()
-    assert emailed.status == ServiceStatus.BOUNCED
-    assert not old.services.filter(status=ServiceStatus.PENDING).exists()
+    assert emailed.status == DeliveryStatus.BOUNCED
+    assert not old.deliveries.filter(status=DeliveryStatus.PENDING).exists()
 
 
 def test_the_notice_after_a_postponement_replaces_the_postponed_one(w):
@@ -295,14 +295,16 @@ def test_the_notice_after_a_postponement_replaces_the_postponed_one(w):
     hearing = schedule(w, at(12, 16))
 
     assert hearing != postponed
-    assert postponed.notice_letter.services.get(person=w.tenant).status == (
-        ServiceStatus.SUPERSEDED
+    assert postponed.notice_letter.deliveries.get(person=w.tenant).status == (
+        DeliveryStatus.SUPERSEDED
     )
     assert hearing.notice_letter.replaces == postponed.notice_letter
     assert "the hearing is now on December 16, 2026 at 7:00 p.m." in " ".join(
         hearing.notice_letter.html.split()
     )
-    pending = Service.objects.filter(letter__kind="hearing_notice", status=ServiceStatus.PENDING)
+    pending = LetterDelivery.objects.filter(
+        letter__kind="hearing_notice", status=DeliveryStatus.PENDING
+    )
     assert [s.letter for s in pending] == [hearing.notice_letter]  # Terry's new notice only
 
 

@@ -42,15 +42,15 @@ from violations.models import (
     Complaint,
     CouncilMeeting,
     Decision,
+    DeliveryMethod,
+    DeliveryStatus,
     Hearing,
     HearingOutcome,
     Letter,
+    LetterDelivery,
     LetterKind,
     PartyRole,
     Response,
-    Service,
-    ServiceMethod,
-    ServiceStatus,
     Status,
     Violation,
 )
@@ -679,13 +679,13 @@ def agenda_rows(strata, count):
             pdf="letters/notice.pdf",
             issued_at=timezone.now() - dt.timedelta(days=20),
         )
-        Service.objects.create(
+        LetterDelivery.objects.create(
             letter=letter,
             party=party,
             person=person,
-            method=ServiceMethod.MAIL,
+            method=DeliveryMethod.MAIL,
             address="1 Main Street",
-            status=ServiceStatus.SENT,
+            status=DeliveryStatus.SENT,
             sent_at=timezone.now(),
             deemed_given_on=strata_today(strata) - dt.timedelta(days=16),
         )

@@ -135,7 +135,7 @@ def test_a_response_cannot_be_received_after_the_stratas_today(w):
 def pending_mail(w):
     """The tenant respondent gave no email: the notice waits in the print queue."""
     w.driver.to(w.case, "notice_sent", respondent_role="tenant", respondent=w.tenant)
-    return w.case.letters.get(kind="notice").services.get(person=w.tenant)
+    return w.case.letters.get(kind="notice").deliveries.get(person=w.tenant)
 
 
 def record_service(w, service, on_date):

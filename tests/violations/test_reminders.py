@@ -115,7 +115,7 @@ def test_no_reminder_to_a_party_without_an_email_for_notices(
     """Terry, the tenant respondent, gave no email for notices: his notice was mailed. Olive,
     owner and landlord, gave one and is reminded."""
     Driver(manager).to(case, "notice_sent", respondent_role="tenant", respondent=tenant)
-    paper = case.letters.get(kind="notice").services.get(person=tenant)
+    paper = case.letters.get(kind="notice").deliveries.get(person=tenant)
     services.violation_record_service(
         service=paper, actor=manager, method="mail", on_date=dt.date(2026, 11, 25)
     )

@@ -17,7 +17,7 @@ from tests.violations.drive import FAST_HASHERS, T0, Driver, complaint, counts, 
 from tests.violations.factories import BylawFactory
 from violations import services
 from violations.domain.workflow import TransitionRefused
-from violations.models import ServiceMethod, ServiceStatus, ViolationEvent
+from violations.models import DeliveryMethod, DeliveryStatus, ViolationEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def parties(case):
 def notice_services(case):
     notice = case.letters.get(kind="notice")
     return sorted(
-        (s.person.full_name, s.method, s.status, s.deemed_given_on) for s in notice.services.all()
+        (s.person.full_name, s.method, s.status, s.deemed_given_on) for s in notice.deliveries.all()
     )
 
 
@@ -117,7 +117,7 @@ def test_a_former_tenant_cannot_be_the_respondent(w):
 
 def test_an_emailed_notice_is_served_when_the_mail_server_accepts_it(w, manager):
     Driver(actor=manager, deliver=False).to(w.case, "notice_sent")
-    service = w.case.letters.get(kind="notice").services.get()
+    service = w.case.letters.get(kind="notice").deliveries.get()
     email = OutboundEmail.objects.get(kind="notice")
     # Queued is not served: the deadline waits for the mail server.
     assert (
@@ -155,7 +155,7 @@ def test_an_emailed_notice_is_served_when_the_mail_server_accepts_it(w, manager)
 
 def test_a_party_without_email_waits_in_the_print_queue_and_holds_the_deadline(w):
     w.driver.to(w.case, "notice_sent", respondent_role="tenant", respondent=w.tenant)
-    paper = w.case.letters.get(kind="notice").services.get(person=w.tenant)
+    paper = w.case.letters.get(kind="notice").deliveries.get(person=w.tenant)
     assert (paper.method, paper.status, paper.deemed_given_on, paper.sent_at) == (
         "mail",
         "pending",
@@ -182,7 +182,7 @@ def test_hand_service_is_deemed_given_the_same_day_and_the_stated_date_still_hol
     w.owner.email_for_notices = ""
     w.owner.save()
     w.driver.to(w.case, "notice_sent")
-    paper = w.case.letters.get(kind="notice").services.get()
+    paper = w.case.letters.get(kind="notice").deliveries.get()
     services.violation_record_service(
         service=paper, actor=w.manager, method="hand_person", on_date=dt.date(2026, 11, 25)
     )
@@ -199,7 +199,7 @@ def test_hand_service_is_deemed_given_the_same_day_and_the_stated_date_still_hol
 
 def test_a_mailing_cannot_be_recorded_in_the_future(w):
     w.driver.to(w.case, "notice_sent", respondent_role="tenant", respondent=w.tenant)
-    paper = w.case.letters.get(kind="notice").services.get(person=w.tenant)
+    paper = w.case.letters.get(kind="notice").deliveries.get(person=w.tenant)
     before = snapshot(w.case)
     with pytest.raises(TransitionRefused) as refused:
         services.violation_record_service(
@@ -238,7 +238,7 @@ def _bounce(w):
 @pytest.mark.parametrize(("break_it", "status"), [(_fail, "failed"), (_bounce, "bounced")])
 def test_an_undelivered_notice_email_becomes_a_paper_service_task_once(w, break_it, status):
     break_it(w)
-    emailed = w.case.letters.get(kind="notice").services.get()
+    emailed = w.case.letters.get(kind="notice").deliveries.get()
     before = counts()
 
     assert services.violation_services_check() == 1
@@ -246,7 +246,7 @@ def test_an_undelivered_notice_email_becomes_a_paper_service_task_once(w, break_
     emailed.refresh_from_db()
     w.case.refresh_from_db()
     assert emailed.status == status
-    paper = w.case.letters.get(kind="notice").services.exclude(pk=emailed.pk).get()
+    paper = w.case.letters.get(kind="notice").deliveries.exclude(pk=emailed.pk).get()
     assert (
         paper.person,
         paper.party,
@@ -278,7 +278,7 @@ def test_an_undelivered_notice_email_becomes_a_paper_service_task_once(w, break_
 def test_the_paper_task_sets_the_deadline_once_mailed(w):
     _fail(w)
     services.violation_services_check()
-    paper = w.case.letters.get(kind="notice").services.get(status="pending")
+    paper = w.case.letters.get(kind="notice").deliveries.get(status="pending")
     with time_machine.travel(T0 + dt.timedelta(days=2), tick=False):
         services.violation_record_service(
             service=paper, actor=w.manager, method="mail", on_date=dt.date(2026, 11, 27)
@@ -296,7 +296,7 @@ def test_reserving_by_email_without_an_address_for_notices_is_refused(w):
     before = snapshot(w.case)
     with pytest.raises(TransitionRefused) as refused:
         services.violation_reserve(
-            case=w.case, actor=w.manager, party=party, method=ServiceMethod.EMAIL
+            case=w.case, actor=w.manager, party=party, method=DeliveryMethod.EMAIL
         )
     assert refused.value.messages == [
         "Terry Tenant has given no email address for notices (SPA s.61); serve by mail or by hand."
@@ -309,11 +309,11 @@ def test_reserving_by_mail_adds_a_pending_paper_service(w):
     party = w.case.parties.get(person=w.owner)
     before = counts()
     service = services.violation_reserve(
-        case=w.case, actor=w.manager, party=party, method=ServiceMethod.MAIL
+        case=w.case, actor=w.manager, party=party, method=DeliveryMethod.MAIL
     )
     assert (service.method, service.status, service.deemed_given_on, service.party) == (
         "mail",
-        ServiceStatus.PENDING,
+        DeliveryStatus.PENDING,
         None,
         party,
     )
@@ -333,7 +333,7 @@ def test_reserving_on_someone_no_longer_to_be_served_is_refused(w):
     before = snapshot(w.case)
     with pytest.raises(TransitionRefused) as refused:
         services.violation_reserve(
-            case=w.case, actor=w.manager, party=former, method=ServiceMethod.MAIL
+            case=w.case, actor=w.manager, party=former, method=DeliveryMethod.MAIL
         )
     assert refused.value.messages == ["Terry Tenant is not a party to this case."]
     assert snapshot(w.case) == before
@@ -344,7 +344,7 @@ def test_reserving_by_email_is_a_new_version_of_the_key(w):
     party = w.case.parties.get(person=w.owner)
     services.violation_services_check()
     service = services.violation_reserve(
-        case=w.case, actor=w.manager, party=party, method=ServiceMethod.EMAIL
+        case=w.case, actor=w.manager, party=party, method=DeliveryMethod.EMAIL
     )
     assert sorted(OutboundEmail.objects.values_list("dedup_key", flat=True)) == [
         f"violation:{w.case.uuid}:notice:{w.owner.uuid}:v1",
@@ -403,9 +403,9 @@ def test_an_acknowledgement_to_a_suppressed_address_is_printed_instead(w, strata
         complaint={**complaint(), "complainant": neighbour, "complainant_name": ""},
     )
 
-    service = case.letters.get(kind="complainant_acknowledgement").services.get()
+    service = case.letters.get(kind="complainant_acknowledgement").deliveries.get()
     assert (service.method, service.status, service.outbound_email.status) == (
-        ServiceMethod.MAIL,
-        ServiceStatus.PENDING,
+        DeliveryMethod.MAIL,
+        DeliveryStatus.PENDING,
         "suppressed",
     )

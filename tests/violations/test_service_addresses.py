@@ -15,7 +15,7 @@ from tests.properties.factories import OccupancyFactory, PersonFactory, UnitFact
 from tests.violations.drive import FAST_HASHERS, T0, Driver, complaint, snapshot
 from violations import services
 from violations.domain.workflow import TransitionRefused
-from violations.models import Letter, LetterKind, ServiceMethod, ServiceStatus
+from violations.models import DeliveryMethod, DeliveryStatus, Letter, LetterKind
 from violations.services.serving import letter_serve
 
 pytestmark = pytest.mark.django_db
@@ -91,11 +91,11 @@ def test_paper_service_goes_to_the_recipients_own_address_never_the_cases_unit(
 
     letter_serve(letter, [(person, None)], manager, key=f"test-{kind}")
 
-    service = letter.services.get()
+    service = letter.deliveries.get()
     assert (service.person, service.method, service.status, service.address) == (
         person,
-        ServiceMethod.MAIL,
-        ServiceStatus.PENDING,
+        DeliveryMethod.MAIL,
+        DeliveryStatus.PENDING,
         address,
     )
     lives_in_the_unit = person.occupancies.filter(unit=case.unit, ends_on__isnull=True).exists()
@@ -128,7 +128,7 @@ def test_two_complainants_in_409_are_acknowledged_at_409_not_at_the_unit_complai
     assert sorted(
         (s.person.full_name, s.method, s.address)
         for letter in acknowledgements
-        for s in letter.services.all()
+        for s in letter.deliveries.all()
     ) == [
         ("Cara Complainant", "mail", f"Unit 409, {STREET}"),
         ("Carl Complainant", "mail", f"Unit 409, {STREET}"),
@@ -156,8 +156,8 @@ def test_an_undelivered_email_becomes_paper_at_the_recipients_own_address(
 
     assert services.violation_services_check() == 1
 
-    paper = reported.letters.get().services.get(method=ServiceMethod.MAIL)
-    assert (paper.status, paper.address) == (ServiceStatus.PENDING, f"Unit 409, {STREET}")
+    paper = reported.letters.get().deliveries.get(method=DeliveryMethod.MAIL)
+    assert (paper.status, paper.address) == (DeliveryStatus.PENDING, f"Unit 409, {STREET}")
 
 
 # --- address needed ------------------------------------------------------------------------
@@ -171,7 +171,7 @@ def nowhere_landlord(case, tenant, manager, council_member):
     Driver(actor=manager, council=[council_member]).to(
         case, "notice_sent", respondent_role="tenant", respondent=tenant
     )
-    return case.letters.get(kind="notice").services.get(person=larry)
+    return case.letters.get(kind="notice").deliveries.get(person=larry)
 
 
 def test_an_address_needed_service_cannot_be_recorded_as_mailed_until_an_address_is_given(
@@ -191,7 +191,7 @@ def test_an_address_needed_service_cannot_be_recorded_as_mailed_until_an_address
     ]
     assert snapshot(case) == before
     nowhere_landlord.refresh_from_db()
-    assert (nowhere_landlord.status, nowhere_landlord.address) == (ServiceStatus.PENDING, "")
+    assert (nowhere_landlord.status, nowhere_landlord.address) == (DeliveryStatus.PENDING, "")
 
     services.violation_record_service(
         service=nowhere_landlord,
@@ -206,14 +206,14 @@ def test_an_address_needed_service_cannot_be_recorded_as_mailed_until_an_address
         nowhere_landlord.status,
         nowhere_landlord.address,
         nowhere_landlord.deemed_given_on,
-    ) == (ServiceStatus.SENT, "12 Elm Street\nBurnaby BC V5H 1A1", dt.date(2026, 11, 29))
+    ) == (DeliveryStatus.SENT, "12 Elm Street\nBurnaby BC V5H 1A1", dt.date(2026, 11, 29))
 
 
 def test_the_print_queue_shows_address_needed_and_refuses_to_record_it_as_mailed(
     client, case, manager, nowhere_landlord
 ):
     client.force_login(manager)
-    queue = reverse("admin:violations_service_changelist")
+    queue = reverse("admin:violations_letterdelivery_changelist")
 
     page = client.get(queue)
 
@@ -233,7 +233,7 @@ def test_the_print_queue_shows_address_needed_and_refuses_to_record_it_as_mailed
         "person's postal address to the register first."
     ]
     nowhere_landlord.refresh_from_db()
-    assert nowhere_landlord.status == ServiceStatus.PENDING
+    assert nowhere_landlord.status == DeliveryStatus.PENDING
 
 
 def test_the_send_page_plans_address_needed_for_a_party_with_no_address(

@@ -13,7 +13,7 @@ from tests.violations.drive import FAST_HASHERS, T0, Driver, snapshot
 from violations import services
 from violations.domain import rule_pack
 from violations.domain.workflow import TransitionRefused
-from violations.models import ServiceMethod, ServiceStatus
+from violations.models import DeliveryMethod, DeliveryStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def terrys_copy(case, tenant, manager, council_member):
     Driver(actor=manager, council=[council_member]).to(
         case, "notice_sent", respondent_role="tenant", respondent=tenant
     )
-    return case.letters.get(kind="notice").services.get(person=tenant)
+    return case.letters.get(kind="notice").deliveries.get(person=tenant)
 
 
 # SPA s.61(3): everything but leaving it with the person is deemed given 4 days later.
@@ -47,7 +47,7 @@ DEEMED = {
 
 
 def test_the_act_deems_each_method_given_on_its_own_date():
-    assert {m: rule_pack.deemed_given_on(m, NOV_25) for m in ServiceMethod.values} == {
+    assert {m: rule_pack.deemed_given_on(m, NOV_25) for m in DeliveryMethod.values} == {
         **DEEMED,
         "email": dt.date(2026, 11, 29),
     }
@@ -76,7 +76,7 @@ def test_recording_a_paper_service_keeps_the_method_who_when_and_the_deemed_date
         terrys_copy.address,
     ) == (
         method,
-        ServiceStatus.SENT,
+        DeliveryStatus.SENT,
         DEEMED[method],
         "Carl Caretaker",
         manager,
@@ -124,7 +124,7 @@ def test_a_person_with_no_strata_lot_cannot_be_served_under_its_door(case, manag
     larry = PersonFactory(strata=case.strata, full_name="Larry Landlord")
     Occupancy.objects.filter(person=tenant).update(landlord=larry)
     Driver(actor=manager).to(case, "notice_sent", respondent_role="tenant", respondent=tenant)
-    larrys_copy = case.letters.get(kind="notice").services.get(person=larry)
+    larrys_copy = case.letters.get(kind="notice").deliveries.get(person=larry)
     before = snapshot(case)
 
     with pytest.raises(TransitionRefused) as refused:

@@ -30,7 +30,7 @@ from tests.violations.drive import (
 )
 from violations import services
 from violations.domain.workflow import TRANSITIONS, TransitionRefused
-from violations.models import Service, Violation, ViolationEvent
+from violations.models import LetterDelivery, Violation, ViolationEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +210,7 @@ def invoke(name: str, case: Violation, actor, w):
         case "approve_notice" | "send_notice":
             return getattr(services, f"violation_{name}")(case=case, actor=actor)
         case "record_service":
-            pending = Service.objects.get(person=w.tenant, status="pending")
+            pending = LetterDelivery.objects.get(person=w.tenant, status="pending")
             return services.violation_record_service(
                 service=pending, actor=actor, method="mail", on_date=strata_today(case.strata)
             )
@@ -349,7 +349,9 @@ def test_every_transition_but_report_has_a_wrong_status_case():
 
 def test_the_mailing_of_a_warning_letter_is_recorded_while_the_case_is_warned(world):
     world.driver.to(world.case, "warned", respondent_role="tenant", respondent=world.tenant)
-    pending = Service.objects.get(letter__case=world.case, status=Service.Status.PENDING)
+    pending = LetterDelivery.objects.get(
+        letter__case=world.case, status=LetterDelivery.Status.PENDING
+    )
 
     invoke_record = services.violation_record_service(
         service=pending, actor=world.manager, method="mail", on_date=strata_today(world.case.strata)

@@ -30,15 +30,15 @@ from violations import services as sv
 from violations.domain import rule_pack
 from violations.models import (
     CaseParty,
+    DeliveryMethod,
+    DeliveryStatus,
     Hearing,
     Letter,
+    LetterDelivery,
     LetterKind,
     NoticeApproval,
     PartyRole,
     Response,
-    Service,
-    ServiceMethod,
-    ServiceStatus,
     Status,
     Violation,
     ViolationEvent,
@@ -48,7 +48,7 @@ from violations.selectors.guards import decision_refusal
 
 pytestmark = pytest.mark.django_db
 
-PRINT_QUEUE = "admin:violations_service_changelist"
+PRINT_QUEUE = "admin:violations_letterdelivery_changelist"
 AWAITING = "admin:cases_awaiting_council"
 
 
@@ -113,13 +113,13 @@ def row_case(
         pdf=ContentFile(pdf_bytes(case.reference), name=f"{case.reference}-notice.pdf"),
         issued_at=timezone.now(),
     )
-    Service.objects.create(
+    LetterDelivery.objects.create(
         letter=letter,
         party=party,
         person=person,
-        method=ServiceMethod.MAIL,
+        method=DeliveryMethod.MAIL,
         address=f"{unit}, 1 Main Street",
-        status=ServiceStatus.SENT if served else ServiceStatus.PENDING,
+        status=DeliveryStatus.SENT if served else DeliveryStatus.PENDING,
         sent_at=timezone.now() if served else None,
         deemed_given_on=strata_today(strata) if served else None,
     )
@@ -177,10 +177,10 @@ def test_print_queue_lists_exactly_the_pending_mail_services_of_the_users_strata
     client, case, manager, tenant, owner_for_notices, strata, other_strata, other_manager
 ):
     letter = notice_sent(case, manager, tenant)
-    terry = letter.services.get(person=tenant)
+    terry = letter.deliveries.get(person=tenant)
     other = row_case(other_strata, served=False, person_name="Otto Outsider")
     hand = row_case(strata, served=False, person_name="Hanna Hand")
-    hand.letters.get().services.update(method=ServiceMethod.HAND_PERSON)
+    hand.letters.get().deliveries.update(method=DeliveryMethod.HAND_PERSON)
     row_case(strata, served=True, person_name="Sam Sent")
 
     client.force_login(manager)
@@ -198,7 +198,7 @@ def test_print_queue_lists_exactly_the_pending_mail_services_of_the_users_strata
     client.force_login(other_manager)
     response = client.get(reverse(PRINT_QUEUE))
     assert [s.pk for s in response.context["cl"].result_list] == [
-        other.letters.get().services.get().pk
+        other.letters.get().deliveries.get().pk
     ]
     assert "Terry Tenant" not in response.text
 
@@ -212,7 +212,7 @@ def test_print_queue_is_oldest_first_and_follows_the_strata_switcher(
     client.force_login(superuser)
 
     response = client.get(reverse(PRINT_QUEUE))
-    expected = [c.letters.get().services.get().pk for c in (first, second, third)]
+    expected = [c.letters.get().deliveries.get().pk for c in (first, second, third)]
     assert [s.pk for s in response.context["cl"].result_list] == expected
 
     client.post(reverse("admin:switch_strata"), {"strata": str(strata.uuid)})
@@ -259,7 +259,7 @@ def test_print_queue_answers_each_role(client, request, strata, other_strata, un
     }[outcome]
     assert response.status_code == 200
     assert [s.pk for s in response.context["cl"].result_list] == [
-        c.letters.get().services.get().pk for c in expected
+        c.letters.get().deliveries.get().pk for c in expected
     ]
     assert ("Owen Own" in response.text) is (own in expected)
     assert ("Otto Other" in response.text) is (other in expected)
@@ -286,7 +286,7 @@ def test_recused_member_does_not_see_that_cases_letters(
 
     assert response.status_code == 200
     assert [s.pk for s in response.context["cl"].result_list] == [
-        elsewhere.letters.get().services.get().pk
+        elsewhere.letters.get().deliveries.get().pk
     ]
     assert "Terry Tenant" not in response.text
 
@@ -300,10 +300,10 @@ def test_print_queue_offers_only_its_two_actions_and_no_add_or_delete(client, st
     choices = [name for name, _label in response.context["action_form"].fields["action"].choices]
     assert choices == ["", "download_pdfs", "record_as_mailed"]
     assert response.context["has_add_permission"] is False
-    service = Service.objects.get()
-    url = reverse("admin:violations_service_delete", args=[service.pk])
+    service = LetterDelivery.objects.get()
+    url = reverse("admin:violations_letterdelivery_delete", args=[service.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
-    assert Service.objects.filter(pk=service.pk).exists()
+    assert LetterDelivery.objects.filter(pk=service.pk).exists()
 
 
 def test_record_as_mailed_serves_the_party_and_moves_the_deadline(
@@ -312,7 +312,7 @@ def test_record_as_mailed_serves_the_party_and_moves_the_deadline(
     with time_machine.travel(dt.datetime(2026, 11, 25, 18, 0, tzinfo=dt.UTC)):
         letter = notice_sent(case, manager, tenant)
         deliver_emails()  # Olive's copy reaches the mail server
-    terry = letter.services.get(person=tenant)
+    terry = letter.deliveries.get(person=tenant)
     case.refresh_from_db()
     assert case.response_deadline is None  # Terry is not served yet
     mailed_on = dt.date(2026, 11, 27)
@@ -340,7 +340,7 @@ def test_record_as_mailed_with_no_date_records_today_in_strata_time(
     # 02:00 UTC on the 26th is still the 25th in Vancouver.
     with time_machine.travel(dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC)):
         letter = notice_sent(case, manager, tenant)
-        terry = letter.services.get(person=tenant)
+        terry = letter.deliveries.get(person=tenant)
         client.force_login(manager)
         response = post_action(client, "record_as_mailed", [terry], mailed_on="")
 
@@ -353,7 +353,7 @@ def test_a_future_mailing_date_is_refused_and_nothing_changes(
     client, case, manager, tenant, owner_for_notices, strata
 ):
     letter = notice_sent(case, manager, tenant)
-    terry = letter.services.get(person=tenant)
+    terry = letter.deliveries.get(person=tenant)
     events = ViolationEvent.objects.count()
     tomorrow = strata_today(strata) + dt.timedelta(days=1)
     client.force_login(manager)
@@ -373,9 +373,9 @@ def test_a_future_mailing_date_is_refused_and_nothing_changes(
 def test_record_as_mailed_reports_each_refusal_and_records_the_rest(client, strata, manager):
     good = row_case(strata, served=False, person_name="Gail Good")
     later = row_case(strata, served=False, person_name="Lena Later")
-    services = [c.letters.get().services.get() for c in (good, later)]
+    services = [c.letters.get().deliveries.get() for c in (good, later)]
     # Queued tomorrow: a mailing recorded today would predate it.
-    Service.objects.filter(pk=services[1].pk).update(
+    LetterDelivery.objects.filter(pk=services[1].pk).update(
         created_at=timezone.now() + dt.timedelta(days=1)
     )
     client.force_login(manager)
@@ -390,7 +390,7 @@ def test_record_as_mailed_reports_each_refusal_and_records_the_rest(client, stra
         f"{tomorrow.day} {tomorrow:%b %Y}.",
         "Recorded 1 letter as mailed today.",
     ]
-    assert [Service.objects.get(pk=s.pk).status for s in services] == [
+    assert [LetterDelivery.objects.get(pk=s.pk).status for s in services] == [
         "sent",
         "pending",
     ]
@@ -400,10 +400,10 @@ def test_download_returns_one_zip_of_exactly_the_selected_letters(
     client, case, manager, tenant, owner_for_notices, strata
 ):
     letter = notice_sent(case, manager, tenant)
-    terry = letter.services.get(person=tenant)
+    terry = letter.deliveries.get(person=tenant)
     second = row_case(strata, served=False, person_name="Nora Neighbour")
     row_case(strata, served=False, person_name="Not Selected")
-    second_service = second.letters.get().services.get()
+    second_service = second.letters.get().deliveries.get()
     client.force_login(manager)
 
     response = post_action(client, "download_pdfs", [second_service, terry])
@@ -419,7 +419,9 @@ def test_download_returns_one_zip_of_exactly_the_selected_letters(
     with letter.pdf.open("rb") as pdf:
         assert archive.read(archive.namelist()[0]) == pdf.read()
     assert archive.read(archive.namelist()[1]) == pdf_bytes(second.reference)
-    assert Service.objects.filter(status="pending").count() == 3  # downloading records nothing
+    assert (
+        LetterDelivery.objects.filter(status="pending").count() == 3
+    )  # downloading records nothing
 
 
 def test_download_refuses_when_a_pdf_is_missing(client, strata, manager):
@@ -428,7 +430,7 @@ def test_download_refuses_when_a_pdf_is_missing(client, strata, manager):
     letter.pdf.storage.delete(letter.pdf.name)
     client.force_login(manager)
 
-    response = post_action(client, "download_pdfs", [letter.services.get()])
+    response = post_action(client, "download_pdfs", [letter.deliveries.get()])
 
     assert response.status_code == 302
     assert messages_of(response) == [

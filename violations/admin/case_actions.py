@@ -22,8 +22,8 @@ from violations.admin.form_parts import service_attempt
 from violations.admin.letter_frames import letter_frame
 from violations.domain.workflow import TRANSITIONS
 from violations.models import (
+    DeliveryMethod,
     LetterKind,
-    ServiceMethod,
 )
 from violations.selectors import serving
 from violations.selectors.access import counted_approvals, has_case_right, is_recused
@@ -190,9 +190,9 @@ class CaseActionsMixin:
             extras["serve_plan"] = [
                 {
                     "party": party,
-                    "method": ServiceMethod.EMAIL.label
+                    "method": DeliveryMethod.EMAIL.label
                     if party.person.email_for_notices
-                    else ServiceMethod.MAIL.label,
+                    else DeliveryMethod.MAIL.label,
                     # Empty: "address needed" (the person has no postal address or unit).
                     "address": party.person.email_for_notices
                     or serving.mailing_address(party.person),

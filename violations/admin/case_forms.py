@@ -26,14 +26,14 @@ from violations.models import (
     Bylaw,
     CaseParty,
     DecisionOutcome,
+    DeliveryMethod,
+    DeliveryStatus,
     Evidence,
     HearingOutcome,
+    LetterDelivery,
     LetterKind,
     RespondentRole,
     ResponseChannel,
-    Service,
-    ServiceMethod,
-    ServiceStatus,
     Violation,
 )
 from violations.selectors import letters
@@ -198,23 +198,23 @@ class SendNoticeForm(ConfirmForm):
 # SPA s.61(1), in the words staff read when recording a paper service.
 PAPER_METHOD_CHOICES = [
     (
-        ServiceMethod.HAND_PERSON,
+        DeliveryMethod.HAND_PERSON,
         _("Handed to the person (SPA s.61(1)(a)(i), (b)(i)): given that day"),
     ),
     (
-        ServiceMethod.ADULT_OCCUPANT,
+        DeliveryMethod.ADULT_OCCUPANT,
         _("Left with an adult occupant of their strata lot (s.61(1)(b)(ii)): given 4 days later"),
     ),
     (
-        ServiceMethod.UNDER_DOOR,
+        DeliveryMethod.UNDER_DOOR,
         _("Put under the door of their strata lot (s.61(1)(b)(iii)): given 4 days later"),
     ),
     (
-        ServiceMethod.MAIL_SLOT,
+        DeliveryMethod.MAIL_SLOT,
         _("Put through their mail slot or in their mailbox (s.61(1)(b)(v)): given 4 days later"),
     ),
     (
-        ServiceMethod.MAIL,
+        DeliveryMethod.MAIL,
         _(
             "Mailed to the address they gave, else their strata lot (s.61(1)(a)(ii), (b)(iv)): "
             "given 4 days later"
@@ -224,7 +224,9 @@ PAPER_METHOD_CHOICES = [
 
 
 class RecordServiceForm(CaseForm):
-    service = forms.ModelChoiceField(label=_("Letter to serve"), queryset=Service.objects.none())
+    service = forms.ModelChoiceField(
+        label=_("Letter to serve"), queryset=LetterDelivery.objects.none()
+    )
     method = forms.ChoiceField(
         label=_("Served by"), choices=PAPER_METHOD_CHOICES, widget=forms.RadioSelect
     )
@@ -249,7 +251,7 @@ class RecordServiceForm(CaseForm):
         super().__init__(*args, **kwargs)
         field = self.fields["service"]
         field.queryset = (
-            Service.objects.filter(letter__case=self.case, status=ServiceStatus.PENDING)
+            LetterDelivery.objects.filter(letter__case=self.case, status=DeliveryStatus.PENDING)
             .select_related("letter", "person")
             .order_by("created_at", "id")
         )
@@ -279,7 +281,7 @@ class PartyForm(CaseForm):
 
 class ReserveForm(PartyForm):
     method = forms.ChoiceField(
-        label=_("Serve again by"), choices=ServiceMethod.choices, widget=forms.RadioSelect
+        label=_("Serve again by"), choices=DeliveryMethod.choices, widget=forms.RadioSelect
     )
 
 

@@ -18,10 +18,10 @@ from violations.models import (
     Decision,
     Evidence,
     Letter,
+    LetterDelivery,
     LetterKind,
     Payment,
     Response,
-    Service,
     Status,
     Violation,
     ViolationEvent,
@@ -43,7 +43,7 @@ class Button:
 @dataclass
 class PartyRow:
     party: CaseParty
-    services: list[Service] = field(default_factory=list)
+    services: list[LetterDelivery] = field(default_factory=list)
 
 
 @dataclass
@@ -51,7 +51,7 @@ class LetterRow:
     letter: Letter
     view_url: str
     pdf_url: str
-    services: list[Service] = field(default_factory=list)
+    services: list[LetterDelivery] = field(default_factory=list)
 
 
 @dataclass
@@ -103,12 +103,12 @@ def case_sections(
     """``correct_url(kind, entry)``: an entry's "Correct" link, empty for who may not; voided
     entries are listed too, marked so, beside what amends them."""
     services = list(
-        Service.all_objects.filter(letter__case=case)
+        LetterDelivery.all_objects.filter(letter__case=case)
         .select_related("person", "letter", "recorded_by", "voided_by", "amends")
         .order_by("letter__created_at", "letter_id", "created_at", "id")
     )
-    by_party: dict[int, list[Service]] = {}
-    by_letter: dict[int, list[Service]] = {}
+    by_party: dict[int, list[LetterDelivery]] = {}
+    by_letter: dict[int, list[LetterDelivery]] = {}
     for service in services:
         by_party.setdefault(service.party_id, []).append(service)
         by_letter.setdefault(service.letter_id, []).append(service)
@@ -184,7 +184,9 @@ def case_sections(
     return sections
 
 
-def _correct_urls(sections: dict, case: Violation, services: list[Service], correct_url) -> None:
+def _correct_urls(
+    sections: dict, case: Violation, services: list[LetterDelivery], correct_url
+) -> None:
     """``correct_url`` on each entry that may be corrected now (``corrections.correctable``)."""
 
     def url(kind, entry) -> str:

@@ -38,9 +38,9 @@ from violations.admin.corrections import CorrectionAdminMixin, correction_url, m
 from violations.admin.form_parts import attach_errors
 from violations.models import (
     CaseParty,
+    DeliveryStatus,
+    LetterDelivery,
     LetterKind,
-    Service,
-    ServiceStatus,
     Violation,
 )
 from violations.selectors import letters
@@ -71,9 +71,9 @@ def _count(queryset) -> Subquery:
 
 def with_service_counts(queryset):
     """``parties_required`` and ``parties_served``: required parties, and those whose latest
-    service of the issued notice was sent (as ``serving.current_services`` counts them)."""
+    service of the issued notice was sent (as ``serving.current_deliveries`` counts them)."""
     latest_notice_service = Subquery(
-        Service.objects.filter(
+        LetterDelivery.objects.filter(
             party=OuterRef("pk"), letter__kind=LetterKind.NOTICE, letter__issued_at__isnull=False
         )
         .order_by("-created_at", "-id")
@@ -81,7 +81,7 @@ def with_service_counts(queryset):
     )
     required = CaseParty.objects.filter(case=OuterRef("pk"), required=True)
     served = required.annotate(notice_service=latest_notice_service).filter(
-        notice_service=ServiceStatus.SENT
+        notice_service=DeliveryStatus.SENT
     )
     return queryset.annotate(parties_required=_count(required), parties_served=_count(served))
 

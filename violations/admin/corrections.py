@@ -26,11 +26,11 @@ from violations.admin.case_forms import PAPER_METHOD_CHOICES
 from violations.admin.form_parts import service_attempt, textarea
 from violations.models import (
     HearingOutcome,
+    LetterDelivery,
     Payment,
     PaymentMethod,
     Response,
     ResponseChannel,
-    Service,
     Violation,
 )
 from violations.selectors.access import has_case_right, is_recused
@@ -51,7 +51,7 @@ def correction_entry(case: Violation, kind: str, uuid):
         case "response":
             found = Response.objects.filter(case=case, uuid=uuid).first()
         case "service":
-            found = Service.objects.filter(letter__case=case, uuid=uuid).first()
+            found = LetterDelivery.objects.filter(letter__case=case, uuid=uuid).first()
         case "payment":
             found = Payment.objects.filter(charge__case=case, uuid=uuid).first()
         case "hearing_outcome":

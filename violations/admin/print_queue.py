@@ -1,7 +1,7 @@
 """The print queue: letters to print and post (DESIGN §6 "Who is served", §9).
 
 A party who gave no email address for notices is served on paper: sending a letter leaves a
-pending mail ``Service``, and the law deems it given only once the mailing is recorded (SPA
+pending mail ``LetterDelivery``, and the law deems it given only once the mailing is recorded (SPA
 s.61). This admin lists those services for the cases the user may review (``REVIEW_CASES``,
 not recused), oldest first, narrowed by the strata switcher. Nothing is added, changed or
 deleted here; two actions do the work:
@@ -36,14 +36,14 @@ from accounts.middleware import SESSION_STRATA_ID
 from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
-from violations.models import LetterKind, Service, ServiceMethod
+from violations.models import DeliveryMethod, LetterDelivery, LetterKind
 from violations.selectors.cases import print_queue_for
 from violations.services import violation_record_service
 
 TITLE = gettext_lazy("Print queue")
 
 
-def pdf_name(number: int, service: Service) -> str:
+def pdf_name(number: int, service: LetterDelivery) -> str:
     """``001-VIO-20261101-001-notice-terry-tenant.pdf``: queue order, case, letter, recipient."""
     letter = service.letter
     person = slugify(service.person.full_name) or "recipient"
@@ -63,7 +63,7 @@ ReviewStrataFilter = strata_filter(
 )
 
 
-@admin.register(Service)
+@admin.register(LetterDelivery)
 class PrintQueueAdmin(StrataScopedAdmin):
     """Pending paper services by mail: print, post, then record the mailing."""
 
@@ -202,7 +202,7 @@ class PrintQueueAdmin(StrataScopedAdmin):
                 violation_record_service(
                     service=service,
                     actor=request.user,
-                    method=ServiceMethod.MAIL,
+                    method=DeliveryMethod.MAIL,
                     on_date=on_date or strata_today(case.strata),
                     context=context,
                 )

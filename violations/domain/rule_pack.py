@@ -20,8 +20,8 @@ from violations.models import (
     PAPER_METHODS,
     REG_7_1_MAX_SHORT_TERM_RENTAL_FINE,
     Bylaw,
+    DeliveryMethod,
     PartyRole,
-    ServiceMethod,
 )
 
 NAME = "British Columbia (Strata Property Act)"
@@ -61,9 +61,9 @@ def deemed_given_on(method: str, sent_on: dt.date) -> dt.date:
     under the door, through the mail slot or in the mailbox, mailed, emailed — is
     conclusively deemed given 4 days later (s.61(3)).
     """
-    if method == ServiceMethod.HAND_PERSON:
+    if method == DeliveryMethod.HAND_PERSON:
         return sent_on
-    if method in ServiceMethod.values:
+    if method in DeliveryMethod.values:
         return sent_on + dt.timedelta(days=DEEMED_DAYS_AFTER_SENDING)
     raise ValueError(f"Not a method of service: {method!r}")
 
@@ -78,9 +78,9 @@ def earliest_hearing_on(notice_deemed_given_on: dt.date) -> dt.date:
 
 # SPA s.61(1)(b)(ii), (iii), (v): ways of leaving a notice at the person's own strata lot.
 AT_THE_STRATA_LOT = (
-    ServiceMethod.ADULT_OCCUPANT,
-    ServiceMethod.UNDER_DOOR,
-    ServiceMethod.MAIL_SLOT,
+    DeliveryMethod.ADULT_OCCUPANT,
+    DeliveryMethod.UNDER_DOOR,
+    DeliveryMethod.MAIL_SLOT,
 )
 
 
@@ -90,7 +90,7 @@ def paper_methods_allowed(*, gave_postal_address: bool) -> tuple[str, ...]:
     their strata lot — with an adult occupant, under the door, through the mail slot or in
     the mailbox (s.61(1)(b))."""
     if gave_postal_address:
-        return (ServiceMethod.HAND_PERSON, ServiceMethod.MAIL)
+        return (DeliveryMethod.HAND_PERSON, DeliveryMethod.MAIL)
     return PAPER_METHODS
 
 

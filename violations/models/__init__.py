@@ -50,13 +50,13 @@ from violations.models.ledger import (
 )
 from violations.models.letters import (
     PAPER_METHODS,
+    DeliveryMethod,
+    DeliveryStatus,
     Letter,
+    LetterDelivery,
     LetterKind,
     LetterTemplate,
     NoticeApproval,
-    Service,
-    ServiceMethod,
-    ServiceStatus,
 )
 
 __all__ = [
@@ -79,6 +79,8 @@ __all__ = [
     "CouncilMeeting",
     "Decision",
     "DecisionOutcome",
+    "DeliveryMethod",
+    "DeliveryStatus",
     "Evidence",
     "EvidenceKind",
     "EvidenceSource",
@@ -86,6 +88,7 @@ __all__ = [
     "Hearing",
     "HearingOutcome",
     "Letter",
+    "LetterDelivery",
     "LetterKind",
     "LetterTemplate",
     "Money",
@@ -99,9 +102,6 @@ __all__ = [
     "Response",
     "ResponseChannel",
     "ScanStatus",
-    "Service",
-    "ServiceMethod",
-    "ServiceStatus",
     "Status",
     "Violation",
     "ViolationCategory",

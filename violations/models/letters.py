@@ -123,7 +123,7 @@ class NoticeApproval(models.Model):
         return f"{self.letter} approved by {self.approver}"
 
 
-class ServiceMethod(models.TextChoices):
+class DeliveryMethod(models.TextChoices):
     """How a letter was given (SPA s.61(1)); ``rule_pack.deemed_given_on`` says when each
     counts as given (s.61(3))."""
 
@@ -137,15 +137,15 @@ class ServiceMethod(models.TextChoices):
 
 # The ways to serve on paper, in the order staff are offered them.
 PAPER_METHODS = (
-    ServiceMethod.HAND_PERSON,
-    ServiceMethod.ADULT_OCCUPANT,
-    ServiceMethod.UNDER_DOOR,
-    ServiceMethod.MAIL_SLOT,
-    ServiceMethod.MAIL,
+    DeliveryMethod.HAND_PERSON,
+    DeliveryMethod.ADULT_OCCUPANT,
+    DeliveryMethod.UNDER_DOOR,
+    DeliveryMethod.MAIL_SLOT,
+    DeliveryMethod.MAIL,
 )
 
 
-class ServiceStatus(models.TextChoices):
+class DeliveryStatus(models.TextChoices):
     QUEUED = "queued", _("Email queued, not yet accepted by the mail server")
     PENDING = "pending", _("To serve on paper")
     SENT = "sent", _("Sent")
@@ -156,24 +156,25 @@ class ServiceStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded by a later letter")
 
 
-class Service(TimeStamped, Correctable):
-    """Delivery of one letter to one person, and when the law deems it given (SPA s.61). A
-    recorded paper service is voided or amended, never edited (``Correctable``):
-    ``Service.objects`` are the live ones."""
+class LetterDelivery(TimeStamped, Correctable):
+    """The legal service of one letter on one person (SPA s.61): how and by whom it was
+    delivered, and when the law deems it given. Named for the letter so that it is never taken
+    for the services layer. A recorded paper service is voided or amended, never edited
+    (``Correctable``): ``LetterDelivery.objects`` are the live ones."""
 
-    Method = ServiceMethod
-    Status = ServiceStatus
+    Method = DeliveryMethod
+    Status = DeliveryStatus
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="services")
+    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="deliveries")
     party = models.ForeignKey(
-        CaseParty, on_delete=models.PROTECT, null=True, blank=True, related_name="services"
+        CaseParty, on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries"
     )
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     method = models.CharField(_("method"), max_length=20, choices=Method.choices)
     address = models.TextField(_("address used"), blank=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=ServiceStatus.choices, default=ServiceStatus.PENDING
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     deemed_given_on = models.DateField(_("deemed given on"), null=True, blank=True)
@@ -201,8 +202,8 @@ class Service(TimeStamped, Correctable):
         verbose_name_plural = _("service records")
         ordering = ["letter", "person__full_name", "created_at"]
         constraints = [
-            choices_check("method", ServiceMethod, "service_method_valid"),
-            choices_check("status", ServiceStatus, "service_status_valid"),
+            choices_check("method", DeliveryMethod, "service_method_valid"),
+            choices_check("status", DeliveryStatus, "service_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status="sent") | Q(deemed_given_on__isnull=False),
                 name="service_sent_has_deemed_date",
@@ -226,4 +227,4 @@ class Service(TimeStamped, Correctable):
     def address_needed(self) -> bool:
         """A paper service with nowhere to mail it: the person gave no postal address and
         occupies no unit (``serving.mailing_address``)."""
-        return self.status == ServiceStatus.PENDING and not self.address
+        return self.status == DeliveryStatus.PENDING and not self.address

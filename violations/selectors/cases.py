@@ -26,19 +26,19 @@ from violations.models import (
     Bylaw,
     BylawRevision,
     CaseParty,
+    DeliveryMethod,
+    DeliveryStatus,
     FineProposal,
     Hearing,
     HearingOutcome,
     Letter,
+    LetterDelivery,
     LetterKind,
     LetterTemplate,
     NoticeApproval,
     PartyRole,
     ProposalStatus,
     Response,
-    Service,
-    ServiceMethod,
-    ServiceStatus,
     Status,
     Violation,
 )
@@ -104,7 +104,9 @@ def allowed_transitions(case: Violation, user) -> list[Transition]:
     ]
     if (
         any(t.name == "record_service" for t in offered)
-        and not Service.objects.filter(letter__case=case, status=Service.Status.PENDING).exists()
+        and not LetterDelivery.objects.filter(
+            letter__case=case, status=LetterDelivery.Status.PENDING
+        ).exists()
     ):
         offered = [t for t in offered if t.name != "record_service"]
     return offered
@@ -120,7 +122,7 @@ DECISION_STATUSES = tuple(TRANSITIONS["record_decision"].sources)
 
 
 def _latest_issued_notice(case_ref) -> QuerySet[Letter]:
-    """The id of a case's latest issued notice: the one ``serving.current_services`` reads."""
+    """The id of a case's latest issued notice: the one ``serving.current_deliveries`` reads."""
     return (
         Letter.objects.filter(case=case_ref, kind=LetterKind.NOTICE, issued_at__isnull=False)
         .order_by("-created_at", "-id")
@@ -133,7 +135,7 @@ def unserved_parties_q() -> Exists:
     (``serving.unserved_parties`` as SQL; no issued notice leaves every required party
     unserved)."""
     latest_status = Subquery(
-        Service.objects.filter(
+        LetterDelivery.objects.filter(
             party=OuterRef("pk"),
             letter=Subquery(_latest_issued_notice(OuterRef(OuterRef("case_id")))),
         )
@@ -143,7 +145,7 @@ def unserved_parties_q() -> Exists:
     unserved = (
         CaseParty.objects.filter(case=OuterRef("pk"), required=True)
         .annotate(latest_status=Coalesce(latest_status, Value("")))
-        .exclude(latest_status=ServiceStatus.SENT)
+        .exclude(latest_status=DeliveryStatus.SENT)
     )
     return Exists(unserved)
 
@@ -194,16 +196,16 @@ def may_see_cases_awaiting_council(user) -> bool:
     return ids is None or bool(ids)
 
 
-def print_queue_for(user, *, strata_id: int | None = None) -> QuerySet[Service]:
+def print_queue_for(user, *, strata_id: int | None = None) -> QuerySet[LetterDelivery]:
     """Pending paper services by mail of the cases the user may review (and is not recused
     from), oldest first: the letters to print, put in envelopes and post."""
     cases = scope_to_stratas(cases_visible_to_staff(user), user, Right.REVIEW_CASES)
     if strata_id is not None:
         cases = cases.filter(strata_id=strata_id)
     return (
-        Service.objects.filter(
-            status=ServiceStatus.PENDING,
-            method=ServiceMethod.MAIL,
+        LetterDelivery.objects.filter(
+            status=DeliveryStatus.PENDING,
+            method=DeliveryMethod.MAIL,
             letter__case__in=cases.values("pk"),
         )
         .select_related("letter__case__strata", "person")

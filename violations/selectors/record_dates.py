@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.strata_time import strata_today, strata_zone
-from violations.models import Hearing, LetterKind, Service, Violation
+from violations.models import Hearing, LetterDelivery, LetterKind, Violation
 from violations.selectors.letters import clock
 
 
@@ -67,9 +67,9 @@ def notice_sent_on(case: Violation) -> dt.date | None:
     )
     if notice is None:
         return None
-    first = Service.objects.filter(letter__case=case, letter__kind=LetterKind.NOTICE).aggregate(
-        first=Min("sent_at")
-    )["first"]
+    first = LetterDelivery.objects.filter(
+        letter__case=case, letter__kind=LetterKind.NOTICE
+    ).aggregate(first=Min("sent_at"))["first"]
     return _local(case, first or notice.issued_at).date()
 
 
@@ -97,7 +97,7 @@ def response_refusal(case: Violation, received_at: dt.datetime) -> str | None:
 # --- service -------------------------------------------------------------------------------
 
 
-def service_refusal(service: Service, on_date: dt.date) -> str | None:
+def service_refusal(service: LetterDelivery, on_date: dt.date) -> str | None:
     """``service``: the pending service being recorded, or the recorded one being amended."""
     case = service.letter.case
     issued_on = _local(case, service.letter.issued_at or service.created_at).date()

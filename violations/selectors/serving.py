@@ -1,7 +1,7 @@
 """Who has been served a case's notice, where a letter to a person goes, and the response
 deadline that service sets (SPA s.61). The writes are in ``violations.services.serving``.
 
-Each recipient gets a ``Service``: an email through the outbox to the address they gave for
+Each recipient gets a ``LetterDelivery``: an email through the outbox to the address they gave for
 notices, served once the mail server accepts it (``violation_services_check`` reads the outbox)
 and deemed given 4 days after that; or a pending paper service in the print queue, to the
 recipient's own address, deemed given when its delivery is recorded. The deadline follows the
@@ -16,10 +16,10 @@ from properties.selectors import current_occupancies
 from violations.domain import rule_pack
 from violations.models import (
     CaseParty,
+    DeliveryMethod,
+    DeliveryStatus,
+    LetterDelivery,
     LetterKind,
-    Service,
-    ServiceMethod,
-    ServiceStatus,
     Violation,
 )
 
@@ -27,14 +27,14 @@ from violations.models import (
 def stated_deadline(case: Violation) -> dt.datetime:
     """The deadline a notice issued today states: deemed given 4 days after mailing or
     emailing today, plus the response window."""
-    deemed = rule_pack.deemed_given_on(ServiceMethod.MAIL, strata_today(case.strata))
+    deemed = rule_pack.deemed_given_on(DeliveryMethod.MAIL, strata_today(case.strata))
     return rule_pack.response_deadline(case.strata, deemed)
 
 
 def deadline_for(case: Violation) -> dt.datetime | None:
     """The deadline the case's service sets now, whatever its status (``deadline_recompute``
     stores it while the case is being answered): None while a required party is unserved."""
-    services = current_services(case)
+    services = current_deliveries(case)
     deemed = [s.deemed_given_on for s in services if s.deemed_given_on is not None]
     if _unserved(case, services) or not deemed:
         return None
@@ -45,22 +45,22 @@ def deadline_for(case: Violation) -> dt.datetime | None:
     return deadline
 
 
-def current_services(case: Violation) -> list[Service]:
+def current_deliveries(case: Violation) -> list[LetterDelivery]:
     """Each required party's latest service of the issued notice."""
     notice = case.letters.filter(kind=LetterKind.NOTICE, issued_at__isnull=False).last()
     if notice is None:
         return []
-    latest: dict[int, Service] = {}
-    for service in notice.services.filter(party__required=True).order_by("created_at", "id"):
+    latest: dict[int, LetterDelivery] = {}
+    for service in notice.deliveries.filter(party__required=True).order_by("created_at", "id"):
         latest[service.party_id] = service
     return list(latest.values())
 
 
-def _served_ids(services: list[Service]) -> set[int]:
-    return {s.party_id for s in services if s.status == ServiceStatus.SENT}
+def _served_ids(services: list[LetterDelivery]) -> set[int]:
+    return {s.party_id for s in services if s.status == DeliveryStatus.SENT}
 
 
-def _unserved(case: Violation, services: list[Service]) -> list[CaseParty]:
+def _unserved(case: Violation, services: list[LetterDelivery]) -> list[CaseParty]:
     served = _served_ids(services)
     parties = case.parties.filter(required=True).select_related("person")
     return [party for party in parties if party.pk not in served]
@@ -68,19 +68,19 @@ def _unserved(case: Violation, services: list[Service]) -> list[CaseParty]:
 
 def unserved_parties(case: Violation) -> list[CaseParty]:
     """The required parties not yet served the issued notice."""
-    return _unserved(case, current_services(case))
+    return _unserved(case, current_deliveries(case))
 
 
 def served_parties(case: Violation) -> list[CaseParty]:
     """The parties served the issued notice."""
-    served = _served_ids(current_services(case))
+    served = _served_ids(current_deliveries(case))
     return [p for p in case.parties.select_related("person") if p.pk in served]
 
 
 def method_for(person: Person) -> str:
     """How a letter is first served on ``person``: by email to the address they gave for
     notices, else by mail from the print queue."""
-    return ServiceMethod.EMAIL if person.email_for_notices else ServiceMethod.MAIL
+    return DeliveryMethod.EMAIL if person.email_for_notices else DeliveryMethod.MAIL
 
 
 # Where someone lives, by the register: a tenant or occupant does; an owner may (the register

@@ -6,7 +6,7 @@ one ``ViolationEvent`` and one audit entry, and queues its emails with explicit 
 raises ``TransitionRefused`` (a ValidationError) saying why and what would make it possible,
 and changes nothing.
 
-The services live in modules by stage: ``filing``, ``review``, ``service_records``,
+The services live in modules by stage: ``filing``, ``review``, ``deliveries``,
 ``responses``, ``hearings``, ``decisions``; ``frame`` and ``case_letters`` hold what they
 share.
 """
@@ -15,6 +15,11 @@ from violations.services.decisions import (
     violation_close,
     violation_record_decision,
     violation_withdraw,
+)
+from violations.services.deliveries import (
+    violation_record_service,
+    violation_reserve,
+    violation_services_check,
 )
 from violations.services.filing import next_reference, violation_add_complaint, violation_report
 from violations.services.frame import check_actor
@@ -32,11 +37,6 @@ from violations.services.review import (
     violation_reject,
     violation_send_notice,
     violation_warn,
-)
-from violations.services.service_records import (
-    violation_record_service,
-    violation_reserve,
-    violation_services_check,
 )
 
 __all__ = [

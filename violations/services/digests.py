@@ -93,7 +93,7 @@ def digest_queue(*, user: User, day: dt.date, local: dt.datetime, sections: list
         "day_label": day_label,
         "as_of": f"{local:%H:%M} {local.tzname()}",
         "sections": sections,
-        "print_queue_url": _absolute(reverse("admin:violations_service_changelist")),
+        "print_queue_url": _absolute(reverse("admin:violations_letterdelivery_changelist")),
         "awaiting_council_url": _absolute(reverse("admin:cases_awaiting_council")),
     }
     subject = ngettext(

@@ -18,13 +18,13 @@ from violations.domain import evidence_files, rule_pack
 from violations.domain.workflow import TransitionRefused, refuse
 from violations.models import (
     CaseParty,
+    DeliveryMethod,
+    DeliveryStatus,
     Hearing,
     HearingOutcome,
     Letter,
+    LetterDelivery,
     LetterKind,
-    Service,
-    ServiceMethod,
-    ServiceStatus,
     Status,
     Violation,
 )
@@ -139,7 +139,7 @@ def _notice_in_time(
         % {
             "name": name,
             "date": letters.long_date(deemed),
-            "how": _("emailed") if method == ServiceMethod.EMAIL else _("mailed"),
+            "how": _("emailed") if method == DeliveryMethod.EMAIL else _("mailed"),
         }
         for name, method, deemed in late
     ]
@@ -155,7 +155,7 @@ def _notice_in_time(
     raise TransitionRefused({"scheduled_for": message})
 
 
-def _hearing_notice_supersede(case: Violation) -> tuple[Letter | None, list[Service]]:
+def _hearing_notice_supersede(case: Violation) -> tuple[Letter | None, list[LetterDelivery]]:
     """The case's earlier hearing notices give way to the one about to be issued: their paper
     services not yet done leave the print queue, and their emails still waiting for the mail
     server are no longer served (no outbox service withdraws an email, so it may still go
@@ -163,10 +163,10 @@ def _hearing_notice_supersede(case: Violation) -> tuple[Letter | None, list[Serv
     served), which the new notice then says it replaces, and the services superseded."""
     # The case row is locked (_begin), as every service write and the outbox check lock it.
     superseded = list(
-        Service.objects.filter(
+        LetterDelivery.objects.filter(
             letter__case=case,
             letter__kind=LetterKind.HEARING_NOTICE,
-            status__in=(ServiceStatus.PENDING, ServiceStatus.QUEUED),
+            status__in=(DeliveryStatus.PENDING, DeliveryStatus.QUEUED),
         ).order_by("id")
     )
     previous = (
@@ -176,10 +176,12 @@ def _hearing_notice_supersede(case: Violation) -> tuple[Letter | None, list[Serv
     )
     reached = (
         previous is not None
-        and previous.services.filter(status__in=(ServiceStatus.QUEUED, ServiceStatus.SENT)).exists()
+        and previous.deliveries.filter(
+            status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENT)
+        ).exists()
     )
-    Service.objects.filter(pk__in=[s.pk for s in superseded]).update(
-        status=ServiceStatus.SUPERSEDED, updated_at=timezone.now()
+    LetterDelivery.objects.filter(pk__in=[s.pk for s in superseded]).update(
+        status=DeliveryStatus.SUPERSEDED, updated_at=timezone.now()
     )
     return (previous if reached else None), superseded
 
@@ -289,7 +291,7 @@ def _hearing_notice_given(case: Violation, hearing: Hearing) -> None:
     one's latest service of the hearing notice deemed given (SPA s.61) by the hearing day."""
     day = hearing.scheduled_for.astimezone(strata_zone(case.strata)).date()
     latest = {}
-    for service in Service.objects.filter(letter=hearing.notice_letter).order_by(
+    for service in LetterDelivery.objects.filter(letter=hearing.notice_letter).order_by(
         "created_at", "id"
     ):
         latest[service.person_id] = service
@@ -297,7 +299,7 @@ def _hearing_notice_given(case: Violation, hearing: Hearing) -> None:
         party.person.full_name
         for party in case.parties.filter(required=True).select_related("person")
         if party.person_id not in latest
-        or latest[party.person_id].status != ServiceStatus.SENT
+        or latest[party.person_id].status != DeliveryStatus.SENT
         or day < rule_pack.earliest_hearing_on(latest[party.person_id].deemed_given_on)
     ]
     if late:

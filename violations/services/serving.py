@@ -8,7 +8,7 @@ from communications.models import EmailKind, OutboundEmail
 from communications.services import queue_email
 from properties.models import Person
 from violations.domain.workflow import SERVED_STATUSES
-from violations.models import Letter, Service, ServiceMethod, ServiceStatus, Violation
+from violations.models import DeliveryMethod, DeliveryStatus, Letter, LetterDelivery, Violation
 from violations.selectors import letters
 from violations.selectors.serving import deadline_for, mailing_address, method_for
 
@@ -43,14 +43,16 @@ def letter_serve_one(
     method: str,
     kind=EmailKind.NOTICE,
     version: int = 1,
-) -> Service:
+) -> LetterDelivery:
     """One service of ``letter`` on ``person``: an email queued through the outbox (served
     only when the mail server accepts it), or a pending paper service at the person's own
     address. A re-serve by email is a new ``version`` of the key (DESIGN §7), never a silent
     no-op."""
     case = letter.case
-    service = Service(letter=letter, party=party, person=person, method=method, recorded_by=actor)
-    if method == ServiceMethod.EMAIL:
+    service = LetterDelivery(
+        letter=letter, party=party, person=person, method=method, recorded_by=actor
+    )
+    if method == DeliveryMethod.EMAIL:
         service.address = person.email_for_notices
         service.outbound_email = queue_email(
             kind=kind,
@@ -65,11 +67,11 @@ def letter_serve_one(
         )
         if service.outbound_email.status == OutboundEmail.Status.SUPPRESSED:
             # Only non-legal letters (an acknowledgement) can be suppressed: paper, at once.
-            service.method = ServiceMethod.MAIL
+            service.method = DeliveryMethod.MAIL
             service.address = mailing_address(person)
         else:
             # Not given yet: violation_services_check marks it sent when the outbox row is.
-            service.status = ServiceStatus.QUEUED
+            service.status = DeliveryStatus.QUEUED
     else:
         service.address = mailing_address(person)
     service.save()

@@ -25,10 +25,10 @@ from violations.domain.workflow import event_label
 from violations.models import (
     CaseFileExport,
     Decision,
+    LetterDelivery,
     LetterKind,
     Payment,
     Response,
-    Service,
     Status,
     Violation,
 )
@@ -183,9 +183,9 @@ def _letters(case: Violation, redact: bool, contents: Contents) -> tuple[list[di
     acknowledgements' services so the chronology can hide them too."""
     zone = strata_zone(case.strata)
     r = contents.redactor
-    services: dict[int, list[Service]] = {}
+    services: dict[int, list[LetterDelivery]] = {}
     for service in (
-        Service.all_objects.filter(letter__case=case)
+        LetterDelivery.all_objects.filter(letter__case=case)
         .select_related("party", "person", "voided_by", "amends")
         .order_by("created_at", "id")
     ):

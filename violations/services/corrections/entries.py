@@ -17,14 +17,14 @@ from accounts.permissions import Right
 from violations.domain.workflow import WHO
 from violations.models import (
     PAPER_METHODS,
+    DeliveryStatus,
     FineProposal,
     Hearing,
     HearingOutcome,
+    LetterDelivery,
     Payment,
     ProposalStatus,
     Response,
-    Service,
-    ServiceStatus,
     Violation,
 )
 
@@ -56,7 +56,7 @@ KINDS = {
         ),
         Kind(
             "service",
-            Service,
+            LetterDelivery,
             Right.REVIEW_CASES,
             gettext_lazy("service"),
             ("method", "on_date", "delivered_by", "address"),
@@ -115,7 +115,7 @@ def correctable(kind: str, entry) -> bool:
         case "service":
             return (
                 entry.voided_at is None
-                and entry.status == ServiceStatus.SENT
+                and entry.status == DeliveryStatus.SENT
                 and entry.method in PAPER_METHODS
             )
         case "hearing_outcome":
@@ -139,7 +139,7 @@ def entry_case(entry) -> Violation:
     match entry:
         case Violation():
             return entry
-        case Service():
+        case LetterDelivery():
             return entry.letter.case
         case Payment():
             return entry.charge.case

@@ -15,23 +15,23 @@ from violations.models import (
     HEARD_OUTCOMES,
     PAPER_METHODS,
     Charge,
+    DeliveryMethod,
+    DeliveryStatus,
     Hearing,
+    LetterDelivery,
     LetterKind,
     Payment,
     PaymentMethod,
     Response,
-    Service,
-    ServiceMethod,
-    ServiceStatus,
     Status,
     Violation,
 )
 from violations.selectors import record_dates, serving
 from violations.services import ledger
 from violations.services.corrections.entries import entry_case, mark_voided, plain
+from violations.services.deliveries import paper_service_fill
 from violations.services.frame import _set_status
 from violations.services.hearings import _hearing_notice_given
-from violations.services.service_records import paper_service_fill
 from violations.services.serving import deadline_recompute
 
 # --- what each entry was -------------------------------------------------------------------
@@ -46,7 +46,7 @@ def _response_snapshot(response: Response) -> dict:
     }
 
 
-def _service_snapshot(service: Service) -> dict:
+def _service_snapshot(service: LetterDelivery) -> dict:
     zone = strata_zone(entry_case(service).strata)
     return {
         "method": service.method,
@@ -104,8 +104,8 @@ def _response_amend(case, response, actor, reason, values):
 # --- service -------------------------------------------------------------------------------
 
 
-def _recorded_paper(service: Service) -> None:
-    if service.status != ServiceStatus.SENT or service.method not in PAPER_METHODS:
+def _recorded_paper(service: LetterDelivery) -> None:
+    if service.status != DeliveryStatus.SENT or service.method not in PAPER_METHODS:
         refuse(
             _(
                 "Only a paper service recorded by staff can be corrected; an emailed letter is "
@@ -114,10 +114,10 @@ def _recorded_paper(service: Service) -> None:
         )
 
 
-def _later_service(service: Service) -> Service | None:
+def _later_service(service: LetterDelivery) -> LetterDelivery | None:
     """A live service of the same letter on the same person made after ``service``."""
     return (
-        Service.objects.filter(letter_id=service.letter_id, person_id=service.person_id)
+        LetterDelivery.objects.filter(letter_id=service.letter_id, person_id=service.person_id)
         .filter(created_at__gte=service.created_at)
         .exclude(pk=service.pk)
         .order_by("-created_at", "-id")
@@ -125,7 +125,7 @@ def _later_service(service: Service) -> Service | None:
     )
 
 
-def _service_consequences(case: Violation, service: Service) -> None:
+def _service_consequences(case: Violation, service: LetterDelivery) -> None:
     """The deadline a notice's service sets, and a hearing counted as held or missed on the
     strength of its notice's service, follow the corrected record."""
     letter = service.letter
@@ -155,11 +155,11 @@ def _service_void(case, service, actor, reason):
     extra = {}
     if later is None:
         # Not served after all: the letter goes back to the print queue.
-        pending = Service.objects.create(
+        pending = LetterDelivery.objects.create(
             letter=service.letter,
             party=service.party,
             person=service.person,
-            method=ServiceMethod.MAIL,
+            method=DeliveryMethod.MAIL,
             address=serving.mailing_address(service.person) or service.address,
         )
         extra["paper_service"] = str(pending.uuid)
@@ -179,7 +179,7 @@ def _service_amend(case, service, actor, reason, values):
     if method not in PAPER_METHODS:
         raise TransitionRefused({"method": _("Choose how the letter was served on paper.")})
     zone = strata_zone(case.strata)
-    amended = Service(
+    amended = LetterDelivery(
         letter=service.letter,
         party=service.party,
         person=service.person,

@@ -17,10 +17,10 @@ from violations.domain.workflow import TransitionRefused, refuse
 from violations.models import (
     PAPER_METHODS,
     CaseParty,
+    DeliveryMethod,
+    DeliveryStatus,
+    LetterDelivery,
     LetterKind,
-    Service,
-    ServiceMethod,
-    ServiceStatus,
     Violation,
 )
 from violations.selectors import record_dates, serving
@@ -33,14 +33,14 @@ from violations.services.serving import deadline_recompute, letter_serve_one
 
 def violation_record_service(
     *,
-    service: Service,
+    service: LetterDelivery,
     actor: User,
     method: str,
     on_date: dt.date,
     address: str = "",
     delivered_by: str = "",
     context: AuditContext | None = None,
-) -> Service:
+) -> LetterDelivery:
     """Record that a pending paper service was done on ``on_date`` by ``method`` (SPA
     s.61(1)): handed to the person, left with an adult occupant, put under the door or through
     the mail slot of their strata lot, or mailed. ``address`` is where it was mailed when the
@@ -48,15 +48,17 @@ def violation_record_service(
     Act deems it given on the date ``rule_pack.deemed_given_on`` gives the method."""
     with transaction.atomic():
         case = _begin(service.letter.case, "record_service", actor)
-        service = Service.objects.select_for_update().select_related("person").get(pk=service.pk)
-        if service.status == ServiceStatus.QUEUED:
+        service = (
+            LetterDelivery.objects.select_for_update().select_related("person").get(pk=service.pk)
+        )
+        if service.status == DeliveryStatus.QUEUED:
             refuse(
                 _(
                     "This letter was emailed and waits for the mail server: it is served when "
                     "the server accepts it, and becomes paper service if it cannot be delivered."
                 )
             )
-        if service.status != ServiceStatus.PENDING:
+        if service.status != DeliveryStatus.PENDING:
             refuse(
                 _("This service is already %(status)s; use re-serve to serve again.")
                 % {"status": service.get_status_display().lower()}
@@ -100,7 +102,7 @@ def violation_record_service(
 
 
 def paper_service_fill(
-    service: Service,
+    service: LetterDelivery,
     case: Violation,
     actor: User,
     *,
@@ -108,7 +110,7 @@ def paper_service_fill(
     on_date: dt.date,
     address: str,
     delivered_by: str,
-    dated_as: Service | None = None,
+    dated_as: LetterDelivery | None = None,
 ) -> None:
     """Set ``service`` as served on paper by ``method`` on ``on_date`` (unsaved), once the
     date passes ``record_dates`` and the method the register (SPA s.61(1)). ``dated_as``: the
@@ -117,7 +119,7 @@ def paper_service_fill(
         raise TransitionRefused({"on_date": refusal})
     service.address = _served_at(service, method, address.strip())
     service.method = method
-    service.status = ServiceStatus.SENT
+    service.status = DeliveryStatus.SENT
     # Paper service is recorded by date; the time is unknown unless it is today.
     today = strata_today(case.strata)
     service.sent_at = (
@@ -131,7 +133,7 @@ def paper_service_fill(
     service.delivered_by = delivered_by.strip() or actor.full_name or actor.email
 
 
-def _served_at(service: Service, method: str, address: str) -> str:
+def _served_at(service: LetterDelivery, method: str, address: str) -> str:
     """Where ``method`` put the letter, or a refusal when the Act or the register rule it out:
     someone who gave an address for notices is not served at a strata lot (SPA s.61(1)(a)),
     someone with no unit has no strata lot to serve at, and a mailing needs an address."""
@@ -159,7 +161,7 @@ def _served_at(service: Service, method: str, address: str) -> str:
             )
         return serving.unit_address(home)
     found = address or service.address or serving.mailing_address(person)
-    if method == ServiceMethod.MAIL and not found:
+    if method == DeliveryMethod.MAIL and not found:
         refuse(
             _(
                 "There is no address to mail %(person)s's letter to (address needed). Give the "
@@ -178,7 +180,7 @@ def violation_reserve(
     party: CaseParty,
     method: str,
     context: AuditContext | None = None,
-) -> Service:
+) -> LetterDelivery:
     """Serve the notice on a party again: by email (to their address for notices), or a new
     pending paper service (mailed from the print queue, or handed or left; recorded when
     done)."""
@@ -187,7 +189,7 @@ def violation_reserve(
         _check_party(case, party)
         notice = _issued(case, LetterKind.NOTICE)
         person = party.person
-        if method == ServiceMethod.EMAIL and not person.email_for_notices:
+        if method == DeliveryMethod.EMAIL and not person.email_for_notices:
             refuse(
                 _(
                     "%(person)s has given no email address for notices (SPA s.61); serve by "
@@ -195,9 +197,9 @@ def violation_reserve(
                 )
                 % {"person": person}
             )
-        if method not in ServiceMethod.values:
+        if method not in DeliveryMethod.values:
             refuse(_("Choose email or a way of serving on paper."))
-        emailed = notice.services.filter(person=person, outbound_email__isnull=False).count()
+        emailed = notice.deliveries.filter(person=person, outbound_email__isnull=False).count()
         service = letter_serve_one(
             notice, person, party, actor, key="notice", method=method, version=emailed + 1
         )
@@ -240,39 +242,39 @@ def violation_services_check() -> int:
     - accepted and then bounced: marked bounced, and paper service likewise.
 
     Returns the number of services settled."""
-    emailed = Service.objects.filter(method=ServiceMethod.EMAIL)
+    emailed = LetterDelivery.objects.filter(method=DeliveryMethod.EMAIL)
     accepted = emailed.filter(_outbox_status_q([OutboundEmail.Status.SENT]))
-    accepted = accepted.filter(status=ServiceStatus.QUEUED).values_list("pk", flat=True)
+    accepted = accepted.filter(status=DeliveryStatus.QUEUED).values_list("pk", flat=True)
     # Sent too: a service recorded as sent when it was queued, before this check settled
     # emails (an undelivered email was never given, whatever the service says).
     failed = emailed.filter(
-        _outbox_status_q(_UNDELIVERED), status__in=[ServiceStatus.QUEUED, ServiceStatus.SENT]
+        _outbox_status_q(_UNDELIVERED), status__in=[DeliveryStatus.QUEUED, DeliveryStatus.SENT]
     )
     bounced = emailed.filter(
-        status=ServiceStatus.SENT,
+        status=DeliveryStatus.SENT,
         outbound_email__in=TrackingEvent.objects.filter(kind="bounce").values("email_id"),
     )
     settled = sum(_service_delivered(pk) for pk in list(accepted))
     for status, ids in (
-        (ServiceStatus.BOUNCED, list(bounced.values_list("pk", flat=True))),
-        (ServiceStatus.FAILED, list(failed.values_list("pk", flat=True))),
+        (DeliveryStatus.BOUNCED, list(bounced.values_list("pk", flat=True))),
+        (DeliveryStatus.FAILED, list(failed.values_list("pk", flat=True))),
     ):
         for pk in ids:
             settled += _service_failed(pk, status)
     return settled
 
 
-def _locked(pk: int) -> tuple[Service, Violation]:
+def _locked(pk: int) -> tuple[LetterDelivery, Violation]:
     """The service and its case, locked in the order the transitions lock them: the case
     first (``_begin``), then the service."""
-    case_id = Service.objects.filter(pk=pk).values_list("letter__case_id", flat=True).get()
+    case_id = LetterDelivery.objects.filter(pk=pk).values_list("letter__case_id", flat=True).get()
     case = (
         Violation.objects.select_for_update(of=("self",))
         .select_related("strata", "unit")
         .get(pk=case_id)
     )
     service = (
-        Service.objects.select_for_update(of=("self",))
+        LetterDelivery.objects.select_for_update(of=("self",))
         .select_related("letter", "person", "outbound_email__duplicate_of")
         .get(pk=pk)
     )
@@ -283,15 +285,15 @@ def _service_delivered(pk: int) -> int:
     """The mail server accepted the email: the letter is given 4 days after that day."""
     with transaction.atomic():
         service, case = _locked(pk)
-        if service.status != ServiceStatus.QUEUED:
+        if service.status != DeliveryStatus.QUEUED:
             return 0
         email = service.outbound_email
         if email.status == OutboundEmail.Status.DUPLICATE:
             email = email.duplicate_of
         sent_on = timezone.localtime(email.sent_at, strata_zone(case.strata)).date()
-        service.status = ServiceStatus.SENT
+        service.status = DeliveryStatus.SENT
         service.sent_at = email.sent_at
-        service.deemed_given_on = rule_pack.deemed_given_on(ServiceMethod.EMAIL, sent_on)
+        service.deemed_given_on = rule_pack.deemed_given_on(DeliveryMethod.EMAIL, sent_on)
         service.save(update_fields=["status", "sent_at", "deemed_given_on", "updated_at"])
         if service.letter.kind == LetterKind.NOTICE:
             deadline_recompute(case)
@@ -301,18 +303,18 @@ def _service_delivered(pk: int) -> int:
 def _service_failed(pk: int, status: str) -> int:
     with transaction.atomic():
         service, case = _locked(pk)
-        if service.status not in (ServiceStatus.QUEUED, ServiceStatus.SENT):
+        if service.status not in (DeliveryStatus.QUEUED, DeliveryStatus.SENT):
             return 0
         service.status = status
         service.save(update_fields=["status", "updated_at"])
         if service.letter.replaced_by.exists():
             # A hearing notice for a date since changed: its replacement is served instead.
             return 1
-        paper = Service.objects.create(
+        paper = LetterDelivery.objects.create(
             letter=service.letter,
             party=service.party,
             person=service.person,
-            method=ServiceMethod.MAIL,
+            method=DeliveryMethod.MAIL,
             address=serving.mailing_address(service.person),
         )
         if service.letter.kind == LetterKind.NOTICE:
