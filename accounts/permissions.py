@@ -8,9 +8,9 @@ nothing else decides who may do what. Superusers (the firm's administrators) may
 from enum import StrEnum
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from accounts.models import StrataMembership
+from accounts.strata_time import strata_today_sql
 
 Role = StrataMembership.Role
 
@@ -68,8 +68,9 @@ _CACHE_ATTR = "_stratatracker_staff_roles"
 
 def current_memberships() -> Q:
     """Memberships in force now: accepted, started, not ended (``ended_at``, set the moment
-    a role is ended) and not past the last day they were given (``ends_on``)."""
-    today = timezone.localdate()
+    a role is ended) and not past the last day they were given (``ends_on``), days counted in
+    each membership's strata's time."""
+    today = strata_today_sql("strata")
     return (
         Q(accepted_at__isnull=False)
         & Q(ended_at__isnull=True)

@@ -13,7 +13,7 @@ from accounts.audit import audit_log_record, field_changes
 from accounts.models import Strata, StrataMembership, User
 from accounts.permissions import Right, can, current_memberships, forget_roles
 from accounts.request_meta import AuditContext
-from accounts.strata_time import strata_zone
+from accounts.strata_time import local_date, strata_zone
 from communications.services import queue_email
 
 APPROVALS = "notice_approvals_required"
@@ -161,7 +161,7 @@ def membership_invite(
             user=user,
             strata=strata,
             role=role,
-            starts_on=starts_on or timezone.localdate(),
+            starts_on=starts_on or local_date(strata),
             # A new account's first role: the account is unusable until the mailbox owner sets
             # its password through the emailed link, which is the acceptance.
             accepted_at=timezone.now() if created else None,
@@ -201,7 +201,7 @@ def membership_accept(
         )
         if locked is None:
             raise PermissionDenied(_("This invitation is not for the account you signed in with."))
-        today = timezone.localdate()
+        today = local_date(locked.strata)
         if locked.ended_at is not None or (locked.ends_on is not None and locked.ends_on < today):
             raise ValidationError(_("This role has ended; there is nothing to accept."))
         if locked.accepted_at is not None:
@@ -229,20 +229,22 @@ def membership_end(
 ) -> StrataMembership:
     """End a staff role (it stays on record).
 
-    Ended today (the default) or on an earlier day, it grants nothing from this moment, in
-    sessions already open too: ``ended_at`` is set and ``permissions.current_memberships``
-    leaves it out. Ended on a later day (a council's term to the AGM), it holds through that
-    day.
+    Ended today (the default, the strata's today) or on an earlier day, it grants nothing
+    from this moment, in sessions already open too: ``ended_at`` is set and
+    ``permissions.current_memberships`` leaves it out. Ended on a later day (a council's term
+    to the AGM), it holds through that day.
     """
     if not can(actor, Right.MANAGE_MEMBERSHIPS, membership.strata_id):
         raise PermissionDenied(_("Only this strata's managers can end memberships."))
-    ends_on = ends_on or timezone.localdate()
     with transaction.atomic():
         locked = StrataMembership.objects.select_for_update().get(pk=membership.pk)
         if locked.ends_on is not None:
             raise ValidationError(
                 _("This membership already ended on %(date)s.") % {"date": locked.ends_on}
             )
+        now = timezone.now()
+        today = local_date(locked.strata, now)
+        ends_on = ends_on or today
         if ends_on < locked.starts_on:
             raise ValidationError(
                 {
@@ -250,9 +252,8 @@ def membership_end(
                     % {"date": locked.starts_on}
                 }
             )
-        now = timezone.now()
         locked.ends_on = ends_on
-        if ends_on <= timezone.localdate(now):
+        if ends_on <= today:
             locked.ended_at = now
         locked.save(update_fields=["ends_on", "ended_at", "updated_at"])
         audit_log_record(

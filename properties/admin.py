@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
-from accounts.admin_base import StrataScopedAdmin, StrataScopedInline
-from accounts.permissions import Right, is_superuser, strata_ids_with
+from accounts.admin_base import StrataScopedAdmin, StrataScopedInline, strata_filter
+from accounts.permissions import Right, strata_ids_with
 from accounts.request_meta import AuditContext
 from properties import register_io
 from properties.form_k_admin import FormKAdminMixin
@@ -20,6 +20,7 @@ from properties.import_admin import RegisterImportMixin
 from properties.models import BikeLocker, Occupancy, ParkingSpot, Person, StorageLocker, Unit
 from properties.selectors import current_occupancy_q
 from properties.services import (
+    person_login_linkable_by,
     register_record_archive,
     register_record_check_edit,
     register_record_save,
@@ -90,6 +91,11 @@ class CurrentFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.exclude(current_occupancy_q())
         return queryset
+
+
+# The stratas where the user reads the register (one query of the strata table), rather than
+# the stratas found by scanning the register table.
+RegisterStrataFilter = strata_filter(Right.VIEW_REGISTER, "strata", _("strata"))
 
 
 class ArchivedFilter(admin.SimpleListFilter):
@@ -211,7 +217,7 @@ class UnitAdmin(RegisterAdmin):
         "current_occupants",
     )
     list_select_related = ("strata",)
-    list_filter = (ArchivedFilter, "is_townhouse", ("strata", admin.RelatedOnlyFieldListFilter))
+    list_filter = (ArchivedFilter, "is_townhouse", RegisterStrataFilter)
     search_fields = ("unit_number", "strata__plan_number", "occupancies__person__full_name")
     autocomplete_fields = ("strata",)
     fields = (
@@ -277,7 +283,7 @@ class PersonAdmin(RegisterAdmin):
     resource_classes = [register_io.PersonOccupancyResource]
     list_display = ("full_name", "email", "phone", "notice_by_email", "unit_numbers", "strata_name")
     list_select_related = ("strata",)
-    list_filter = (ArchivedFilter, ("strata", admin.RelatedOnlyFieldListFilter))
+    list_filter = (ArchivedFilter, RegisterStrataFilter)
     search_fields = ("full_name", "email", "phone", "occupancies__unit__unit_number")
     autocomplete_fields = ("strata", "user")
     fields = (
@@ -297,8 +303,7 @@ class PersonAdmin(RegisterAdmin):
     actions = ("archive_selected",)
 
     def get_readonly_fields(self, request, obj=None):
-        # Linking a login to a person grants resident access: the firm's administrators only.
-        if is_superuser(request.user):
+        if person_login_linkable_by(request.user):
             return self.readonly_fields
         return (*self.readonly_fields, "user")
 
@@ -357,7 +362,11 @@ class OccupancyAdmin(FormKAdminMixin, RegisterAdmin):
     resource_classes = [register_io.PersonOccupancyResource]
     list_display = ("person", "unit", "role", "starts_on", "ends_on", "is_primary_contact")
     list_select_related = ("person", "unit", "unit__strata")
-    list_filter = (CurrentFilter, "role", ("unit__strata", admin.RelatedOnlyFieldListFilter))
+    list_filter = (
+        CurrentFilter,
+        "role",
+        strata_filter(Right.VIEW_REGISTER, "unit__strata", _("strata")),
+    )
     search_fields = ("person__full_name", "person__email", "unit__unit_number")
     autocomplete_fields = ("unit", "person", "landlord")
     date_hierarchy = "starts_on"
@@ -381,10 +390,7 @@ class OccupancyAdmin(FormKAdminMixin, RegisterAdmin):
 class FacilityAdmin(RegisterAdmin):
     list_display = ("identifier", "unit", "strata_name", "notes")
     list_select_related = ("strata", "unit")
-    list_filter = (
-        ("strata", admin.RelatedOnlyFieldListFilter),
-        ("unit", admin.EmptyFieldListFilter),
-    )
+    list_filter = (RegisterStrataFilter, ("unit", admin.EmptyFieldListFilter))
     search_fields = ("identifier", "unit__unit_number", "notes")
     autocomplete_fields = ("strata", "unit")
     fields = ("strata", "identifier", "unit", "notes")

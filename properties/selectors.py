@@ -4,16 +4,18 @@ Everything that picks recipients or grants access uses *current* occupancies onl
 """
 
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
 from accounts.permissions import Right, scope_to_stratas
 from accounts.selectors import stratas_visible_to
+from accounts.strata_time import strata_today_sql
 from properties.models import BikeLocker, Occupancy, ParkingSpot, Person, StorageLocker, Unit
 
 
 def current_occupancy_q(prefix: str = "") -> Q:
-    """Occupancies that have started and not ended (``prefix`` reaches them from elsewhere)."""
-    today = timezone.localdate()
+    """Occupancies that have started and not ended on their own strata's today (a tenancy
+    ending 31 May holds until midnight in the strata's zone). ``prefix`` reaches them from
+    elsewhere."""
+    today = strata_today_sql(f"{prefix}unit__strata")
     return Q(**{f"{prefix}starts_on__lte": today}) & (
         Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": today})
     )

@@ -29,41 +29,59 @@ def _require_edit(actor: User, record) -> None:
         raise PermissionDenied(_("Only this strata's managers can change its register."))
 
 
-def stored_strata_id_of(record) -> int | None:
-    """The strata a saved record is in now, as stored (not as edited in memory); None if new."""
+def person_login_linkable_by(actor: User) -> bool:
+    """Linking a login to a person, or unlinking it, grants or takes resident access: the
+    firm's administrators' job only (superusers), not a strata's managers'."""
+    return is_superuser(actor)
+
+
+def _stored(record) -> dict:
+    """A saved record's strata and, for a person, its login, as stored (not as edited in
+    memory): ``{"strata": id, "user": id}``, empty for a new record. One query."""
     if record.pk is None:
-        return None
-    path = "unit__strata" if isinstance(record, Occupancy) else "strata"
-    return type(record)._default_manager.filter(pk=record.pk).values_list(path, flat=True).first()
+        return {}
+    fields = ["unit__strata" if isinstance(record, Occupancy) else "strata"]
+    if isinstance(record, Person):
+        fields.append("user")
+    row = type(record)._default_manager.filter(pk=record.pk).values_list(*fields).first()
+    return dict(zip(("strata", "user"), row or (), strict=False))
 
 
 def register_record_check_edit(*, record, actor: User) -> Strata | None:
     """Refuse a register write the actor may not make; return the strata it moves out of.
 
     The actor needs the edit right in the strata the record is in now (as stored) and in the
-    one it would be in after the change. Moving a record to another strata is the firm's
-    administrators' job only (superusers): a manager of both stratas may not do it either.
-    Admin saves, imports and services all pass here (``register_record_save``); the import
-    also asks before it writes anything of a row, so a refusal is a row error in its preview.
-    Returns the stored strata when the change is an allowed move, else None.
+    one it would be in after the change. Moving a record to another strata, and linking a login
+    to a person (``person_login_linkable_by``), are the firm's administrators' job only
+    (superusers): a manager of both stratas may not do either. Admin saves, imports and
+    services all pass here (``register_record_save``); the import also asks before it writes
+    anything of a row, so a refusal is a row error in its preview. Returns the stored strata
+    when the change is an allowed move, else None.
     """
     _require_edit(actor, record)
-    stored_id = stored_strata_id_of(record)
+    stored = _stored(record)
+    if (
+        isinstance(record, Person)
+        and record.user_id != stored.get("user")
+        and not person_login_linkable_by(actor)
+    ):
+        raise PermissionDenied(_("Only an administrator may link a login to a person."))
     target = strata_of(record)
+    stored_id = stored.get("strata")
     if stored_id is None or stored_id == target.pk:
         return None
     if not can(actor, Right.EDIT_REGISTER, stored_id):
         raise PermissionDenied(_("Only this strata's managers can change its register."))
-    stored = Strata.objects.get(pk=stored_id)
+    moved_from = Strata.objects.get(pk=stored_id)
     if not is_superuser(actor):
         raise PermissionDenied(
             _(
                 "%(record)s belongs to strata %(from)s: it cannot be moved to %(to)s. "
                 "Only an administrator may move a record between stratas."
             )
-            % {"record": record, "from": stored.plan_number, "to": target.plan_number}
+            % {"record": record, "from": moved_from.plan_number, "to": target.plan_number}
         )
-    return stored
+    return moved_from
 
 
 def register_record_save(

@@ -63,6 +63,7 @@ from pypdf import PdfReader
 
 from accounts.middleware import SESSION_STRATA_ID
 from accounts.models import AuditLog, Strata, StrataMembership, User
+from accounts.strata_time import strata_today
 from properties.models import Occupancy, Person, Unit
 from tests import people
 from tests.accounts.factories import MembershipFactory, UserFactory
@@ -623,7 +624,8 @@ def build_world() -> SimpleNamespace:
     superuser = people.superuser()
     unit, other_unit = people.unit_101(strata), people.unit_9(other_strata)
     owner = people.owner_of(unit)
-    today = timezone.localdate()
+    # A role that ended yesterday in the strata's own days (the rule memberships follow).
+    today = strata_today(strata)
     ended = MembershipFactory(
         strata=strata,
         role=StrataMembership.Role.MANAGER,
