@@ -7,8 +7,9 @@ raises ``TransitionRefused`` (a ValidationError) saying why and what would make 
 and changes nothing.
 
 The services live in modules by stage: ``filing``, ``review``, ``deliveries``,
-``responses``, ``hearings``, ``decisions``; ``frame`` and ``case_letters`` hold what they
-share.
+``responses``, ``hearings``, ``decisions``; ``case_letters`` holds the letters they share, and
+``frame`` the case-action frame (lock, right, recusal, event, audit) that the ledger, continuing
+fines, remedy costs, corrections, council meetings and case file exports take too.
 """
 
 from violations.services.decisions import (

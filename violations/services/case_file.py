@@ -33,15 +33,10 @@ from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_zone
 from violations.domain.pdf import html_to_pdf
-from violations.domain.workflow import TransitionRefused
-from violations.models import (
-    CaseFileExport,
-    Violation,
-    ViolationEvent,
-)
-from violations.selectors.access import has_case_right, is_recused
+from violations.models import CaseFileExport, Violation
 from violations.selectors.case_file.contents import build_contents, copy_kind
 from violations.selectors.case_file.parts import Original
+from violations.services.frame import CaseAction, check_actor, event_record
 
 CHUNK = 1024 * 1024
 
@@ -110,21 +105,15 @@ def case_file_download_record(
 
 
 def _check(case: Violation, actor: User, purpose: str, requested_by_name: str) -> None:
-    if not has_case_right(actor, Right.EXPORT_CASE_FILES, case):
-        raise TransitionRefused(
-            _("Exporting the case file needs the role of manager or council in %(strata)s.")
-            % {"strata": case.strata.name},
-            code="role",
-        )
-    if is_recused(actor, case):
-        raise TransitionRefused(
-            _(
-                "You are recused from %(case)s: you are a party, a complainant or an occupant "
-                "of its unit (SPA s.32). Another member must export it."
-            )
-            % {"case": case.reference},
-            code="recused",
-        )
+    """The frame's right and recusal (without its lock: a long render holds none), then the
+    request."""
+    exporting = CaseAction(
+        _("Exporting the case file"),
+        Right.EXPORT_CASE_FILES,
+        who=_("manager or council"),
+        instead=_("Another member must export it."),
+    )
+    check_actor(case, exporting, actor)
     errors = {}
     if purpose not in CaseFileExport.Purpose.values:
         errors["purpose"] = _("Say what the case file is for.")
@@ -145,22 +134,14 @@ def _record(export: CaseFileExport, actor: User, context: AuditContext | None) -
         "pdf_sha256": export.pdf_sha256,
         "archive_sha256": export.archive_sha256,
     }
-    ViolationEvent.objects.create(
-        case=case,
-        actor=actor,
-        kind="case_file_exported",
-        from_status=case.status,
-        to_status=case.status,
+    event_record(
+        case,
+        "case_file_exported",
+        actor,
         text=_("Case file exported for: %(purpose)s") % {"purpose": export.get_purpose_display()},
         data=data,
-    )
-    audit_log_record(
-        actor=actor,
-        action="violation.case_file_exported",
-        strata=case.strata,
-        target=case,
-        changes={**data, "redacted": export.redactions},
         context=context,
+        audit_changes={**data, "redacted": export.redactions},
     )
 
 

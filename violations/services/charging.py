@@ -13,14 +13,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_log_record
 from accounts.models import User
 from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
 from communications.models import EmailKind
 from properties.models import Person, Unit
-from violations.domain.workflow import WHO, TransitionRefused
+from violations.domain.workflow import TransitionRefused
 from violations.models import (
     CENT,
     UPHELD_OUTCOMES,
@@ -33,71 +32,12 @@ from violations.models import (
     LetterKind,
     PartyRole,
     Violation,
-    ViolationEvent,
 )
 from violations.selectors import letters, serving
-from violations.selectors.access import has_case_right, is_recused
 from violations.selectors.cases import bylaw_revision_in_force
 from violations.services.case_letters import letter_issue
+from violations.services.frame import CaseAction, case_lock, event_record
 from violations.services.serving import letter_serve
-
-
-def case_lock(case: Violation, actor: User, right: Right, action: str) -> Violation:
-    """Lock the case row and check ``actor`` holds ``right`` in its strata and is not
-    recused: the frame of every write on charges and continuing fines."""
-    locked = (
-        Violation.objects.select_for_update(of=("self",))
-        .select_related("strata", "unit")
-        .get(pk=case.pk)
-    )
-    if not has_case_right(actor, right, locked):
-        raise TransitionRefused(
-            _("%(action)s needs the role of %(who)s in %(strata)s.")
-            % {"action": action, "who": WHO[right], "strata": locked.strata.name},
-            code="role",
-        )
-    if is_recused(actor, locked):
-        raise TransitionRefused(
-            _(
-                "You are recused from %(case)s: you are a party, a complainant or an occupant "
-                "of its unit (SPA s.32). Another member must act."
-            )
-            % {"case": locked.reference},
-            code="recused",
-        )
-    return locked
-
-
-def event_record(
-    case: Violation,
-    kind: str,
-    actor: User | None,
-    *,
-    data: dict,
-    text: str = "",
-    visible_to_resident: bool = False,
-    context: AuditContext | None = None,
-) -> ViolationEvent:
-    """One timeline entry and one audit entry for an action that leaves the status as is."""
-    event = ViolationEvent.objects.create(
-        case=case,
-        actor=actor,
-        kind=kind,
-        from_status=case.status,
-        to_status=case.status,
-        text=text,
-        data=data,
-        visible_to_resident=visible_to_resident,
-    )
-    audit_log_record(
-        actor=actor,
-        action=f"violation.{kind}",
-        strata=case.strata,
-        target=case,
-        changes={"data": data},
-        context=context,
-    )
-    return event
 
 
 def charge_create(
@@ -206,7 +146,9 @@ def remedy_cost_charge(
     """Charge what the strata spent remedying the contravention (SPA s.133: damage, clean-up)
     against the respondent and the strata lot, on a case council upheld."""
     with transaction.atomic():
-        case = case_lock(case, actor, Right.RECORD_DECISIONS, _("Recording a remedy cost"))
+        case = case_lock(
+            case, actor, CaseAction(_("Recording a remedy cost"), Right.RECORD_DECISIONS)
+        )
         decision = Decision.objects.filter(case=case).first()
         if decision is None or decision.outcome not in UPHELD_OUTCOMES:
             raise TransitionRefused(

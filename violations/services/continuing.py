@@ -30,7 +30,8 @@ from violations.models import (
 )
 from violations.selectors import letters, record_dates
 from violations.selectors.continuing import continuing_cases, first_charge, next_due_on
-from violations.services.charging import case_lock, charge_create, event_record
+from violations.services.charging import charge_create
+from violations.services.frame import CaseAction, case_lock, case_row_lock, event_record
 
 
 def continuing_fines_propose(*, today: dt.date | None = None) -> int:
@@ -72,11 +73,7 @@ def continuing_fines_propose(*, today: dt.date | None = None) -> int:
 def _propose(case: Violation, today: dt.date | None) -> int:
     """Recheck under the case lock (another run may have proposed meanwhile) and propose."""
     with transaction.atomic():
-        case = (
-            Violation.objects.select_for_update(of=("self",))
-            .select_related("strata", "decision")
-            .get(pk=case.pk)
-        )
+        case = case_row_lock(case, "decision")
         if not continuing_cases().filter(pk=case.pk).exists():
             return 0
         if case.fine_proposals.filter(status=ProposalStatus.PROPOSED).exists():
@@ -98,7 +95,8 @@ def _propose(case: Violation, today: dt.date | None) -> int:
 
 
 def _open_proposal(proposal: FineProposal, actor: User, action: str) -> tuple:
-    case = case_lock(proposal.case, actor, Right.REVIEW_CASES, action)
+    """The case locked through the frame, then the proposal, still open."""
+    case = case_lock(proposal.case_id, actor, CaseAction(action, Right.REVIEW_CASES))
     proposal = (
         FineProposal.objects.select_for_update().select_related("decision").get(pk=proposal.pk)
     )

@@ -25,7 +25,7 @@ from violations.models import (
 )
 from violations.selectors import record_dates, serving
 from violations.services.case_letters import _check_party, _issued
-from violations.services.frame import _begin, _finish
+from violations.services.frame import _begin, _finish, case_row_lock
 from violations.services.serving import deadline_recompute, letter_serve_one
 
 # --- service -------------------------------------------------------------------------------
@@ -266,18 +266,15 @@ def violation_services_check() -> int:
 
 def _locked(pk: int) -> tuple[LetterDelivery, Violation]:
     """The service and its case, locked in the order the transitions lock them: the case
-    first (``_begin``), then the service."""
+    first (``frame.case_row_lock``), then the service."""
     case_id = LetterDelivery.objects.filter(pk=pk).values_list("letter__case_id", flat=True).get()
-    case = (
-        Violation.objects.select_for_update(of=("self",))
-        .select_related("strata", "unit")
-        .get(pk=case_id)
-    )
+    case = case_row_lock(case_id)
     service = (
         LetterDelivery.objects.select_for_update(of=("self",))
         .select_related("letter", "person", "outbound_email__duplicate_of")
         .get(pk=pk)
     )
+    service.letter.case = case
     return service, case
 
 
@@ -310,12 +307,13 @@ def _service_failed(pk: int, status: str) -> int:
         if service.letter.replaced_by.exists():
             # A hearing notice for a date since changed: its replacement is served instead.
             return 1
-        paper = LetterDelivery.objects.create(
-            letter=service.letter,
-            party=service.party,
-            person=service.person,
+        paper = letter_serve_one(
+            service.letter,
+            service.person,
+            service.party,
+            None,
+            key=f"paper:{service.uuid}",
             method=DeliveryMethod.MAIL,
-            address=serving.mailing_address(service.person),
         )
         if service.letter.kind == LetterKind.NOTICE:
             deadline_recompute(case)

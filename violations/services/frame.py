@@ -1,12 +1,20 @@
-"""The frame every transition shares: lock the case, check the actor's right, recusal and
-the case's status against the table, then write the event and the audit entry."""
+"""The frame every action on a case shares, transitions of the table and the rest (a
+payment, a waiver, a continuing fine, a remedy cost, a correction, a council meeting, a case
+file export): lock the case row, check the actor's right in its strata and recusal, and write
+the action's one event and one audit entry. A transition also checks the case's status against
+the table (``_begin``)."""
 
+from dataclasses import dataclass
+from typing import NoReturn
+
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_log_record
-from accounts.models import User
+from accounts.models import Strata, User
+from accounts.permissions import Right, can
 from accounts.request_meta import AuditContext
-from violations.domain.workflow import TRANSITIONS, Transition, TransitionRefused
+from violations.domain.workflow import TRANSITIONS, WHO, Transition, TransitionRefused
 from violations.models import (
     Status,
     Violation,
@@ -14,39 +22,104 @@ from violations.models import (
 )
 from violations.selectors.access import has_case_right, is_recused
 
-# --- the frame every transition shares ---------------------------------------------------
+# Who holds each right, as a refusal names them.
+WHO_HOLDS = {**WHO, Right.RECORD_PAYMENTS: "manager"}
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    """An action on a case outside the transition table: the right it needs, its name and
+    who holds the right as a refusal says them (``who``: ``WHO_HOLDS`` unless given), and who
+    a recused actor leaves it to (``instead``: another member, unless given)."""
+
+    label: str
+    right: Right
+    who: str = ""
+    instead: str = ""
+
+
+# --- lock, right, recusal ------------------------------------------------------------------
+
+
+def case_row_lock(case: Violation | int, *related: str) -> Violation:
+    """The case row locked, with its strata, unit and ``related``: every write on a case
+    takes this lock first, so the writes on one case run one at a time."""
+    return (
+        Violation.objects.select_for_update(of=("self",))
+        .select_related("strata", "unit", *related)
+        .get(pk=getattr(case, "pk", case))
+    )
+
+
+def cases_lock(pks) -> None:
+    """Lock several cases at once, in one order, so two actions on overlapping cases wait
+    for each other instead of deadlocking."""
+    list(
+        Violation.objects.select_for_update(of=("self",))
+        .filter(pk__in=pks)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def case_lock(case: Violation | int, actor: User, action: Transition | CaseAction) -> Violation:
+    """Lock the case (``case_row_lock``) and check ``actor`` may take ``action`` on it."""
+    locked = case_row_lock(case)
+    check_actor(locked, action, actor)
+    return locked
+
+
+def check_actor(case: Violation, action: Transition | CaseAction, actor: User) -> None:
+    """Refuse an actor without the action's right in the case's strata, or recused from it."""
+    action = _as_case_action(action)
+    if not has_case_right(actor, action.right, case):
+        _refuse_role(action, case.strata)
+    if is_recused(actor, case):
+        raise TransitionRefused(
+            _(
+                "You are recused from %(case)s: you are a party, a complainant or an occupant "
+                "of its unit (SPA s.32). %(instead)s"
+            )
+            % {"case": case.reference, "instead": action.instead or _("Another member must act.")},
+            code="recused",
+        )
+
+
+def check_right(actor: User, action: CaseAction, strata: Strata) -> None:
+    """The right alone, for an action on several cases of ``strata`` at once (a council
+    meeting); each case's own frame checks recusal."""
+    if not can(actor, action.right, strata):
+        _refuse_role(action, strata)
+
+
+def _as_case_action(action: Transition | CaseAction) -> CaseAction:
+    if isinstance(action, CaseAction):
+        return action
+    return CaseAction(action.label, action.right, action.who)
+
+
+def _refuse_role(action: CaseAction, strata: Strata) -> NoReturn:
+    raise TransitionRefused(
+        _("%(action)s needs the role of %(who)s in %(strata)s.")
+        % {
+            "action": action.label,
+            "who": action.who or WHO_HOLDS[action.right],
+            "strata": strata.name,
+        },
+        code="role",
+    )
+
+
+# --- a transition --------------------------------------------------------------------------
 
 
 def _begin(case: Violation, name: str, actor: User) -> Violation:
     """Lock the case and check right, recusal and status for transition ``name``."""
     transition = TRANSITIONS[name]
-    locked = (
-        Violation.objects.select_for_update(of=("self",))
-        .select_related("strata", "unit")
-        .get(pk=case.pk)
-    )
-    check_actor(locked, transition, actor)
+    locked = case_lock(case, actor, transition)
     if transition.sources and locked.status not in transition.sources:
         raise TransitionRefused(_state_message(locked, transition), code="state")
     return locked
-
-
-def check_actor(case: Violation, transition: Transition, actor: User) -> None:
-    if not has_case_right(actor, transition.right, case):
-        raise TransitionRefused(
-            _("%(action)s needs the role of %(who)s in %(strata)s.")
-            % {"action": transition.label, "who": transition.who, "strata": case.strata.name},
-            code="role",
-        )
-    if is_recused(actor, case):
-        raise TransitionRefused(
-            _(
-                "You are recused from %(case)s: you are a party, a complainant or an occupant "
-                "of its unit (SPA s.32). Another member must act."
-            )
-            % {"case": case.reference},
-            code="recused",
-        )
 
 
 def _state_message(case: Violation, transition: Transition) -> str:
@@ -69,40 +142,10 @@ def _state_message(case: Violation, transition: Transition) -> str:
     return message
 
 
-def _finish(
-    case: Violation,
-    name: str,
-    actor: User | None,
-    *,
-    from_status: str,
-    text: str = "",
-    data: dict | None = None,
-    visible_to_resident: bool = False,
-    context: AuditContext | None = None,
-) -> ViolationEvent:
-    """Write the transition's one event and one audit entry."""
-    event = ViolationEvent.objects.create(
-        case=case,
-        actor=actor,
-        kind=TRANSITIONS[name].event if name in TRANSITIONS else name,
-        from_status=from_status,
-        to_status=case.status,
-        text=text,
-        data=data or {},
-        visible_to_resident=visible_to_resident,
-    )
-    changes = (
-        {"status": {"from": from_status, "to": case.status}} if from_status != case.status else {}
-    )
-    audit_log_record(
-        actor=actor,
-        action=f"violation.{event.kind}",
-        strata=case.strata,
-        target=case,
-        changes={**changes, **({"data": data} if data else {})},
-        context=context,
-    )
-    return event
+def _finish(case: Violation, name: str, actor: User | None, **fields) -> ViolationEvent:
+    """The transition's one event and one audit entry (``event_record``)."""
+    kind = TRANSITIONS[name].event if name in TRANSITIONS else name
+    return event_record(case, kind, actor, **fields)
 
 
 def _set_status(case: Violation, status: str, **fields) -> None:
@@ -110,3 +153,52 @@ def _set_status(case: Violation, status: str, **fields) -> None:
     for name, value in fields.items():
         setattr(case, name, value)
     case.save(update_fields=["status", "updated_at", *fields])
+
+
+# --- the event and the audit entry ---------------------------------------------------------
+
+
+def event_record(
+    case: Violation,
+    kind: str,
+    actor: User | None,
+    *,
+    from_status: str | None = None,
+    text: str = "",
+    data: dict | None = None,
+    visible_to_resident: bool = False,
+    context: AuditContext | None = None,
+    target: Model | None = None,
+    audit_changes: dict | None = None,
+) -> ViolationEvent:
+    """The action's one timeline entry and one audit entry. ``from_status``: the status before
+    a transition (None: the action leaves it as is). The audit entry is about ``target`` (the
+    case unless given, e.g. a charge), named ``<its model>.<kind>``; its changes are the
+    status change and ``data`` unless ``audit_changes`` are given."""
+    from_status = case.status if from_status is None else from_status
+    event = ViolationEvent.objects.create(
+        case=case,
+        actor=actor,
+        kind=kind,
+        from_status=from_status,
+        to_status=case.status,
+        text=text,
+        data=data or {},
+        visible_to_resident=visible_to_resident,
+    )
+    if audit_changes is None:
+        status = {"status": {"from": from_status, "to": case.status}}
+        audit_changes = {
+            **(status if from_status != case.status else {}),
+            **({"data": data} if data else {}),
+        }
+    target = case if target is None else target
+    audit_log_record(
+        actor=actor,
+        action=f"{target._meta.model_name}.{kind}",
+        strata=case.strata,
+        target=target,
+        changes=audit_changes,
+        context=context,
+    )
+    return event

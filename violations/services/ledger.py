@@ -1,8 +1,10 @@
 """Writes to the fines ledger: payments received and waivers council resolved.
 
 A charge's balance is never stored; it is its amount less its payments and waivers
-(``ledger_selectors.charges_with_balances``). Each service locks the charge row, so two
-clerks recording against the same charge at once cannot together take it below zero.
+(``ledger_selectors.charges_with_balances``). Each service locks the charge's case in the
+case-action frame (``services.frame``) before reading the balance, as a correction of a
+payment does, so two clerks recording against the same charge at once cannot together take it
+below zero.
 """
 
 import datetime as dt
@@ -13,13 +15,13 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_log_record
 from accounts.models import User
-from accounts.permissions import Right, can
+from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from violations.domain.workflow import TransitionRefused
-from violations.models import CENT, Charge, Payment, PaymentMethod, ViolationEvent, Waiver
+from violations.models import CENT, Charge, Payment, PaymentMethod, Violation, Waiver
 from violations.selectors import record_dates
-from violations.selectors.access import is_recused
 from violations.selectors.ledger import charges_with_balances
+from violations.services.frame import CaseAction, case_lock, event_record
 
 
 def _money(value) -> Decimal | None:
@@ -33,12 +35,13 @@ def _money(value) -> Decimal | None:
     return amount.quantize(CENT)
 
 
-def _locked(charge: Charge) -> Charge:
-    """The charge, its row locked, annotated with its balance as it stands."""
-    Charge.objects.select_for_update(of=("self",)).filter(pk=charge.pk).get()
-    return charges_with_balances(
-        Charge.objects.select_related("case__strata", "unit", "liable_person").filter(pk=charge.pk)
+def _with_balance(charge_id: int, case: Violation) -> Charge:
+    """The charge annotated with its balance as it stands, read once ``case`` is locked."""
+    charge = charges_with_balances(
+        Charge.objects.select_related("unit", "liable_person").filter(pk=charge_id)
     ).get()
+    charge.case = case
+    return charge
 
 
 def _amount_errors(charge: Charge, amount, verb: str) -> tuple[Decimal | None, list[str]]:
@@ -68,37 +71,18 @@ def _date_errors(charge: Charge, on: dt.date | None, what: str, sentence: str) -
     return [refusal] if refusal else []
 
 
-def _record(charge: Charge, actor: User, action: str, text: str, data: dict, context) -> None:
-    """The case's timeline entry and the audit entry for a ledger write."""
-    ViolationEvent.objects.create(
-        case=charge.case,
-        actor=actor,
-        kind=action,
-        from_status=charge.case.status,
-        to_status=charge.case.status,
+def _record(charge: Charge, actor: User, kind: str, text: str, data: dict, context) -> None:
+    """The case's timeline entry and the audit entry, about the charge, for a ledger write."""
+    event_record(
+        charge.case,
+        kind,
+        actor,
         text=text,
         data=data,
-    )
-    audit_log_record(
-        actor=actor,
-        action=f"charge.{action}",
-        strata=charge.case.strata,
-        target=charge,
-        changes=data,
         context=context,
+        target=charge,
+        audit_changes=data,
     )
-
-
-def _not_recused(actor: User, case, who_else: str) -> None:
-    if is_recused(actor, case):
-        raise TransitionRefused(
-            _(
-                "You are recused from %(case)s: you are a party, a complainant or an occupant "
-                "of its unit (SPA s.32). %(who_else)s"
-            )
-            % {"case": case.reference, "who_else": who_else},
-            code="recused",
-        )
 
 
 def payment_record(
@@ -113,15 +97,12 @@ def payment_record(
 ) -> Payment:
     """Record money received against ``charge`` (RECORD_PAYMENTS: the strata's managers)."""
     with transaction.atomic():
-        charge = _locked(charge)
-        strata = charge.case.strata
-        if not can(actor, Right.RECORD_PAYMENTS, strata):
-            raise TransitionRefused(
-                _("Recording a payment needs the role of manager in %(strata)s.")
-                % {"strata": strata.name},
-                code="role",
-            )
-        _not_recused(actor, charge.case, _("Another manager must record the payment."))
+        paying = CaseAction(
+            _("Recording a payment"),
+            Right.RECORD_PAYMENTS,
+            instead=_("Another manager must record the payment."),
+        )
+        charge = _with_balance(charge.pk, case_lock(charge.case_id, actor, paying))
         errors: dict[str, list[str]] = {}
         money, amount_errors = _amount_errors(charge, amount, _("paying"))
         if amount_errors:
@@ -183,16 +164,13 @@ def waiver_record(
     """Record council's waiver of part or all of ``charge``, citing the meeting and the
     resolution (RECORD_DECISIONS: the strata's council or managers, not recused)."""
     with transaction.atomic():
-        charge = _locked(charge)
-        case = charge.case
-        strata = case.strata
-        if not can(actor, Right.RECORD_DECISIONS, strata):
-            raise TransitionRefused(
-                _("Recording a waiver needs the role of manager or council in %(strata)s.")
-                % {"strata": strata.name},
-                code="role",
-            )
-        _not_recused(actor, case, _("Another member must record the waiver."))
+        waiving = CaseAction(
+            _("Recording a waiver"),
+            Right.RECORD_DECISIONS,
+            who=_("manager or council"),
+            instead=_("Another member must record the waiver."),
+        )
+        charge = _with_balance(charge.pk, case_lock(charge.case_id, actor, waiving))
         resolution = (resolution or "").strip()
         cite = _("A waiver must cite council's decision: ")
         errors: dict[str, list[str]] = {}

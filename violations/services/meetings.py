@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_log_record
 from accounts.models import Strata, User
-from accounts.permissions import Right, can
+from accounts.permissions import Right
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today
 from violations import services
 from violations.domain.workflow import TransitionRefused
-from violations.models import CouncilMeeting, Violation
+from violations.models import CouncilMeeting
+from violations.services.frame import CaseAction, cases_lock, check_right
 
 # What each item may carry besides its case, as ``violation_record_decision`` takes it.
 ITEM_FIELDS = (
@@ -68,12 +69,10 @@ def meeting_decisions_record(
     """Record the meeting and council's decision on each case in ``items`` (each a dict of
     ``case`` and ``ITEM_FIELDS``). A submission already recorded returns its meeting and
     records nothing again. Raises ``ItemsRefused`` naming every case refused."""
-    if not can(actor, Right.RECORD_DECISIONS, strata):
-        raise TransitionRefused(
-            _("Recording council's decisions needs the role of manager or council in %(strata)s.")
-            % {"strata": strata.name},
-            code="role",
-        )
+    recording = CaseAction(
+        _("Recording council's decisions"), Right.RECORD_DECISIONS, who=_("manager or council")
+    )
+    check_right(actor, recording, strata)
     _check_meeting(strata, held_on, members_present, items)
     with transaction.atomic():
         # The unique token makes a racing second submission wait for the first, then find it.
@@ -86,14 +85,9 @@ def meeting_decisions_record(
                 raise TransitionRefused(_("This form was already used for another strata."))
             return meeting
         meeting.members_present.set(members_present)
-        # Every case locked up front in one order, so two overlapping meetings wait for each
-        # other instead of deadlocking; each decision then re-locks its own row.
-        list(
-            Violation.objects.select_for_update(of=("self",))
-            .filter(pk__in=[item["case"].pk for item in items])
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        # Every case locked up front, so two overlapping meetings wait for each other instead
+        # of deadlocking; each decision then takes the frame on its own case (recusal too).
+        cases_lock([item["case"].pk for item in items])
         refusals = []
         for item in items:
             case = item["case"]

@@ -13,10 +13,11 @@ the case). Nothing is edited away:
   and what they said before stays in the correction's event and audit entry, which the case
   page and the case file show beside them.
 
-Each correction is one transaction: it locks the case, checks the right that records the
-entry (a payment: RECORD_PAYMENTS; the rest: REVIEW_CASES) and recusal, checks the amended
-values as they are checked when recorded (``record_dates`` among them), and writes one
-``correction`` event and one ``violation.correction`` audit entry. Its consequences follow
+Each correction is one transaction in the case-action frame (``services.frame``): it locks the
+case, checks the right that records the entry (a payment: RECORD_PAYMENTS; the rest:
+REVIEW_CASES) and recusal, checks the amended values as they are checked when recorded
+(``record_dates`` among them), and writes one ``correction`` event and one
+``violation.correction`` audit entry. Its consequences follow
 from the corrected record: voiding the only response sends a case back from "responded" to
 "notice sent", voiding a hearing's outcome reopens the hearing, voiding a recorded service puts
 the letter back in the print queue, and a notice's deadline is computed again. A correction
@@ -28,8 +29,9 @@ closed on.
 
 The entry's kind and case are in ``entries``; the rows voided or amended as new rows
 (response, service, payment) are corrected in ``records``, the fields corrected in place
-(hearing outcome, observation, compliance) in ``in_place``. This module is the frame they share:
-the right, the reason, the lock, the decision's basis, the event and the audit entry.
+(hearing outcome, observation, compliance) in ``in_place``. This module is what they share
+around the case-action frame: the reason, the entry reloaded under the lock, the decision's
+basis.
 """
 
 import datetime as dt
@@ -43,21 +45,19 @@ from accounts.strata_time import strata_zone
 from violations.domain.workflow import TransitionRefused, refuse
 from violations.models import Decision, Violation
 from violations.selectors import guards, record_dates, serving
-from violations.selectors.access import has_case_right, is_recused
 from violations.services import ledger
 from violations.services.corrections import in_place, records
 from violations.services.corrections.entries import (
     DECISION_KINDS,
     KINDS,
     UNCORRECTABLE_OUTCOMES,
-    WHO_RECORDS,
     Kind,
     correctable,
     entry_case,
     entry_kind,
     plain,
 )
-from violations.services.frame import _finish
+from violations.services.frame import CaseAction, _finish, case_lock
 
 __all__ = [
     "KINDS",
@@ -101,7 +101,8 @@ def _correct(entry, actor: User, reason: str, values: dict | None, context) -> o
     if values is not None and (unknown := sorted(set(values) - set(kind.fields))):
         raise TypeError(f"a {kind.name} has no amendable {', '.join(unknown)}")
     with transaction.atomic():
-        case = _lock(entry_case(entry), actor, kind)
+        correcting = CaseAction(_("Correcting a %(entry)s") % {"entry": kind.label}, kind.right)
+        case = case_lock(entry_case(entry), actor, correcting)
         entry = _reload(kind, entry)
         before = SNAPSHOTS[kind.name](entry)
         if values is not None and not _changes(kind, before, values):
@@ -156,30 +157,6 @@ def _correct(entry, actor: User, reason: str, values: dict | None, context) -> o
             context=context,
         )
     return result
-
-
-def _lock(case: Violation, actor: User, kind: Kind) -> Violation:
-    locked = (
-        Violation.objects.select_for_update(of=("self",))
-        .select_related("strata", "unit")
-        .get(pk=case.pk)
-    )
-    if not has_case_right(actor, kind.right, locked):
-        raise TransitionRefused(
-            _("Correcting a %(entry)s needs the role of %(who)s in %(strata)s.")
-            % {"entry": kind.label, "who": WHO_RECORDS[kind.right], "strata": locked.strata.name},
-            code="role",
-        )
-    if is_recused(actor, locked):
-        raise TransitionRefused(
-            _(
-                "You are recused from %(case)s: you are a party, a complainant or an occupant "
-                "of its unit (SPA s.32). Another member must act."
-            )
-            % {"case": locked.reference},
-            code="recused",
-        )
-    return locked
 
 
 def _reload(kind: Kind, entry):

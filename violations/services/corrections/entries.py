@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.permissions import Right
-from violations.domain.workflow import WHO
 from violations.models import (
     PAPER_METHODS,
     DeliveryStatus,
@@ -96,7 +95,6 @@ KINDS = {
         ),
     )
 }
-WHO_RECORDS = {**WHO, Right.RECORD_PAYMENTS: "manager"}
 # The entries council's decision may rest on (the decision guard reads them).
 DECISION_KINDS = frozenset({"response", "service", "hearing_outcome"})
 # A postponement opened a new hearing request: it is never corrected (in_place._hearing_void,

@@ -14,7 +14,6 @@ from violations.domain.workflow import TransitionRefused, refuse
 from violations.models import (
     HEARD_OUTCOMES,
     PAPER_METHODS,
-    Charge,
     DeliveryMethod,
     DeliveryStatus,
     Hearing,
@@ -206,14 +205,13 @@ def _service_amend(case, service, actor, reason, values):
 
 
 def _payment_void(case, payment, actor, reason):
-    Charge.objects.select_for_update(of=("self",)).filter(pk=payment.charge_id).get()
     mark_voided(payment, actor, reason)
     return payment, {}
 
 
 def _payment_amend(case, payment, actor, reason, values):
     mark_voided(payment, actor, reason)  # what is owing, without the payment it replaces
-    charge = ledger._locked(payment.charge)
+    charge = ledger._with_balance(payment.charge_id, case)
     errors = {}
     money, amount_errors = ledger._amount_errors(
         charge, values.get("amount", payment.amount), _("paying")
