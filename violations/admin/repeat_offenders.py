@@ -2,8 +2,9 @@
 
 Anyone who sees cases (``VIEW_CASES``) sees the persons and units of their stratas with
 ``threshold`` or more upheld cases in the last ``window`` days, counted against respondents
-(``offender_selectors``), narrowed by the strata switcher. The window and threshold come from
-the query string; a value out of range is reported and the default used instead.
+by the database (``violations.selectors.offenders``), narrowed by the strata switcher. The
+window and threshold come from the query string; a value out of range is reported and the
+default used instead.
 """
 
 from django import forms

@@ -136,6 +136,10 @@ class Violation(TimeStamped):
     fine_contemplated = models.DecimalField(_("fine contemplated"), **Money, null=True, blank=True)
     continuing_interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
     limits = models.JSONField(_("rule-pack limits at notice"), default=dict, blank=True)
+    # The deadline the notice states in writing (SPA s.135(1)): service never shortens it.
+    stated_deadline = models.DateTimeField(
+        _("deadline stated in the notice"), null=True, blank=True
+    )
     response_deadline = models.DateTimeField(_("response deadline"), null=True, blank=True)
     compliance_on = models.DateField(_("compliance date"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -166,6 +170,8 @@ class Violation(TimeStamped):
             models.Index(fields=["strata", "status", "-created_at"], name="violation_status_idx"),
             # "Open case of this unit?" when a complaint is filed.
             models.Index(fields=["unit", "status"], name="violation_unit_status_idx"),
+            # Deadline reminders, digests and the overdue filter, by deadline.
+            models.Index(fields=["response_deadline"], name="violation_resp_deadline_idx"),
         ]
 
     def __str__(self):
@@ -209,6 +215,16 @@ class Complaint(TimeStamped):
         ordering = ["received_on", "id"]
         constraints = [
             choices_check("channel", ComplaintChannel, "complaint_channel_valid"),
+            # As filing requires (services.filing): a person, a name, or staff saw it.
+            models.CheckConstraint(
+                condition=Q(complainant__isnull=False)
+                | ~Q(complainant_name="")
+                | Q(channel=ComplaintChannel.STAFF_OBSERVATION),
+                name="complaint_has_complainant",
+                violation_error_message=_(
+                    "Name the complainant (they are never shown to residents)."
+                ),
+            ),
         ]
 
     def __str__(self):

@@ -101,6 +101,14 @@ class Hearing(TimeStamped):
                 condition=Q(outcome="") | Q(outcome__in=HearingOutcome.values),
                 name="hearing_outcome_valid",
             ),
+            # A hearing without an outcome is the case's open request: one at a time
+            # (a postponement records its outcome before it opens the next).
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(outcome=""),
+                name="hearing_one_open_per_case",
+                violation_error_message=_("This case already has an open hearing request."),
+            ),
         ]
         indexes = [
             # Hearings due: open requests by the date they must be held.

@@ -6,11 +6,15 @@ last owner's record, and a tenant's cases follow the tenant.
 """
 
 import datetime as dt
+from functools import reduce
+from operator import or_
 
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
-from accounts.strata_time import strata_today
-from violations.models import UPHELD_OUTCOMES, CaseParty, Decision, PartyRole
+from accounts.strata_time import strata_today_sql
+from violations.models import UPHELD_OUTCOMES, CaseParty, Decision, PartyRole, Violation
 from violations.selectors.access import cases_visible_to_staff
 
 DEFAULT_WINDOW_DAYS = 365
@@ -28,59 +32,86 @@ def repeat_offenders(
     """``{"persons": [...], "units": [...]}``, each row ``{"person"|"unit", "strata", "count",
     "cases"}`` with at least ``threshold`` upheld decisions met on or after ``today`` less
     ``window_days`` (``today``: each strata's own date), most cases first. Only the cases the
-    user sees (their stratas, not recused). Two queries, however many cases."""
-    cases = cases_visible_to_staff(user)
-    if strata_id is not None:
-        cases = cases.filter(strata_id=strata_id)
-    # A day's margin either side of UTC's date for the stratas' zones; the exact window is
-    # checked below against each strata's own date.
-    horizon = (today or timezone.now().date()) + dt.timedelta(days=1)
-    decisions = Decision.objects.filter(
-        outcome__in=UPHELD_OUTCOMES,
-        meeting_on__gte=horizon - dt.timedelta(days=window_days + 2),
-        meeting_on__lte=horizon,
-        case__in=cases.values("pk"),
-    )
-    by_unit: dict[int, dict] = {}
-    cases_in_window: dict[int, object] = {}
-    for decision in decisions.select_related("case__unit", "case__strata").order_by(
-        "-meeting_on", "id"
-    ):
-        case = decision.case
-        day = today or strata_today(case.strata)
-        if not day - dt.timedelta(days=window_days) <= decision.meeting_on <= day:
-            continue
-        case.meeting_on = decision.meeting_on
-        cases_in_window[case.pk] = case
-        row = by_unit.setdefault(
-            case.unit_id, {"unit": case.unit, "strata": case.strata, "cases": []}
-        )
-        row["cases"].append(case)
-    by_person: dict[int, dict] = {}
-    respondents = (
-        CaseParty.objects.filter(
-            role=PartyRole.RESPONDENT, required=True, case__in=list(cases_in_window)
-        )
-        .select_related("person")
-        .order_by("person__full_name", "person_id")
-    )
-    for party in respondents:
-        case = cases_in_window[party.case_id]
-        row = by_person.setdefault(
-            party.person_id, {"person": party.person, "strata": case.strata, "cases": []}
-        )
-        row["cases"].append(case)
+    user sees (their stratas, not recused). The database counts and keeps those over the
+    threshold (GROUP BY ... HAVING); two queries, however many cases or offenders."""
+    upheld = _upheld_in_window(user, window_days, today, strata_id)
     return {
-        "persons": _ranked(by_person.values(), threshold, "person"),
-        "units": _ranked(by_unit.values(), threshold, "unit"),
+        "persons": _ranked(_person_rows(upheld, threshold), "person"),
+        "units": _ranked(_unit_rows(upheld, threshold), "unit"),
     }
 
 
-def _ranked(rows, threshold: int, name: str) -> list[dict]:
-    found = []
+def _upheld_in_window(
+    user, window_days: int, today: dt.date | None, strata_id: int | None
+) -> QuerySet[Decision]:
+    cases = cases_visible_to_staff(user)
+    if strata_id is not None:
+        cases = cases.filter(strata_id=strata_id)
+    decisions = Decision.objects.filter(outcome__in=UPHELD_OUTCOMES, case__in=cases.values("pk"))
+    if today is not None:
+        return decisions.filter(meeting_on__range=(today - dt.timedelta(days=window_days), today))
+    # Each strata's own today, in the query: within a day of UTC's date, so the window's
+    # first day is one of three, whichever that strata's today is.
+    local_today = strata_today_sql("case__strata")
+    utc_today = timezone.now().date()
+    starts = (
+        Q(Exact(local_today, day), meeting_on__gte=day - dt.timedelta(days=window_days))
+        for day in (utc_today + dt.timedelta(days=shift) for shift in (-1, 0, 1))
+    )
+    return decisions.filter(reduce(or_, starts), meeting_on__lte=local_today)
+
+
+def _unit_rows(upheld: QuerySet[Decision], threshold: int) -> list[dict]:
+    """The cases of the units with ``threshold`` or more upheld, latest decision first."""
+    offending = (
+        upheld.values("case__unit")
+        .annotate(cases=Count("case"))
+        .filter(cases__gte=threshold)
+        .values("case__unit")
+    )
+    cases = (
+        Violation.objects.filter(pk__in=upheld.values("case"), unit__in=offending)
+        .annotate(meeting_on=F("decision__meeting_on"))
+        .select_related("unit", "strata")
+        .order_by("-meeting_on", "decision__id")
+    )
+    rows: dict[int, dict] = {}
+    for case in cases:
+        row = rows.setdefault(case.unit_id, {"unit": case.unit, "strata": case.strata, "cases": []})
+        row["cases"].append(case)
+    return list(rows.values())
+
+
+def _person_rows(upheld: QuerySet[Decision], threshold: int) -> list[dict]:
+    """The cases of the respondents with ``threshold`` or more upheld."""
+    respondents = CaseParty.objects.filter(
+        role=PartyRole.RESPONDENT, required=True, case__in=upheld.values("case")
+    )
+    offending = (
+        respondents.values("person")
+        .annotate(cases=Count("case", distinct=True))
+        .filter(cases__gte=threshold)
+        .values("person")
+    )
+    parties = (
+        respondents.filter(person__in=offending)
+        .annotate(meeting_on=F("case__decision__meeting_on"))
+        .select_related("person", "case__unit", "case__strata")
+        .order_by("person__full_name", "person_id", "-meeting_on", "case__decision__id")
+    )
+    rows: dict[int, dict] = {}
+    for party in parties:
+        case = party.case
+        case.meeting_on = party.meeting_on
+        row = rows.setdefault(
+            party.person_id, {"person": party.person, "strata": case.strata, "cases": []}
+        )
+        row["cases"].append(case)
+    return list(rows.values())
+
+
+def _ranked(rows: list[dict], name: str) -> list[dict]:
     for row in rows:
         row["cases"].sort(key=lambda case: (case.meeting_on, case.reference), reverse=True)
         row["count"] = len(row["cases"])
-        if row["count"] >= threshold:
-            found.append(row)
-    return sorted(found, key=lambda row: (-row["count"], row["strata"].name, str(row[name])))
+    return sorted(rows, key=lambda row: (-row["count"], row["strata"].name, str(row[name])))

@@ -10,6 +10,9 @@ latest.
 
 import datetime as dt
 
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
 from accounts.strata_time import strata_today
 from properties.models import Occupancy, Person, Unit
 from properties.selectors import current_occupancies
@@ -18,6 +21,7 @@ from violations.models import (
     CaseParty,
     DeliveryMethod,
     DeliveryStatus,
+    Letter,
     LetterDelivery,
     LetterKind,
     Violation,
@@ -39,9 +43,8 @@ def deadline_for(case: Violation) -> dt.datetime | None:
     if _unserved(case, services) or not deemed:
         return None
     deadline = rule_pack.response_deadline(case.strata, max(deemed))
-    stated = case.limits.get("stated_deadline")
-    if stated:
-        deadline = max(deadline, dt.datetime.fromisoformat(stated))
+    if case.stated_deadline is not None:
+        deadline = max(deadline, case.stated_deadline)
     return deadline
 
 
@@ -114,3 +117,54 @@ def mailing_address(person: Person) -> str:
         return person.postal_address
     home = home_unit(person)
     return unit_address(home) if home is not None else ""
+
+
+# --- the same, as SQL: for lists of cases -----------------------------------------------------
+
+
+def _latest_notice_status() -> Subquery:
+    """On CaseParty: the status of the party's latest service of its case's latest issued
+    notice (the service ``current_deliveries`` reads)."""
+    notice = (
+        Letter.objects.filter(
+            case=OuterRef(OuterRef("case_id")), kind=LetterKind.NOTICE, issued_at__isnull=False
+        )
+        .order_by("-created_at", "-id")
+        .values("pk")[:1]
+    )
+    return Subquery(
+        LetterDelivery.objects.filter(party=OuterRef("pk"), letter=Subquery(notice))
+        .order_by("-created_at", "-id")
+        .values("status")[:1]
+    )
+
+
+def _served_required_parties() -> QuerySet[CaseParty]:
+    """On Violation: its required parties, each with ``notice_status``."""
+    return CaseParty.objects.filter(case=OuterRef("pk"), required=True).annotate(
+        notice_status=Coalesce(_latest_notice_status(), Value(""))
+    )
+
+
+def unserved_parties_q() -> Exists:
+    """On Violation: ``unserved_parties`` is not empty (no issued notice leaves every required
+    party unserved)."""
+    return Exists(_served_required_parties().exclude(notice_status=DeliveryStatus.SENT))
+
+
+def _count(queryset) -> Coalesce:
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values("case").annotate(n=Count("pk")).values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def with_service_counts(queryset: QuerySet[Violation]) -> QuerySet[Violation]:
+    """``parties_required`` and ``parties_served``: the case's required parties, and those
+    ``served_parties`` counts among them."""
+    required = _served_required_parties()
+    served = required.filter(notice_status=DeliveryStatus.SENT)
+    return queryset.annotate(parties_required=_count(required), parties_served=_count(served))

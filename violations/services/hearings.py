@@ -35,6 +35,34 @@ from violations.services.frame import _begin, _finish, _set_status
 from violations.services.serving import letter_serve
 
 
+def hearing_request_create(
+    case: Violation, *, requested_by: CaseParty, requested_on: dt.date, reason: str
+) -> Hearing:
+    """A hearing request of ``case``, to be held within the strata's deadline of
+    ``requested_on``. A case has one open request at a time (``hearing_one_open_per_case``):
+    the one still open is recorded (held, not attended, withdrawn or postponed) first. The
+    caller holds the case lock."""
+    still_open = case.hearings.filter(outcome="").order_by("-id").first()
+    if still_open is not None:
+        raise TransitionRefused(
+            {
+                "requested_on": _(
+                    "%(case)s already has an open hearing request, received on %(date)s: record "
+                    "what became of it (held, not attended, withdrawn or postponed) before "
+                    "another is received."
+                )
+                % {"case": case.reference, "date": letters.long_date(still_open.requested_on)}
+            }
+        )
+    return Hearing.objects.create(
+        case=case,
+        requested_by=requested_by,
+        requested_on=requested_on,
+        reason=reason,
+        hold_by=rule_pack.hearing_hold_by(case.strata, requested_on),
+    )
+
+
 def violation_schedule_hearing(
     *,
     case: Violation,
@@ -249,12 +277,11 @@ def violation_record_hearing_outcome(
         if outcome == HearingOutcome.POSTPONED:
             # The respondent asked for a later date: a new request to schedule, with a new
             # hold-by date from today.
-            Hearing.objects.create(
-                case=case,
+            hearing_request_create(
+                case,
                 requested_by=hearing.requested_by,
                 requested_on=strata_today(case.strata),
                 reason=_("Postponed at the respondent's written request."),
-                hold_by=rule_pack.hearing_hold_by(case.strata, strata_today(case.strata)),
             )
             _set_status(case, Status.HEARING_REQUESTED)
         else:

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
-from violations.domain import rule_pack
 from violations.domain.workflow import TransitionRefused
 from violations.models import (
     CaseParty,
@@ -27,6 +26,7 @@ from violations.services.attachments import attachments_check, attachments_data
 from violations.services.case_letters import _check_party, _issued
 from violations.services.evidence import evidence_rows_create, evidence_stored
 from violations.services.frame import _begin, _finish, _set_status
+from violations.services.hearings import hearing_request_create
 
 
 def violation_record_response(
@@ -130,12 +130,8 @@ def violation_receive_hearing_request(
                     % {"date": notice_on.date()}
                 }
             )
-        hearing = Hearing.objects.create(
-            case=case,
-            requested_by=party,
-            requested_on=requested_on,
-            reason=reason,
-            hold_by=rule_pack.hearing_hold_by(case.strata, requested_on),
+        hearing = hearing_request_create(
+            case, requested_by=party, requested_on=requested_on, reason=reason
         )
         files = evidence_rows_create(
             case=case, checked=checked, actor=actor, hearing_request=hearing, field="scans"

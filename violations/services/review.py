@@ -215,10 +215,8 @@ def violation_send_notice(
             Status.NOTICE_SENT,
             fine_contemplated=fine,
             continuing_interval_days=interval,
-            limits={
-                **rule_pack.limits_snapshot(case.strata, case.bylaws.all()),
-                "stated_deadline": deadline.isoformat(),
-            },
+            limits=rule_pack.limits_snapshot(case.strata, case.bylaws.all()),
+            stated_deadline=deadline,
         )
         letter_serve(draft, [(p.person, p) for p in parties], actor, key="notice")
         deadline_recompute(case)
