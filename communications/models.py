@@ -7,6 +7,7 @@ and the metadata stays.
 """
 
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -167,12 +168,42 @@ class DeliveryAttempt(models.Model):
         return f"#{self.number} {self.get_outcome_display()}"
 
 
-class EmailTemplate(TimeStamped):
-    """A per-strata override of a default email template; every edit is a new version."""
+class VersionedTemplate(TimeStamped):
+    """A strata's own wording of a default template (an email, a letter). Every edit is a new
+    version and the newest version in use wins; older ones stay on record, and what was sent
+    names the version it used. ``key_field`` names the field that says which template; each
+    model declares its ``strata``, ``is_active`` and ``created_by`` (their labels differ).
+    ``communications.template_versions`` saves and reverts them."""
+
+    key_field: ClassVar[str]
+
+    version = models.PositiveIntegerField(_("version"))
+
+    class Meta:
+        abstract = True
+
+
+def versioned_template_constraints(key_field: str, prefix: str) -> list[models.BaseConstraint]:
+    """One row per version, and one version in use, per strata and template."""
+    return [
+        models.UniqueConstraint(
+            fields=["strata", key_field, "version"], name=f"{prefix}_version_unique"
+        ),
+        models.UniqueConstraint(
+            fields=["strata", key_field],
+            condition=Q(is_active=True),
+            name=f"{prefix}_one_active",
+        ),
+    ]
+
+
+class EmailTemplate(VersionedTemplate):
+    """A per-strata override of a default email template (``communications/email_templates``)."""
+
+    key_field = "name"
 
     strata = models.ForeignKey(Strata, on_delete=models.PROTECT, related_name="email_templates")
     name = models.CharField(_("template"), max_length=100)
-    version = models.PositiveIntegerField(_("version"))
     subject = models.CharField(_("subject"), max_length=300)
     body_text = models.TextField(_("text body"))
     body_html = models.TextField(_("HTML body"), blank=True)
@@ -187,17 +218,7 @@ class EmailTemplate(TimeStamped):
         verbose_name = _("email template")
         verbose_name_plural = _("email templates")
         ordering = ["strata", "name", "-version"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["strata", "name", "version"], name="email_template_version_unique"
-            ),
-            # One version in use per strata and template.
-            models.UniqueConstraint(
-                fields=["strata", "name"],
-                condition=Q(is_active=True),
-                name="email_template_one_active",
-            ),
-        ]
+        constraints = versioned_template_constraints("name", "email_template")
 
     def __str__(self):
         return f"{self.name} v{self.version}"

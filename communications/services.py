@@ -9,7 +9,6 @@ from email.utils import formataddr, parseaddr
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -35,6 +34,11 @@ from communications.models import (
 )
 from communications.scheduling import schedule_send
 from communications.selectors import address_held_in_register_of
+from communications.template_versions import (
+    TemplateFamily,
+    template_version_revert,
+    template_version_save,
+)
 from properties.models import Person
 
 Status = OutboundEmail.Status
@@ -369,6 +373,24 @@ def tracking_event_record(
     return event
 
 
+def _email_template_clean(name: str, sources: dict[str, str]) -> dict[str, str]:
+    default = default_for(name)
+    if not default.overridable:
+        raise ValidationError(not_overridable_reason(default))
+    errors = source_errors(default, **sources)
+    if errors:
+        raise ValidationError(errors)
+    return {**sources, "subject": sources["subject"].strip()}
+
+
+EMAIL_TEMPLATES = TemplateFamily(
+    model=EmailTemplate,
+    audit="email_template",
+    denied=_lazy("Only this strata's managers can edit its email templates."),
+    clean=_email_template_clean,
+)
+
+
 def email_template_save(
     *,
     strata: Strata,
@@ -380,58 +402,20 @@ def email_template_save(
     context: AuditContext | None = None,
 ) -> EmailTemplate:
     """Save an override for one strata as a new version; every edit is kept."""
-    if not can(actor, Right.EDIT_TEMPLATES, strata):
-        raise PermissionDenied(_("Only this strata's managers can edit its email templates."))
-    default = default_for(name)
-    if not default.overridable:
-        raise ValidationError(not_overridable_reason(default))
-    errors = source_errors(default, subject=subject, body_text=body_text, body_html=body_html)
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        Strata.objects.select_for_update().get(pk=strata.pk)
-        latest = EmailTemplate.objects.filter(strata=strata, name=name).aggregate(
-            version=Max("version")
-        )["version"]
-        EmailTemplate.objects.filter(strata=strata, name=name, is_active=True).update(
-            is_active=False
-        )
-        template = EmailTemplate.objects.create(
-            strata=strata,
-            name=name,
-            version=(latest or 0) + 1,
-            subject=subject.strip(),
-            body_text=body_text,
-            body_html=body_html,
-            created_by=actor,
-        )
-        audit_log_record(
-            actor=actor,
-            action="email_template.saved",
-            strata=strata,
-            target=template,
-            changes={"name": name, "version": template.version},
-            context=context,
-        )
-    return template
+    return template_version_save(
+        family=EMAIL_TEMPLATES,
+        strata=strata,
+        key=name,
+        sources={"subject": subject, "body_text": body_text, "body_html": body_html},
+        actor=actor,
+        context=context,
+    )
 
 
 def email_template_revert(
     *, strata: Strata, name: str, actor: User, context: AuditContext | None = None
 ) -> int:
     """Go back to the default file for this strata; the versions stay on record."""
-    if not can(actor, Right.EDIT_TEMPLATES, strata):
-        raise PermissionDenied(_("Only this strata's managers can edit its email templates."))
-    with transaction.atomic():
-        count = EmailTemplate.objects.filter(strata=strata, name=name, is_active=True).update(
-            is_active=False
-        )
-        if count:
-            audit_log_record(
-                actor=actor,
-                action="email_template.reverted",
-                strata=strata,
-                changes={"name": name},
-                context=context,
-            )
-    return count
+    return template_version_revert(
+        family=EMAIL_TEMPLATES, strata=strata, key=name, actor=actor, context=context
+    )

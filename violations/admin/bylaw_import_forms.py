@@ -9,7 +9,6 @@ from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,7 +16,7 @@ from accounts.middleware import SESSION_STRATA_ID
 from accounts.models import Strata
 from violations.domain.bylaw_parsing import FILE_FORMAT_CHOICES, MAX_FILE_BYTES, bylaws_parse
 from violations.models import BylawKind
-from violations.selectors.cases import stratas_for_bylaw_editing
+from violations.selectors.cases import bylaw_editing_today, stratas_for_bylaw_editing
 from violations.services.bylaws import (
     ImportMode,
 )
@@ -31,7 +30,7 @@ def import_initial(request) -> dict:
         "strata": request.session.get(SESSION_STRATA_ID),
         "kind": BylawKind.BYLAW,
         "mode": ImportMode.SKIP,
-        "effective_on": timezone.localdate(),
+        "effective_on": bylaw_editing_today(request.user, request.session.get(SESSION_STRATA_ID)),
     }
 
 

@@ -21,7 +21,6 @@ from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -38,6 +37,7 @@ from violations.admin.bylaw_import_forms import (
 )
 from violations.domain.bylaw_parsing import MAX_FILE_BYTES
 from violations.models import Bylaw, BylawCategory, BylawKind, BylawRevision, ViolationCategory
+from violations.selectors.cases import bylaw_editing_today
 from violations.services.bylaws import (
     ImportMode,
     ImportOutcome,
@@ -89,12 +89,8 @@ class BylawForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "effective_on" in self.fields:
-            self.fields["effective_on"].initial = (
-                strata_today(self.instance.strata)
-                if self.instance.strata_id
-                else timezone.localdate()
-            )
+        if "effective_on" in self.fields and self.instance.strata_id:
+            self.fields["effective_on"].initial = strata_today(self.instance.strata)
 
     def clean(self):
         """The Reg 7.1 caps and same-strata rules as field errors, before the database sees
@@ -198,6 +194,12 @@ class BylawAdmin(StrataScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ("strata",) if obj is not None else ()
+
+    def get_changeform_initial_data(self, request):
+        """A new bylaw's text is in force from today in its strata's time."""
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("effective_on", bylaw_editing_today(request.user, initial.get("strata")))
+        return initial
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -337,6 +339,12 @@ class CategoryAdmin(StrataScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ("strata",) if obj is not None else ()
+
+    def get_changeform_initial_data(self, request):
+        """A new bylaw's text is in force from today in its strata's time."""
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("effective_on", bylaw_editing_today(request.user, initial.get("strata")))
+        return initial
 
 
 @admin.register(BylawCategory)

@@ -16,18 +16,18 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import Right
 from accounts.strata_time import strata_zone
+from communications.admin.rendering import fitted_frame
 from violations import services
 from violations.admin.case_forms import FORMS, EvidenceForm, PrepareNoticeForm, WarnForm
 from violations.admin.form_parts import service_attempt
-from violations.admin.letter_frames import letter_frame
 from violations.domain.workflow import TRANSITIONS
 from violations.models import (
     DeliveryMethod,
-    LetterKind,
 )
 from violations.selectors import serving
 from violations.selectors.access import counted_approvals, has_case_right, is_recused
 from violations.selectors.cases import allowed_transitions
+from violations.selectors.drafts import draft_get
 from violations.selectors.guards import decision_refusal
 from violations.services.evidence import evidence_add
 
@@ -152,7 +152,7 @@ class CaseActionsMixin:
     def _transition_form(self, request, case, name):
         kwargs = {"case": case, "user": request.user}
         if FORMS[name] is PrepareNoticeForm:
-            kwargs["draft"] = self._draft_notice(case)
+            kwargs["draft"] = draft_get(case)
         data = request.POST if request.method == "POST" else None
         files = request.FILES if request.method == "POST" else None
         return FORMS[name](data, files, **kwargs)
@@ -164,24 +164,16 @@ class CaseActionsMixin:
         data["html"] = html
         form = WarnForm(data, case=case, user=request.user)
         form.is_valid()
-        return form, letter_frame(html, title=_("Warning letter"))
-
-    @staticmethod
-    def _draft_notice(case):
-        return (
-            case.letters.filter(kind=LetterKind.NOTICE, issued_at__isnull=True)
-            .order_by("-id")
-            .first()
-        )
+        return form, fitted_frame(html, title=_("Warning letter"))
 
     def _transition_extras(self, case, name) -> dict:
         """What each form's page shows beside the form."""
         extras = {}
         if name in ("prepare_notice", "approve_notice", "send_notice"):
-            draft = self._draft_notice(case)
+            draft = draft_get(case)
             if draft is not None:
                 extras["draft"] = draft
-                extras["draft_frame"] = letter_frame(draft.html, title=_("Draft notice"))
+                extras["draft_frame"] = fitted_frame(draft.html, title=_("Draft notice"))
                 extras["approvals"] = list(
                     counted_approvals(draft.approvals.all()).select_related("approver")
                 )
@@ -218,7 +210,7 @@ class CaseActionsMixin:
             case,
             f"{letter.get_kind_display()} — {case.reference}",
             letter=letter,
-            frame=letter_frame(letter.html, title=letter.get_kind_display()),
+            frame=fitted_frame(letter.html, title=letter.get_kind_display()),
         )
         request.current_app = self.admin_site.name
         return TemplateResponse(request, f"{TEMPLATES}/letter.html", context)

@@ -1,20 +1,18 @@
 """The case list's filters: category and unit of the user's stratas, overdue, and unserved."""
 
 from django.contrib import admin
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.middleware import SESSION_STRATA_ID
 from accounts.permissions import Right, scope_to_stratas
 from properties.models import Unit
-from violations.domain.workflow import OPEN_STATUSES, SERVED_STATUSES
+from violations.domain.workflow import SERVED_STATUSES
 from violations.models import (
-    Hearing,
     ViolationCategory,
 )
-from violations.selectors.cases import unserved_parties_q
+from violations.selectors.overdue import case_overdue_q
+from violations.selectors.serving import unserved_parties_q
 
 
 class ScopedChoiceFilter(admin.SimpleListFilter):
@@ -60,8 +58,8 @@ class UnitFilter(ScopedChoiceFilter):
 
 
 class OverdueFilter(admin.SimpleListFilter):
-    """Open cases council should have decided (the response deadline has passed), or whose
-    requested hearing was not held by its hold-by date (SPA s.34.1)."""
+    """Open cases council should have decided, or whose hearing is overdue
+    (``overdue.case_overdue_q``)."""
 
     title = gettext_lazy("overdue")
     parameter_name = "overdue"
@@ -72,10 +70,7 @@ class OverdueFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() != "yes":
             return queryset
-        late_hearing = Hearing.objects.filter(outcome="", hold_by__lt=timezone.localdate())
-        return queryset.filter(status__in=OPEN_STATUSES, decision__isnull=True).filter(
-            Q(response_deadline__lt=timezone.now()) | Q(pk__in=late_hearing.values("case_id"))
-        )
+        return queryset.filter(case_overdue_q())
 
 
 class UnservedFilter(admin.SimpleListFilter):

@@ -8,8 +8,7 @@ is called with (besides ``actor`` and ``context``).
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import StrataMembership, User
-from accounts.permissions import current_memberships
+from accounts.models import User
 from accounts.strata_time import strata_today
 from properties.models import Occupancy, Person
 from properties.selectors import current_occupancies
@@ -37,6 +36,7 @@ from violations.models import (
     Violation,
 )
 from violations.selectors import letters
+from violations.selectors.access import council_members
 
 # --- transitions ---------------------------------------------------------------------------
 
@@ -368,11 +368,7 @@ class RecordDecisionForm(CaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        council = User.objects.filter(
-            pk__in=StrataMembership.objects.filter(
-                current_memberships(), strata=self.case.strata, role=StrataMembership.Role.COUNCIL
-            ).values("user_id")
-        ).order_by("full_name", "email")
+        council = council_members(self.case.strata)
         self.fields["members_present"].queryset = council
         self.fields["recusals"].queryset = council
         self.fields["fine_bylaw"].queryset = self.case.bylaws.all()

@@ -19,7 +19,6 @@ from violations.models import (
     Evidence,
     Letter,
     LetterDelivery,
-    LetterKind,
     Payment,
     Response,
     Status,
@@ -29,6 +28,7 @@ from violations.models import (
 from violations.selectors.access import may_record_remedy_cost
 from violations.selectors.cases import allowed_transitions
 from violations.selectors.continuing import continuing_series
+from violations.selectors.drafts import drafts_of
 from violations.selectors.guards import decision_refusal
 from violations.services.corrections import correctable
 
@@ -121,12 +121,7 @@ def case_sections(
         )
         for letter in case.letters.select_related("created_by").defer("html")
     ]
-    draft_notice = (
-        case.letters.filter(kind=LetterKind.NOTICE, issued_at__isnull=True)
-        .prefetch_related("approvals__approver")
-        .order_by("-id")
-        .first()
-    )
+    draft_notice = drafts_of(case).prefetch_related("approvals__approver").first()
     decision = (
         Decision.objects.filter(case=case)
         .select_related("recorded_by")

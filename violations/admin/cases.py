@@ -13,8 +13,6 @@ evidence and letters (whose PDFs leave only through its permission-checked view)
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -25,8 +23,7 @@ from accounts.admin_base import StrataScopedAdmin
 from accounts.middleware import SESSION_STRATA_ID
 from accounts.permissions import Right
 from accounts.request_meta import AuditContext
-from accounts.strata_time import strata_zone
-from violations import services
+from accounts.strata_time import local_date
 from violations.admin.case_actions import TEMPLATES, CaseActionsMixin
 from violations.admin.case_files import CaseFileAdminMixin
 from violations.admin.case_filters import CategoryFilter, OverdueFilter, UnitFilter, UnservedFilter
@@ -37,15 +34,13 @@ from violations.admin.continuing import remedy_cost_view
 from violations.admin.corrections import CorrectionAdminMixin, correction_url, may_correct
 from violations.admin.form_parts import attach_errors
 from violations.models import (
-    CaseParty,
-    DeliveryStatus,
-    LetterDelivery,
-    LetterKind,
     Violation,
 )
 from violations.selectors import letters
 from violations.selectors.access import cases_visible_to_staff
 from violations.selectors.cases import open_cases_for
+from violations.selectors.serving import with_service_counts
+from violations.services.filing import complaint_file
 
 # The filing form's boxes, in order.
 REPORT_SECTIONS = (
@@ -57,33 +52,6 @@ REPORT_SECTIONS = (
     (gettext_lazy("The complaint"), tuple(ComplaintFields.base_fields)),
     (gettext_lazy("More about the incident"), CaseReportForm.INCIDENT_DETAILS),
 )
-
-
-def _count(queryset) -> Subquery:
-    return Coalesce(
-        Subquery(
-            queryset.order_by().values("case").annotate(n=Count("pk")).values("n"),
-            output_field=IntegerField(),
-        ),
-        0,
-    )
-
-
-def with_service_counts(queryset):
-    """``parties_required`` and ``parties_served``: required parties, and those whose latest
-    service of the issued notice was sent (as ``serving.current_deliveries`` counts them)."""
-    latest_notice_service = Subquery(
-        LetterDelivery.objects.filter(
-            party=OuterRef("pk"), letter__kind=LetterKind.NOTICE, letter__issued_at__isnull=False
-        )
-        .order_by("-created_at", "-id")
-        .values("status")[:1]
-    )
-    required = CaseParty.objects.filter(case=OuterRef("pk"), required=True)
-    served = required.annotate(notice_service=latest_notice_service).filter(
-        notice_service=DeliveryStatus.SENT
-    )
-    return queryset.annotate(parties_required=_count(required), parties_served=_count(served))
 
 
 @admin.register(Violation)
@@ -238,7 +206,7 @@ class ViolationAdmin(CaseActionsMixin, CaseFileAdminMixin, CorrectionAdminMixin,
         """The deadline's date in the case's own strata, whatever strata is switched to."""
         if case.response_deadline is None:
             return "—"
-        return case.response_deadline.astimezone(strata_zone(case.strata)).date()
+        return local_date(case.strata, case.response_deadline)
 
     # --- the case page ----------------------------------------------------------------------
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -320,42 +288,22 @@ class ViolationAdmin(CaseActionsMixin, CaseFileAdminMixin, CorrectionAdminMixin,
     def _file(self, request, form):
         """File the complaint: a new case, or into the open case staff chose (DESIGN §6)."""
         data = form.cleaned_data
-        found = open_cases_for(data["unit"], data["bylaws"])
-        visible = set(
-            cases_visible_to_staff(request.user)
-            .filter(pk__in=[c.pk for c in found])
-            .values_list("pk", flat=True)
-        )
-        open_cases = [c for c in found if c.pk in visible]
-        choice = data["file_as"]
-        if open_cases and choice not in ("new", *(str(c.uuid) for c in open_cases)):
-            form.offer(open_cases)
-            if choice:
-                form.add_error("file_as", _("Choose one of the cases listed."))
-            return None
-        target = next((c for c in open_cases if str(c.uuid) == choice), None)
-        context = AuditContext.from_request(request)
         try:
-            if target is None:
-                case = services.violation_report(
-                    actor=request.user, context=context, **form.report_kwargs()
-                )
-                message = _("Filed %(case)s.") % {"case": case.reference}
-            else:
-                services.violation_add_complaint(
-                    case=target,
-                    actor=request.user,
-                    context=context,
-                    complaint=form.complaint(),
-                    evidence_files=data["evidence_files"],
-                )
-                case = target
-                message = _("Added the complaint to %(case)s.") % {"case": case.reference}
+            case, added = complaint_file(
+                actor=request.user,
+                file_as=data["file_as"],
+                context=AuditContext.from_request(request),
+                **form.report_kwargs(),
+            )
         except ValidationError as error:
             attach_errors(form, error)
-            if open_cases:
+            if open_cases := open_cases_for(data["unit"], data["bylaws"], user=request.user):
                 form.offer(open_cases)
             return None
+        if added is None:
+            message = _("Filed %(case)s.") % {"case": case.reference}
+        else:
+            message = _("Added the complaint to %(case)s.") % {"case": case.reference}
         self.message_user(request, message, messages.SUCCESS)
         return HttpResponseRedirect(self._case_url(case))
 

@@ -27,15 +27,14 @@ from accounts.models import User
 from accounts.permissions import Right, can
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
+from communications.admin.rendering import fitted_frame
 from violations.admin.case_forms import CouncilChoiceField
 from violations.admin.form_parts import DatePicker, attach_errors, textarea
-from violations.admin.letter_frames import letter_frame
 from violations.domain.workflow import TRANSITIONS, TransitionRefused
 from violations.models import CouncilMeeting, DecisionOutcome, Letter, LetterKind
-from violations.selectors.access import cases_visible_to_staff, counted_approvals
+from violations.selectors.access import cases_visible_to_staff, council_members, counted_approvals
 from violations.selectors.meetings import (
     AgendaItem,
-    council_on,
     meeting_agenda,
     meeting_for_submission,
     meeting_stratas_for,
@@ -234,12 +233,12 @@ def record_view(site, request, strata):
         return HttpResponseRedirect(agenda_url)
     agenda = meeting_agenda(strata, user=request.user)
     items = _items(request, strata, agenda)
-    council = list(council_on(strata))
+    council = list(council_members(strata))
     recused = members_recused([item.case for item in items], council)
     with timezone.override(strata_zone(strata)):
         meeting_form = MeetingForm(
             post,
-            council=council_on(strata),
+            council=council_members(strata),
             initial={
                 "submission": uuid.uuid4(),
                 "held_on": strata_today(strata),
@@ -420,6 +419,6 @@ def approval_view(site, request, token):
         "approvals": approvals,
         "approved": mine,
         "approvals_required": case.strata.notice_approvals_required,
-        "frame": letter_frame(letter.html, title=_("Draft notice")),
+        "frame": fitted_frame(letter.html, title=_("Draft notice")),
     }
     return _render(site, request, "approval.html", context)

@@ -12,6 +12,7 @@ from accounts.models import (
     Strata,
     TimeStamped,
 )
+from communications.models import VersionedTemplate, versioned_template_constraints
 from properties.models import Person
 from violations.models.cases import CaseParty, Violation
 from violations.models.common import Correctable, choices_check, void_check
@@ -28,13 +29,14 @@ class LetterKind(models.TextChoices):
     FINE_NOTICE = "fine_notice", _("Notice of a charge")
 
 
-class LetterTemplate(TimeStamped):
-    """A strata's override of a default letter (``violations/letters/<kind>/``), versioned:
-    an edit is a new version, and letters record the version they used."""
+class LetterTemplate(VersionedTemplate):
+    """A strata's override of a default letter (``violations/letters/<kind>.html``); letters
+    record the version they used."""
+
+    key_field = "kind"
 
     strata = models.ForeignKey(Strata, on_delete=models.PROTECT, related_name="letter_templates")
     kind = models.CharField(_("letter"), max_length=40, choices=LetterKind.choices)
-    version = models.PositiveIntegerField(_("version"))
     body_html = models.TextField(_("letter (HTML)"))
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
@@ -46,14 +48,7 @@ class LetterTemplate(TimeStamped):
         verbose_name_plural = _("letter templates")
         ordering = ["strata__name", "kind", "-version"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["strata", "kind", "version"], name="letter_template_version_unique"
-            ),
-            models.UniqueConstraint(
-                fields=["strata", "kind"],
-                condition=Q(is_active=True),
-                name="letter_template_one_active",
-            ),
+            *versioned_template_constraints("kind", "letter_template"),
             choices_check("kind", LetterKind, "letter_template_kind_valid"),
         ]
 

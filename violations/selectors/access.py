@@ -12,8 +12,8 @@ member who neither prepared it nor sends it (``counted_approvals``).
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from accounts.models import StrataMembership
-from accounts.permissions import Right, can, scope_to_stratas, staff_roles
+from accounts.models import Strata, StrataMembership, User
+from accounts.permissions import Right, can, current_memberships, scope_to_stratas, staff_roles
 from properties.selectors import current_occupancies
 from violations.models import (
     UPHELD_OUTCOMES,
@@ -88,6 +88,16 @@ def has_case_right(user, right: Right, case: Violation) -> bool:
         roles = staff_roles(user).get(case.strata_id, frozenset())
         return StrataMembership.Role.COUNCIL in roles
     return can(user, right, case.strata_id)
+
+
+def council_members(strata: Strata) -> QuerySet[User]:
+    """The strata's council today (its own today), by name: who may sit at a meeting, vote on
+    a decision and be asked to approve a notice."""
+    return User.objects.filter(
+        pk__in=StrataMembership.objects.filter(
+            current_memberships(), strata=strata, role=StrataMembership.Role.COUNCIL
+        ).values("user_id")
+    ).order_by("full_name", "email")
 
 
 def counted_approvals(approvals: QuerySet[NoticeApproval], *, sender=None) -> QuerySet:

@@ -11,14 +11,13 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Strata
 from accounts.permissions import Right, scope_to_stratas, strata_ids_with
-from accounts.strata_time import strata_today, strata_zone
+from accounts.strata_time import local_date
 from properties.models import Unit
 from violations.domain.workflow import OPEN_STATUSES, SERVED_STATUSES, TRANSITIONS, Transition
 from violations.models import (
@@ -31,7 +30,6 @@ from violations.models import (
     FineProposal,
     Hearing,
     HearingOutcome,
-    Letter,
     LetterDelivery,
     LetterKind,
     LetterTemplate,
@@ -48,6 +46,9 @@ from violations.selectors.access import (
     has_case_right,
     is_recused,
 )
+from violations.selectors.drafts import draft_notice_id
+from violations.selectors.overdue import hearing_date_passed_q, hearing_overdue_q
+from violations.selectors.serving import unserved_parties_q
 
 # --- bylaws ----------------------------------------------------------------------------------
 
@@ -60,6 +61,16 @@ def stratas_for_bylaw_editing(user) -> QuerySet[Strata]:
         Right.EDIT_BYLAWS,
         via="pk",
     )
+
+
+def bylaw_editing_today(user, strata_id: int | None = None) -> dt.date | None:
+    """The date a new bylaw text is in force from by default: today in the strata picked
+    (``strata_id``), else in the first the user edits bylaws in; None if there is none."""
+    stratas = stratas_for_bylaw_editing(user)
+    if strata_id:
+        stratas = stratas.filter(pk=strata_id)
+    strata = stratas.only("time_zone").first()
+    return None if strata is None else local_date(strata)
 
 
 def bylaw_revision_in_force(bylaw: Bylaw, on_date: dt.date) -> BylawRevision | None:
@@ -75,13 +86,12 @@ def bylaw_revision_in_force(bylaw: Bylaw, on_date: dt.date) -> BylawRevision | N
 # --- cases -----------------------------------------------------------------------------------
 
 
-def open_cases_for(unit: Unit, bylaws) -> list[Violation]:
-    """Open cases of the same unit under one of the bylaws: filing offers to add to one
-    instead of opening a duplicate."""
+def open_cases_for(unit: Unit, bylaws, *, user) -> list[Violation]:
+    """Open cases of the same unit under one of the bylaws that ``user`` may see (not recused
+    from), newest first: a complaint about them goes into one of these, not a duplicate."""
     return list(
-        Violation.objects.filter(
-            unit=unit, status__in=OPEN_STATUSES, bylaws__in=bylaws, archived_at__isnull=True
-        )
+        cases_visible_to_staff(user)
+        .filter(unit=unit, status__in=OPEN_STATUSES, bylaws__in=bylaws, archived_at__isnull=True)
         .distinct()
         .order_by("-created_at")
     )
@@ -119,35 +129,6 @@ def allowed_transitions(case: Violation, user) -> list[Transition]:
 
 # Where a decision may be recorded from (workflow "record_decision").
 DECISION_STATUSES = tuple(TRANSITIONS["record_decision"].sources)
-
-
-def _latest_issued_notice(case_ref) -> QuerySet[Letter]:
-    """The id of a case's latest issued notice: the one ``serving.current_deliveries`` reads."""
-    return (
-        Letter.objects.filter(case=case_ref, kind=LetterKind.NOTICE, issued_at__isnull=False)
-        .order_by("-created_at", "-id")
-        .values("pk")[:1]
-    )
-
-
-def unserved_parties_q() -> Exists:
-    """On Violation: some required party's latest service of the issued notice is not sent
-    (``serving.unserved_parties`` as SQL; no issued notice leaves every required party
-    unserved)."""
-    latest_status = Subquery(
-        LetterDelivery.objects.filter(
-            party=OuterRef("pk"),
-            letter=Subquery(_latest_issued_notice(OuterRef(OuterRef("case_id")))),
-        )
-        .order_by("-created_at", "-id")
-        .values("status")[:1]
-    )
-    unserved = (
-        CaseParty.objects.filter(case=OuterRef("pk"), required=True)
-        .annotate(latest_status=Coalesce(latest_status, Value("")))
-        .exclude(latest_status=DeliveryStatus.SENT)
-    )
-    return Exists(unserved)
 
 
 def decision_ready_q(now: dt.datetime) -> Q:
@@ -217,15 +198,19 @@ def hearings_due_for(
     user, *, strata_ids: set[int] | None = None, limit: int | None = None
 ) -> list[Hearing]:
     """Hearings requested and not yet held (nor recorded as no-show, withdrawn or postponed),
-    soonest hold-by date first, each with ``days_left`` (negative when overdue) and
-    ``date_passed`` (scheduled for a day before today, and still no outcome recorded), counted
-    in its strata's time. One query."""
+    soonest hold-by date first, each with ``days_left`` (negative once the hold-by date has
+    passed), ``date_passed`` (scheduled for a day before today, and still no outcome recorded)
+    and ``overdue`` (``overdue.hearing_overdue_q``), counted in its strata's time. One query."""
     cases = cases_visible_to_staff(user)
     if strata_ids is not None:
         cases = cases.filter(strata_id__in=strata_ids)
     hearings = (
         Hearing.objects.filter(outcome="", case__in=cases.values("pk"))
         .select_related("case__strata", "case__unit")
+        .annotate(
+            date_passed=ExpressionWrapper(hearing_date_passed_q(), output_field=BooleanField()),
+            overdue=ExpressionWrapper(hearing_overdue_q(), output_field=BooleanField()),
+        )
         .order_by("hold_by", "id")
     )
     hearings = list(hearings if limit is None else hearings[:limit])
@@ -233,13 +218,8 @@ def hearings_due_for(
     for hearing in hearings:
         strata = hearing.case.strata
         if strata.pk not in today:
-            today[strata.pk] = strata_today(strata)
+            today[strata.pk] = local_date(strata)
         hearing.days_left = (hearing.hold_by - today[strata.pk]).days
-        hearing.date_passed = (
-            hearing.scheduled_for is not None
-            and timezone.localtime(hearing.scheduled_for, strata_zone(strata)).date()
-            < today[strata.pk]
-        )
     return hearings
 
 
@@ -269,11 +249,6 @@ def cases_awaiting_council_for(
     if strata_id is not None:
         cases = cases.filter(strata_id=strata_id)
         ids = {strata_id} if ids is None or strata_id in ids else set()
-    draft = (
-        Letter.objects.filter(case=OuterRef("pk"), kind=LetterKind.NOTICE, issued_at__isnull=True)
-        .order_by("-id")
-        .values("pk")[:1]
-    )
     approvals = (
         counted_approvals(NoticeApproval.objects.filter(letter_id=OuterRef("draft_id")))
         .order_by()
@@ -292,7 +267,7 @@ def cases_awaiting_council_for(
         )
         .select_related("strata", "unit")
         .annotate(
-            draft_id=Subquery(draft),
+            draft_id=draft_notice_id(),
             approvals_given=Coalesce(Subquery(approvals), 0),
             ready=ExpressionWrapper(decision_ready_q(now), output_field=BooleanField()),
             answered=ExpressionWrapper(answered_q(), output_field=BooleanField()),
@@ -313,7 +288,7 @@ def cases_awaiting_council_for(
         case.deadline_on = (
             None
             if case.response_deadline is None
-            else timezone.localtime(case.response_deadline, strata_zone(case.strata)).date()
+            else local_date(case.strata, case.response_deadline)
         )
         if case.status == Status.NOTICE_PENDING_APPROVAL:
             case.approvals_required = case.strata.notice_approvals_required

@@ -17,8 +17,7 @@ from django.utils import timezone
 
 from accounts.models import StrataMembership
 from accounts.permissions import Right, scope_to_stratas, strata_ids_with
-from accounts.strata_time import strata_zone
-from violations.domain import rule_pack
+from accounts.strata_time import strata_localtime
 from violations.domain.workflow import SERVED_STATUSES
 from violations.models import HEARD_OUTCOMES, ProposalStatus
 from violations.selectors.access import cases_visible_to_staff
@@ -27,9 +26,10 @@ from violations.selectors.cases import (
     cases_awaiting_council_for,
     decision_ready_q,
     print_queue_for,
-    unserved_parties_q,
 )
 from violations.selectors.continuing import fine_proposals_visible_to
+from violations.selectors.overdue import days_decision_overdue, decision_due_on
+from violations.selectors.serving import unserved_parties_q
 
 # The case and hearing lists of a strata's digest section, overdue first. A case council may
 # decide is under ``responses`` when a party answered (in writing, or at a hearing held) and
@@ -87,10 +87,9 @@ def current_strata_ids(memberships: list[StrataMembership], on: dt.date) -> set[
 
 
 def overdue_decisions_for(user, *, now: dt.datetime) -> list:
-    """Cases council could decide but has not, past their time: a decision more than the
-    strata's decision deadline after the hearing was held (or missed), or, without a hearing,
-    more than that many days after the response deadline. Each case has ``due_on`` and
-    ``days_overdue`` in its strata's time. One query."""
+    """Cases council could decide but has not, past the day their decision was due
+    (``overdue.decision_due_on``). Each case has ``due_on`` and ``days_overdue`` in its
+    strata's time. One query."""
     cases = cases_visible_to_staff(user)
     ids = strata_ids_with(user, Right.RECORD_DECISIONS)
     if ids is not None:
@@ -103,18 +102,9 @@ def overdue_decisions_for(user, *, now: dt.datetime) -> list:
     )
     overdue = []
     for case in rows:
-        zone = strata_zone(case.strata)
-        if case.heard_at is not None:
-            due_on = rule_pack.decision_due(case.strata, case.heard_at.astimezone(zone).date())
-        elif case.response_deadline is not None:
-            deadline_on = case.response_deadline.astimezone(zone).date()
-            due_on = deadline_on + dt.timedelta(days=case.strata.decision_deadline_days)
-        else:
-            continue
-        today = now.astimezone(zone).date()
-        if today > due_on:
-            case.due_on = due_on
-            case.days_overdue = (today - due_on).days
+        case.days_overdue = days_decision_overdue(case, case.heard_at, now)
+        if case.days_overdue:
+            case.due_on = decision_due_on(case, case.heard_at)
             overdue.append(case)
     return overdue
 
@@ -135,8 +125,8 @@ def digest_items_for(user, *, today: dt.date, now: dt.datetime | None = None) ->
     current staff member on that day, ``{"strata", "overdue_hearings", "overdue_decisions",
     "approvals", "responses", "unanswered", "hearings", "unserved", "to_print", "fines"}``.
 
-    A hearing is overdue when its hold-by date has passed, or when the day it was scheduled
-    for has passed with no outcome recorded (held, not attended, withdrawn or postponed).
+    A hearing is overdue as ``overdue.hearing_overdue_q`` says: its hold-by date has passed,
+    or the day it was scheduled for has, with no outcome recorded.
     Stratas with nothing listed are left out, so an empty list means no digest. A fixed number
     of queries."""
     now = now or timezone.now()
@@ -159,10 +149,10 @@ def digest_items_for(user, *, today: dt.date, now: dt.datetime | None = None) ->
         entry["responses"] = [case for case in council["ready"] if case.answered]
         entry["unanswered"] = [case for case in council["ready"] if not case.answered]
         for hearing in council["hearings"]:
-            if hearing.days_left < 0 or hearing.date_passed:
+            if hearing.overdue:
                 hearing.days_overdue = max(-hearing.days_left, 0)
                 if hearing.date_passed:  # in its strata's time, as the case page shows it
-                    local = hearing.scheduled_for.astimezone(strata_zone(hearing.case.strata))
+                    local = strata_localtime(hearing.scheduled_for, hearing.case.strata)
                     hearing.scheduled_text = f"{local:%Y-%m-%d %H:%M}"
                 entry["overdue_hearings"].append(hearing)
             else:

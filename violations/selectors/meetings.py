@@ -23,9 +23,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Strata, StrataMembership, User
-from accounts.permissions import Right, can, current_memberships, scope_to_stratas
-from accounts.strata_time import strata_zone
+from accounts.models import Strata, User
+from accounts.permissions import Right, can, scope_to_stratas
+from accounts.strata_time import local_date
 from violations.models import (
     Bylaw,
     Complaint,
@@ -40,6 +40,7 @@ from violations.models import (
 )
 from violations.selectors.access import counted_approvals, recused_q
 from violations.selectors.cases import DECISION_STATUSES, decision_ready_q
+from violations.selectors.drafts import draft_notice_id
 
 
 @dataclass
@@ -69,15 +70,6 @@ def meeting_stratas_for(user) -> QuerySet[Strata]:
     )
 
 
-def council_on(strata: Strata) -> QuerySet[User]:
-    """The strata's council members today, by name: who may be present at a meeting."""
-    return User.objects.filter(
-        pk__in=StrataMembership.objects.filter(
-            current_memberships(), strata=strata, role=StrataMembership.Role.COUNCIL
-        ).values("user_id")
-    ).order_by("full_name", "email")
-
-
 def meeting_agenda(strata: Strata, *, user, now: dt.datetime | None = None) -> dict:
     """``{"strata", "approvals", "decisions"}``: ``AgendaItem`` lists of the notices awaiting
     council's approval (only where the strata requires approvals; each case has
@@ -87,11 +79,6 @@ def meeting_agenda(strata: Strata, *, user, now: dt.datetime | None = None) -> d
     agenda = {"strata": strata, "approvals": [], "decisions": []}
     if not may_see_meeting_agenda(user, strata):
         return agenda
-    draft = (
-        Letter.objects.filter(case=OuterRef("pk"), kind=LetterKind.NOTICE, issued_at__isnull=True)
-        .order_by("-id")
-        .values("pk")[:1]
-    )
     approvals = (
         counted_approvals(NoticeApproval.objects.filter(letter_id=OuterRef("draft_id")))
         .order_by()
@@ -111,7 +98,7 @@ def meeting_agenda(strata: Strata, *, user, now: dt.datetime | None = None) -> d
         .select_related("strata", "unit")
         .annotate(
             recused=Exists(Violation.objects.filter(recused_q(user), pk=OuterRef("pk"))),
-            draft_id=Subquery(draft),
+            draft_id=draft_notice_id(),
             approvals_given=Coalesce(Subquery(approvals), Value(0)),
             notice_issued_at=Subquery(notice_issued),
         )
@@ -140,7 +127,6 @@ def meeting_agenda(strata: Strata, *, user, now: dt.datetime | None = None) -> d
     hearings = _grouped(
         Hearing.objects.filter(case_id__in=readable).order_by("requested_on", "id"), "case_id"
     )
-    zone = strata_zone(strata)
     for case in cases:
         item = AgendaItem(case=case, recused=case.recused)
         if not case.recused:
@@ -149,9 +135,9 @@ def meeting_agenda(strata: Strata, *, user, now: dt.datetime | None = None) -> d
             item.responses = responses.get(case.pk, [])
             item.hearings = hearings.get(case.pk, [])
             if case.notice_issued_at is not None:
-                item.notice_on = case.notice_issued_at.astimezone(zone).date()
+                item.notice_on = local_date(strata, case.notice_issued_at)
             if case.response_deadline is not None:
-                item.deadline_on = case.response_deadline.astimezone(zone).date()
+                item.deadline_on = local_date(strata, case.response_deadline)
         if case.status == Status.NOTICE_PENDING_APPROVAL:
             case.approvals_required = strata.notice_approvals_required
             agenda["approvals"].append(item)

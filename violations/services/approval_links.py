@@ -15,12 +15,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from accounts.models import StrataMembership, User
-from accounts.permissions import current_memberships
+from accounts.models import User
 from communications.models import EmailKind
 from communications.services import queue_email
 from violations.models import Letter, Violation
-from violations.selectors.access import is_recused
+from violations.selectors.access import council_members, is_recused
 
 SALT = "violations.notice-approval"
 MAX_AGE = dt.timedelta(days=14)
@@ -48,16 +47,7 @@ def approval_requests_queue(case: Violation, letter: Letter) -> None:
     """Email each current council member of the case's strata who is not recused from it and
     did not prepare ``letter`` (their approval would not count) a link to approve it: once
     per member and draft (a new draft gets new links)."""
-    council = (
-        User.objects.filter(
-            is_active=True,
-            pk__in=StrataMembership.objects.filter(
-                current_memberships(), strata=case.strata, role=StrataMembership.Role.COUNCIL
-            ).values("user_id"),
-        )
-        .exclude(pk=letter.created_by_id)
-        .order_by("full_name", "email")
-    )
+    council = council_members(case.strata).filter(is_active=True).exclude(pk=letter.created_by_id)
     for member in council:
         if is_recused(member, case):
             continue

@@ -23,6 +23,7 @@ from violations.models import (
     Violation,
 )
 from violations.selectors import letters
+from violations.selectors.drafts import draft_get
 
 # --- parties, letters and service: the parts transitions share -----------------------------
 
@@ -102,7 +103,7 @@ def _letter_create(
 
 
 def _draft(case: Violation, kind: str) -> Letter:
-    draft = case.letters.filter(kind=kind, issued_at__isnull=True).order_by("-id").first()
+    draft = draft_get(case, kind)
     if draft is None:
         refuse(_("There is no prepared %(kind)s; prepare it first.") % {"kind": kind})
     return draft

@@ -22,7 +22,7 @@ from violations.models import (
     ViolationCategory,
 )
 from violations.selectors import letters, record_dates
-from violations.selectors.cases import bylaw_revision_in_force
+from violations.selectors.cases import bylaw_revision_in_force, open_cases_for
 from violations.services.attachments import attachments_check, attachments_data
 from violations.services.case_letters import _letter_create, letter_issue
 from violations.services.evidence import evidence_rows_create, evidence_stored
@@ -30,6 +30,39 @@ from violations.services.frame import _begin, _finish, check_actor
 from violations.services.serving import letter_serve
 
 # --- filing --------------------------------------------------------------------------------
+
+
+def complaint_file(
+    *, actor: User, file_as: str = "", context: AuditContext | None = None, **report
+) -> tuple[Violation, Complaint | None]:
+    """File a complaint (DESIGN §6): into an open case of the same unit and bylaw when one
+    exists and ``file_as`` names it (its uuid), else as a new case (``violation_report``'s
+    arguments in ``report``). While such a case exists, a new one is opened only when
+    ``file_as`` is ``"new"``: refused otherwise, so nobody files a duplicate unawares.
+    Returns the case, and the complaint when it was added to an open case."""
+    open_cases = open_cases_for(report["unit"], report["bylaws"], user=actor)
+    target = next((case for case in open_cases if str(case.uuid) == file_as), None)
+    if open_cases and target is None and file_as != "new":
+        raise TransitionRefused(
+            {
+                "file_as": _("Choose one of the cases listed.")
+                if file_as
+                else _(
+                    "An open case of this unit and bylaw exists: add the complaint to it, or "
+                    "open a new case anyway."
+                )
+            }
+        )
+    if target is None:
+        return violation_report(actor=actor, context=context, **report), None
+    complaint = violation_add_complaint(
+        case=target,
+        actor=actor,
+        context=context,
+        complaint=report["complaint"],
+        evidence_files=report.get("evidence_files", ()),
+    )
+    return target, complaint
 
 
 def next_reference(strata, on: dt.date) -> str:

@@ -9,6 +9,7 @@ from accounts.request_meta import AuditContext
 from violations import services
 from violations.domain.workflow import refuse
 from violations.models import Letter, LetterKind, NoticeApproval, Violation
+from violations.selectors.drafts import draft_get
 
 
 def notice_approve_by_link(
@@ -28,7 +29,7 @@ def letter_check_current(case: Violation, letter: Letter) -> None:
     notices = case.letters.filter(kind=LetterKind.NOTICE)
     if notices.filter(pk=letter.pk, issued_at__isnull=False).exists():
         refuse(_("This notice has already been sent; there is nothing left to approve."))
-    latest = notices.filter(issued_at__isnull=True).order_by("-id").first()
+    latest = draft_get(case)
     if latest is None or latest.pk != letter.pk:
         refuse(
             _(

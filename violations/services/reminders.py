@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from accounts.strata_time import strata_zone
+from accounts.strata_time import local_date
 from communications.models import EmailKind, OutboundEmail
 from communications.services import queue_email
 from violations.domain.workflow import SERVED_STATUSES
@@ -43,10 +43,10 @@ def parties_to_remind(*, now: dt.datetime) -> list[CaseParty]:
     )
     due = []
     for party in rows:
-        zone = strata_zone(party.case.strata)
-        party.deadline_on = party.case.response_deadline.astimezone(zone).date()
-        lead = dt.timedelta(days=party.case.strata.reminder_lead_days)
-        if now.astimezone(zone).date() >= party.deadline_on - lead:
+        strata = party.case.strata
+        party.deadline_on = local_date(strata, party.case.response_deadline)
+        lead = dt.timedelta(days=strata.reminder_lead_days)
+        if local_date(strata, now) >= party.deadline_on - lead:
             due.append(party)
     return due
 

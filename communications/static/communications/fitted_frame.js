@@ -1,6 +1,6 @@
-/* Fits each letter's frame (iframe.letter-frame, violations/admin/letter_frames.py) to the
-   letter, so staff read it whole on the page. The frame runs no scripts; it keeps the page's
-   origin so that this script can read the letter's height. */
+/* Fits each fitted frame (iframe.letter-frame, communications/admin/rendering.py html_frame)
+   to its document, so staff read a letter whole on the page. The frame runs no scripts; it
+   keeps the page's origin so that this script can read the document's height. */
 (function () {
   "use strict";
 
