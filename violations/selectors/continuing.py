@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Max, QuerySet
 
 from accounts.permissions import Right, scope_to_stratas
-from accounts.strata_time import strata_zone
+from accounts.strata_time import local_date
 from violations.models import (
     Charge,
     ChargeKind,
@@ -95,4 +95,4 @@ def last_seen_on(case: Violation) -> dt.date | None:
     seen = case.fine_proposals.filter(status=ProposalStatus.CONFIRMED).aggregate(
         last=Max("observed_at")
     )["last"]
-    return seen.astimezone(strata_zone(case.strata)).date() if seen else None
+    return local_date(case.strata, seen) if seen else None

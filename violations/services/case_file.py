@@ -3,7 +3,7 @@ originals, for the Civil Resolution Tribunal, a records request (SPA s.36) or co
 
 The complainant's identity is never shown to residents, so unless the export is for council
 (or the strata's lawyer) it is a redacted copy that identifies no complainant or witness
-(``case_file_contents``): their names, email addresses and phone numbers in any text, the
+(``case_file.contents``): their names, email addresses and phone numbers in any text, the
 acknowledgement letters addressed to them, the complaint's original file, the photos'
 metadata, the evidence file names and the names of recused members. Every redaction is listed
 on the export and in its audit entry, and a redacted copy that still names one of them is

@@ -4,7 +4,7 @@ Beat runs ``digests_send`` every hour; a staff member gets the day's digest on t
 after ``DIGEST_LOCAL_HOUR`` (07:00) in their own time, and never a second one that day: the
 dedup key names the user and their local date, so reruns, overlapping runs and the catch-up
 command queue nothing twice. Users have no time zone field; their day is their stratas' day
-(``digest_selectors.staff_zone``). Overdue hearings and decisions head each strata's section
+(``selectors.digests.staff_zone``). Overdue hearings and decisions head each strata's section
 rather than arriving as separate alerts, so the people who can act (managers and council)
 read one email a day.
 """

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.request_meta import AuditContext
-from accounts.strata_time import strata_today, strata_zone
+from accounts.strata_time import local_date, strata_today, strata_zone
 from communications.models import EmailKind
 from violations.domain import evidence_files, rule_pack
 from violations.domain.workflow import TransitionRefused, refuse
@@ -74,7 +74,7 @@ def violation_schedule_hearing(
     with transaction.atomic():
         case = _begin(case, "schedule_hearing", actor)
         hearing = _open_hearing(case)
-        day = scheduled_for.astimezone(strata_zone(case.strata)).date()
+        day = local_date(case.strata, scheduled_for)
         if scheduled_for <= timezone.now():
             raise TransitionRefused({"scheduled_for": _("A hearing is scheduled in the future.")})
         if day > hearing.hold_by:
@@ -316,7 +316,7 @@ def _written_request(file):
 def _hearing_notice_given(case: Violation, hearing: Hearing) -> None:
     """A hearing is held, or missed, only if every party was given its notice in time: each
     one's latest service of the hearing notice deemed given (SPA s.61) by the hearing day."""
-    day = hearing.scheduled_for.astimezone(strata_zone(case.strata)).date()
+    day = local_date(case.strata, hearing.scheduled_for)
     latest = {}
     for service in LetterDelivery.objects.filter(letter=hearing.notice_letter).order_by(
         "created_at", "id"
@@ -349,7 +349,7 @@ def _decided_late(case: Violation, meeting_on: dt.date) -> bool:
     held = case.hearings.filter(outcome=HearingOutcome.HELD).order_by("-held_at").first()
     if held is None:
         return False
-    held_on = held.held_at.astimezone(strata_zone(case.strata)).date()
+    held_on = local_date(case.strata, held.held_at)
     return meeting_on > rule_pack.decision_due(case.strata, held_on)
 
 

@@ -1,7 +1,7 @@
 """Writes to the fines ledger: payments received and waivers council resolved.
 
 A charge's balance is never stored; it is its amount less its payments and waivers
-(``ledger_selectors.charges_with_balances``). Each service locks the charge's case in the
+(``selectors.ledger.charges_with_balances``). Each service locks the charge's case in the
 case-action frame (``services.frame``) before reading the balance, as a correction of a
 payment does, so two clerks recording against the same charge at once cannot together take it
 below zero.

@@ -3,15 +3,15 @@ letters and their service, hearing, decision, bylaw text and ledger, and the ori
 for the ZIP.
 
 Unless the export is for council or the strata's lawyer it is a redacted copy, which
-identifies no complainant and no witness (``case_file_redaction.Redactor``): every text the
+identifies no complainant and no witness (``case_file.redaction.Redactor``): every text the
 PDF shows is searched for their names, email addresses and phone numbers, which are replaced
 by a marker; photos go in as their metadata-free copies and other evidence, whose metadata
 cannot be stripped, is withheld and listed; evidence is named neutrally ("Photo 3
 (image/jpeg, 2026-11-02)"); recusals are counted, not named; a letter that names one of them
 is withheld. The rendered file is checked once more before anything is written
-(``Contents.redaction_check``). Each record's row is built in ``case_file_rows``, the
-evidence section in ``case_file_evidence``; ``Original`` and ``Contents`` are in
-``case_file_parts``.
+(``Contents.redaction_check``). Each record's row is built in ``case_file.rows``, the
+evidence section in ``case_file.evidence``; ``Original`` and ``Contents`` are in
+``case_file.parts``.
 """
 
 import datetime as dt
@@ -72,7 +72,7 @@ def build_contents(case: Violation, export: CaseFileExport, now: dt.datetime) ->
     letters, hidden_services = _letters(case, redact, contents)
     charges = charges_with_balances(
         case.charges.select_related("bylaw", "liable_person", "unit").prefetch_related(
-            # Voided payments too, marked so (``case_file_corrections``).
+            # Voided payments too, marked so (``case_file.corrections``).
             Prefetch(
                 "payments",
                 queryset=Payment.all_objects.select_related("voided_by", "amends"),

@@ -1,8 +1,8 @@
-"""The case file's evidence section (``case_file_contents``): the evidence list and its files.
+"""The case file's evidence section (``case_file.contents``): the evidence list and its files.
 Unredacted, every original goes in as uploaded; a redacted copy takes a photo's metadata-free
 copy and withholds every other file, all under neutral names ("Photo 3 (image/jpeg,
 2026-11-02)"), and the chronology is given those names for the original file names. Split
-from ``case_file_contents`` so what a redacted copy does with evidence files reads on its own.
+from ``case_file.contents`` so what a redacted copy does with evidence files reads on its own.
 """
 
 import hashlib

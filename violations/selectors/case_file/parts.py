@@ -1,7 +1,7 @@
-"""What a case file is built into (``case_file_contents``): each stored file bound for the
+"""What a case file is built into (``case_file.contents``): each stored file bound for the
 ZIP (``Original``) and what the PDF shows and the ZIP holds (``Contents``), with the last
 redaction check before anything is written. Split out so the modules that fill them
-(``case_file_contents``, ``case_file_evidence``) and the one that writes them (``case_file``)
+(``case_file.contents``, ``case_file.evidence``) and the one that writes them (``case_file``)
 share them without importing each other.
 """
 

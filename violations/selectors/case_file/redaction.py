@@ -1,6 +1,6 @@
 """Who a redacted case file does not identify: the complainants' and witnesses' names, email
 addresses and phone numbers, the patterns that find them in any text, and the markers that
-replace them. Split from ``case_file_contents`` so the rules of redaction read on their own;
+replace them. Split from ``case_file.contents`` so the rules of redaction read on their own;
 every section of the case file passes its text through one ``Redactor``.
 """
 

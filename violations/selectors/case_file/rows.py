@@ -1,6 +1,6 @@
 """The case file's rows, one record at a time: the incident, the bylaws in force, each
 response, hearing, decision and charge as the PDF shows them, each text already passed
-through the ``Redactor``. Split from ``case_file_contents``, which gathers the records and
+through the ``Redactor``. Split from ``case_file.contents``, which gathers the records and
 the originals and calls these for each row.
 """
 

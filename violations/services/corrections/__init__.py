@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.request_meta import AuditContext
-from accounts.strata_time import strata_zone
+from accounts.strata_time import local_date, strata_zone
 from violations.domain.workflow import TransitionRefused, refuse
 from violations.models import Decision, Violation
 from violations.selectors import guards, record_dates, serving
@@ -172,7 +172,7 @@ def _reload(kind: Kind, entry):
 
 
 def _local_date(entry, moment: dt.datetime) -> dt.date:
-    return moment.astimezone(strata_zone(entry_case(entry).strata)).date()
+    return local_date(entry_case(entry).strata, moment)
 
 
 def _decision_refusal(case: Violation, decision: Decision) -> str | None:

@@ -10,7 +10,7 @@ closed on. Called by the correction frame (``services.corrections``) through ``S
 
 from django.utils.translation import gettext as _
 
-from accounts.strata_time import strata_zone
+from accounts.strata_time import local_date
 from violations.domain.workflow import TransitionRefused, refuse
 from violations.models import (
     HEARD_OUTCOMES,
@@ -170,7 +170,7 @@ def _observation_amend(case, proposal, actor, reason, values):
     elif refusal := record_dates.observation_refusal(case, proposal, observed_at):
         errors["observed_at"] = refusal
     elif case.compliance_on is not None:
-        seen_on = observed_at.astimezone(strata_zone(case.strata)).date()
+        seen_on = local_date(case.strata, observed_at)
         if seen_on > case.compliance_on:
             errors["observed_at"] = _(
                 "Compliance is recorded on %(compliance)s: a sighting on %(date)s contradicts "
