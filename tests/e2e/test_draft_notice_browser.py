@@ -43,7 +43,7 @@ def draft(strata, unit, owner, manager):
 
 
 def test_the_send_notice_page_shows_the_whole_draft(browser, live_server, draft, artifacts_dir):
-    from violations import letters
+    from violations.selectors import letters
 
     notice = draft.letters.get(kind="notice")
     assert notice.html.count("<script") == 0
