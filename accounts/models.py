@@ -187,7 +187,10 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        """Sign-in by email in any case. Stored addresses are lower case (a check constraint),
+        so an exact match on the lowered address finds the same user through the unique index,
+        where ``iexact`` (``UPPER(email)`` on PostgreSQL) would scan the table."""
+        return self.get(email=username.lower())
 
     def _create_user(self, email, password, **extra_fields):
         if not email:

@@ -3,6 +3,7 @@ every address lower-cased (issue 14: there were two, the field's and one on Lowe
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from tests.accounts.factories import UserFactory
@@ -29,3 +30,12 @@ def test_the_database_refuses_an_email_stored_otherwise_than_lower_case():
 
     user.refresh_from_db()
     assert user.email == "jane.doe@example.test"
+
+
+def test_sign_in_finds_the_user_by_the_lowered_address_through_the_index():
+    user = UserFactory(email="mixed.case@example.test")
+    with CaptureQueriesContext(connection) as queries:
+        found = User.objects.get_by_natural_key("Mixed.Case@Example.TEST")
+    assert found == user
+    sql = queries.captured_queries[0]["sql"].upper()
+    assert "UPPER(" not in sql and "LIKE" not in sql
