@@ -24,6 +24,7 @@ ACTION_NAMESPACES = {
     "email_template": _("Email templates"),
     "outbox": _("Email outbox"),
     "demo": _("Demo data"),
+    "resident": _("Resident access and choices"),
 }
 
 

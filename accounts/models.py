@@ -364,3 +364,72 @@ class AuditLog(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_label}"
+
+
+class LoginToken(models.Model):
+    """A secret link that signs a resident in (DESIGN §8), stored only as the SHA-256 of the
+    secret. Generic: ``subject`` is the person it is for and ``target`` what it opens (a case),
+    both by uuid, so this app knows nothing of the register or the cases. A sign-in link asked
+    for by email has no subject: whoever owns ``email`` chooses which of its persons they are.
+    """
+
+    class Purpose(models.TextChoices):
+        CASE_LINK = "case_link", _("Personal case link")
+        SIGN_IN = "sign_in", _("Sign-in link")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    strata = models.ForeignKey(
+        Strata, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subject = models.UUIDField(null=True, blank=True)
+    target = models.UUIDField(null=True, blank=True)
+    email = models.EmailField(blank=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("login token")
+        verbose_name_plural = _("login tokens")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(purpose__in=["case_link", "sign_in"]),
+                name="login_token_purpose_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(purpose="case_link")
+                | models.Q(subject__isnull=False, target__isnull=False),
+                name="login_token_case_link_has_person_and_case",
+            ),
+        ]
+        indexes = [models.Index(fields=["subject", "target"], name="login_token_subject_idx")]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} {self.uuid}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for an app (docs/api.md), stored only as the SHA-256 of the secret; the
+    secret is shown once, when it is made. ``resident_only``: made from a resident session, it
+    never reaches a staff endpoint even when its user also holds a staff role."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    resident_only = models.BooleanField(default=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.prefix}… {self.name}"

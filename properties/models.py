@@ -115,6 +115,11 @@ class Person(TimeStamped):
         _("date the notice address was given"), null=True, blank=True
     )
     pets = models.TextField(_("pets"), blank=True)
+    newsletters = models.BooleanField(
+        _("receives newsletters"),
+        default=True,
+        help_text=_("The person's own choice on their preferences page; notices always go."),
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

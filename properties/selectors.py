@@ -97,3 +97,55 @@ def register_counts_for(user) -> list[dict]:
             **{label: rows.get(sid, {}).get("n", 0) for label, rows in facilities.items()},
         )
     return stratas
+
+
+# --- a resident's own view (DESIGN §8) --------------------------------------------------------
+
+
+def persons_of(user) -> QuerySet[Person]:
+    """The register records a resident login speaks for (one per strata they live in)."""
+    if not getattr(user, "is_authenticated", False):
+        return Person.objects.none()
+    return Person.objects.filter(user=user, archived_at__isnull=True).select_related("strata")
+
+
+def persons_at_address(address: str) -> QuerySet[Person]:
+    """Current persons whose own or notice address is ``address`` (a shared household
+    address may name several: whoever signs in chooses which one they are)."""
+    address = address.strip().lower()
+    if not address:
+        return Person.objects.none()
+    return (
+        Person.objects.filter(archived_at__isnull=True, strata__archived_at__isnull=True)
+        .filter(Q(email__iexact=address) | Q(email_for_notices__iexact=address))
+        .select_related("strata")
+        .order_by("strata__name", "full_name", "pk")
+    )
+
+
+def resident_units(user) -> QuerySet[Unit]:
+    """The units a resident currently occupies or owns, and only those: a staff member's
+    strata-wide view is never mixed into their resident pages."""
+    if not getattr(user, "is_authenticated", False):
+        return Unit.objects.none()
+    return (
+        Unit.objects.filter(
+            archived_at__isnull=True,
+            pk__in=current_occupancies()
+            .filter(person__user=user, person__archived_at__isnull=True)
+            .values("unit_id"),
+        )
+        .select_related("strata")
+        .order_by("strata__name", "unit_number")
+    )
+
+
+def people_on_units(units) -> QuerySet[Occupancy]:
+    """Who currently lives on or owns ``units``: names and roles for the resident's own units
+    (their contact details stay with staff)."""
+    return (
+        current_occupancies()
+        .filter(unit__in=units, person__archived_at__isnull=True)
+        .select_related("person", "unit")
+        .order_by("unit__unit_number", "role", "person__full_name")
+    )

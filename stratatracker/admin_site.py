@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.middleware import SESSION_STRATA_ID, SESSION_STRATA_TZ
 from accounts.permissions import Right, can, is_staff_member
+from accounts.resident_session import is_resident_only
 from accounts.selectors import stratas_visible_to
 from communications.selectors import outbox_stats_for
 from properties.selectors import register_counts_for
@@ -84,7 +85,12 @@ class StaffAdminSite(admin.AdminSite):
     site_url = None  # there is no public site root; residents arrive by emailed links
 
     def has_permission(self, request):
-        return request.user.is_active and is_staff_member(request.user)
+        # A session a resident link started is resident only, whoever the account is.
+        return (
+            request.user.is_active
+            and is_staff_member(request.user)
+            and not is_resident_only(request)
+        )
 
     def each_context(self, request):
         context = super().each_context(request)

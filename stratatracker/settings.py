@@ -144,6 +144,14 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+# Resident access (docs/residents.md): a personal case link on every notice lasts this many
+# days (or until the case closes); a sign-in link asked for by email, this many minutes, once.
+CASE_LINK_DAYS = env.int("CASE_LINK_DAYS", default=30)
+SIGN_IN_LINK_MINUTES = env.int("SIGN_IN_LINK_MINUTES", default=15)
+# A bearer token of an app (docs/api.md) lasts this many days unless revoked first.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+# A resident page session lasts this long without use (staff sessions keep Django's default).
+RESIDENT_SESSION_HOURS = env.int("RESIDENT_SESSION_HOURS", default=12)
 
 # Number of reverse proxies in front of the app that append to X-Forwarded-For. The client
 # IP (audit log, login lockout) is read that many hops from the right; 0 trusts no header.
@@ -387,16 +395,38 @@ CACHES = {
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.api.permissions.IsResident"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_PAGINATION_CLASS": "accounts.api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "accounts.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    # Per client IP (anonymous) or per user; sign-in endpoints add their own tighter scopes.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+        "user": env.str("API_THROTTLE_USER", default="600/min"),
+        "sign_in": env.str("SIGN_IN_THROTTLE", default="5/hour"),
+        "answer": env.str("API_THROTTLE_ANSWER", default="30/hour"),
+    },
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "StrataTracker API",
+    "DESCRIPTION": (
+        "Residents: your units, your cases, their letters and evidence, answers and hearing "
+        "requests, your charges and preferences. Staff: file complaints and read the cases and "
+        "register of your stratas. Authentication, pagination and errors: docs/api.md."
+    ),
     "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # File uploads are multipart requests; their schema differs from the JSON answers.
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -12,6 +12,7 @@ from stratatracker import health
 urlpatterns = [
     path("api/health", health.health, name="health"),
     path("api/health/live", health.live, name="health-live"),
+    path("api/v1/", include("stratatracker.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file, so the CSP needs no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -38,6 +39,9 @@ urlpatterns = [
         name="membership_accept_login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Resident pages (docs/residents.md): personal case links, sign-in, my cases and units.
+    path("", include("violations.pages.urls")),
+    path("", include("properties.pages.urls")),
     path("admin/", admin.site.urls),
     path("files/", include("violations.urls")),
     path("files/", include("properties.urls")),

@@ -177,7 +177,13 @@ def test_the_editor_refuses_an_email_with_a_sign_in_link_and_says_why(client, st
     assert not EmailTemplate.objects.exists()
     listing = client.get(reverse("admin:communications_emailtemplate_changelist"))
     fixed = {row["template"].name for row in listing.context["fixed"]}
-    assert fixed == {SET_PASSWORD, "accounts.password_reset", "accounts.approval_rule_changed"}
+    assert fixed == {
+        SET_PASSWORD,
+        "accounts.password_reset",
+        "accounts.approval_rule_changed",
+        "properties.sign_in_link",
+        "violations.fresh_case_link",
+    }
     assert {row["template"].name for row in listing.context["rows"]}.isdisjoint(fixed)
     assert "Sent as written: not editable" in listing.text
 

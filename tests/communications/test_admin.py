@@ -481,7 +481,11 @@ def test_the_template_list_shows_each_stratas_wording(client, superuser, strata,
 
     rows = {row["template"].name: row for row in response.context["rows"]}
     # password resets have no strata version
-    assert set(rows) == {"accounts.invitation", "violations.deadline_reminder"}
+    assert set(rows) == {
+        "accounts.invitation",
+        "violations.deadline_reminder",
+        "properties.notice_address_given",
+    }
     cells = {c["strata"].name: c["override"] for c in rows[INVITATION]["stratas"]}
     assert cells["Harbour View"].version == 2
     assert cells["Cedar Grove"] is None

@@ -29,6 +29,8 @@ from violations.services.hearings import (
     violation_schedule_hearing,
 )
 from violations.services.responses import (
+    resident_request_hearing,
+    resident_respond,
     violation_receive_hearing_request,
     violation_record_response,
 )
@@ -43,6 +45,8 @@ from violations.services.review import (
 __all__ = [
     "check_actor",
     "next_reference",
+    "resident_request_hearing",
+    "resident_respond",
     "violation_add_complaint",
     "violation_approve_notice",
     "violation_close",

@@ -23,16 +23,17 @@ def attachments_check(
     files,
     source: str,
     field: str,
+    check=None,
 ) -> CheckedFiles | None:
     """The files checked and scanned, or None without any. The actor's right and recusal come
     first, so no one who may not start the transition has files read or scanned (``case``
-    None: a case about to be opened, whose service checked the actor already). A refusal is
-    raised under ``field``, the form's file field."""
+    None: a case about to be opened, whose service checked the actor already; ``check``: as
+    ``frame.case_lock``). A refusal is raised under ``field``, the form's file field."""
     files = [file for file in files or () if file]
     if not files:
         return None
     if case is not None:
-        check_actor(case, TRANSITIONS[transition], actor)
+        (check or check_actor)(case, TRANSITIONS[transition], actor)
     return evidence_check(case=case, files=files, source=source, field=field)
 
 

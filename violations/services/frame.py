@@ -16,6 +16,7 @@ from accounts.permissions import Right, can
 from accounts.request_meta import AuditContext
 from violations.domain.workflow import TRANSITIONS, WHO, Transition, TransitionRefused
 from violations.models import (
+    CaseParty,
     Status,
     Violation,
     ViolationEvent,
@@ -62,10 +63,13 @@ def cases_lock(pks) -> None:
     )
 
 
-def case_lock(case: Violation | int, actor: User, action: Transition | CaseAction) -> Violation:
-    """Lock the case (``case_row_lock``) and check ``actor`` may take ``action`` on it."""
+def case_lock(
+    case: Violation | int, actor: User, action: Transition | CaseAction, *, check=None
+) -> Violation:
+    """Lock the case (``case_row_lock``) and check ``actor`` may take ``action`` on it
+    (``check``: ``check_actor`` unless given, e.g. ``party_check`` for a resident)."""
     locked = case_row_lock(case)
-    check_actor(locked, action, actor)
+    (check or check_actor)(locked, action, actor)
     return locked
 
 
@@ -83,6 +87,25 @@ def check_actor(case: Violation, action: Transition | CaseAction, actor: User) -
             % {"case": case.reference, "instead": action.instead or _("Another member must act.")},
             code="recused",
         )
+
+
+def party_check(party: CaseParty):
+    """The check for a resident acting for themselves (DESIGN §8): ``party`` is theirs, on
+    this case, and served as required. What staff record for them needs a staff right; what
+    they send from their own pages needs only that it is their own case."""
+
+    def check(case: Violation, action: Transition | CaseAction, actor: User) -> None:
+        if (
+            party.case_id != case.pk
+            or not party.required
+            or party.person.user_id != actor.pk
+            or party.person.archived_at is not None
+        ):
+            raise TransitionRefused(
+                _("Only a person served with this notice may answer it."), code="role"
+            )
+
+    return check
 
 
 def check_right(actor: User, action: CaseAction, strata: Strata) -> None:
@@ -113,10 +136,11 @@ def _refuse_role(action: CaseAction, strata: Strata) -> NoReturn:
 # --- a transition --------------------------------------------------------------------------
 
 
-def _begin(case: Violation, name: str, actor: User) -> Violation:
-    """Lock the case and check right, recusal and status for transition ``name``."""
+def _begin(case: Violation, name: str, actor: User, *, check=None) -> Violation:
+    """Lock the case and check right, recusal and status for transition ``name``
+    (``check``: as ``case_lock``)."""
     transition = TRANSITIONS[name]
-    locked = case_lock(case, actor, transition)
+    locked = case_lock(case, actor, transition, check=check)
     if transition.sources and locked.status not in transition.sources:
         raise TransitionRefused(_state_message(locked, transition), code="state")
     return locked

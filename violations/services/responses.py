@@ -6,6 +6,7 @@ schedules the hearing a request asks for and records its outcome.
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -25,7 +26,7 @@ from violations.selectors import record_dates
 from violations.services.attachments import attachments_check, attachments_data
 from violations.services.case_letters import _check_party, _issued
 from violations.services.evidence import evidence_rows_create, evidence_stored
-from violations.services.frame import _begin, _finish, _set_status
+from violations.services.frame import _begin, _finish, _set_status, party_check
 from violations.services.hearings import hearing_request_create
 
 
@@ -41,18 +42,89 @@ def violation_record_response(
     scans=(),
     context: AuditContext | None = None,
 ) -> Response:
-    """``scans``: the letter as received on paper (a scan or photos), kept as evidence of the
-    case with the response (``services.attachments``): all or nothing with it."""
+    """Staff record a response received by mail, email or in person. ``scans``: the letter
+    as received on paper (a scan or photos), kept as evidence of the case with the response
+    (``services.attachments``): all or nothing with it."""
+    return _response_record(
+        case=case,
+        actor=actor,
+        party=party,
+        text=text,
+        channel=channel,
+        received_at=received_at,
+        declines_hearing=declines_hearing,
+        files=scans,
+        field="scans",
+        context=context,
+    )
+
+
+def resident_respond(
+    *,
+    case: Violation,
+    actor: User,
+    text: str,
+    declines_hearing: bool = False,
+    files=(),
+    context: AuditContext | None = None,
+) -> Response:
+    """A party answers the notice from their own pages or app (DESIGN §8), received now
+    through the resident portal: the same guards, event and audit entry as when staff record
+    it, with ``files`` through the evidence pipeline."""
+    return _response_record(
+        case=case,
+        actor=actor,
+        party=_own_party(case, actor),
+        text=text,
+        channel=Response.Channel.PORTAL,
+        received_at=timezone.now(),
+        declines_hearing=declines_hearing,
+        files=files,
+        field="files",
+        context=context,
+        by_party=True,
+    )
+
+
+def _own_party(case: Violation, actor: User) -> CaseParty:
+    """The actor's own required party on the case; a refusal if they have none."""
+    party = (
+        CaseParty.objects.select_related("person")
+        .filter(case=case, person__user=actor, person__archived_at__isnull=True, required=True)
+        .order_by("pk")
+        .first()
+    )
+    if party is None:
+        raise TransitionRefused(_("Only a person served with this notice may answer it."))
+    return party
+
+
+def _response_record(
+    *,
+    case: Violation,
+    actor: User,
+    party: CaseParty,
+    text: str,
+    channel: str,
+    received_at: dt.datetime,
+    declines_hearing: bool,
+    files,
+    field: str,
+    context: AuditContext | None,
+    by_party: bool = False,
+) -> Response:
+    check = party_check(party) if by_party else None
     checked = attachments_check(
         case=case,
         actor=actor,
         transition="record_response",
-        files=scans,
+        files=files,
         source=Evidence.Source.PARTY,
-        field="scans",
+        field=field,
+        check=check,
     )
     with evidence_stored(checked), transaction.atomic():
-        case = _begin(case, "record_response", actor)
+        case = _begin(case, "record_response", actor, check=check)
         _check_party(case, party)
         if not text.strip():
             raise TransitionRefused({"text": _("Record what the response says.")})
@@ -70,7 +142,7 @@ def violation_record_response(
             recorded_by=actor,
         )
         files = evidence_rows_create(
-            case=case, checked=checked, actor=actor, response=response, field="scans"
+            case=case, checked=checked, actor=actor, response=response, field=field
         )
         before = case.status
         _set_status(case, Status.RESPONDED)
@@ -100,18 +172,68 @@ def violation_receive_hearing_request(
     scans=(),
     context: AuditContext | None = None,
 ) -> Hearing:
-    """``scans``: the written request as received on paper, kept as evidence of the case with
-    the hearing request (``services.attachments``): all or nothing with it."""
+    """Staff record a hearing request received in writing. ``scans``: the written request as
+    received on paper, kept as evidence of the case with the hearing request
+    (``services.attachments``): all or nothing with it."""
+    return _hearing_request_record(
+        case=case,
+        actor=actor,
+        party=party,
+        reason=reason,
+        requested_on=requested_on,
+        files=scans,
+        field="scans",
+        context=context,
+    )
+
+
+def resident_request_hearing(
+    *,
+    case: Violation,
+    actor: User,
+    reason: str,
+    files=(),
+    context: AuditContext | None = None,
+) -> Hearing:
+    """A party asks for a hearing from their own pages or app, dated today in the strata:
+    the SPA s.34.1 clock starts as when staff record a written request."""
+    return _hearing_request_record(
+        case=case,
+        actor=actor,
+        party=_own_party(case, actor),
+        reason=reason,
+        requested_on=strata_today(case.strata),
+        files=files,
+        field="files",
+        context=context,
+        by_party=True,
+    )
+
+
+def _hearing_request_record(
+    *,
+    case: Violation,
+    actor: User,
+    party: CaseParty,
+    reason: str,
+    requested_on: dt.date,
+    files,
+    field: str,
+    context: AuditContext | None,
+    by_party: bool = False,
+) -> Hearing:
+    check = party_check(party) if by_party else None
     checked = attachments_check(
         case=case,
         actor=actor,
         transition="receive_hearing_request",
-        files=scans,
+        files=files,
         source=Evidence.Source.PARTY,
-        field="scans",
+        field=field,
+        check=check,
     )
     with evidence_stored(checked), transaction.atomic():
-        case = _begin(case, "receive_hearing_request", actor)
+        case = _begin(case, "receive_hearing_request", actor, check=check)
         _check_party(case, party)
         if not reason.strip():
             raise TransitionRefused(
@@ -134,7 +256,7 @@ def violation_receive_hearing_request(
             case, requested_by=party, requested_on=requested_on, reason=reason
         )
         files = evidence_rows_create(
-            case=case, checked=checked, actor=actor, hearing_request=hearing, field="scans"
+            case=case, checked=checked, actor=actor, hearing_request=hearing, field=field
         )
         before = case.status
         _set_status(case, Status.HEARING_REQUESTED)

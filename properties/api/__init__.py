@@ -1,0 +1,1 @@
+"""The properties endpoints of the REST API (docs/api.md), routed by ``stratatracker.api``."""
