@@ -68,9 +68,7 @@ RESIDENTS = (
 
 def resident(unit, name, email, role=Occupancy.Role.OWNER, **occupancy):
     """A person of the register with their resident login (as a link would make it)."""
-    person = PersonFactory(
-        strata=unit.strata, full_name=name, email=email, email_for_notices=""
-    )
+    person = PersonFactory(strata=unit.strata, full_name=name, email=email, email_for_notices="")
     OccupancyFactory(unit=unit, person=person, role=role, **occupancy)
     person.user = UserFactory(email=email, full_name=name)
     person.user.set_unusable_password()
@@ -155,9 +153,7 @@ def build_resident_world() -> SimpleNamespace:
         text=SECRET_MARKERS["internal_note"],
         visible_to_resident=False,
     )
-    charge = charge_on(
-        unit_101, olive, manager, reference="VIO-20261101-104", bylaw=noise[strata]
-    )
+    charge = charge_on(unit_101, olive, manager, reference="VIO-20261101-104", bylaw=noise[strata])
     case_d = charge.case
     case_d.parties.create(person=olive, role=PartyRole.RESPONDENT, required=True)
 
@@ -186,7 +182,9 @@ def build_resident_world() -> SimpleNamespace:
         persons=SimpleNamespace(
             olive=olive, cole=cole, larry=larry, terry=terry, cathy=cathy, uma=uma, oscar=oscar
         ),
-        units=SimpleNamespace(u101=unit_101, u102=unit_102, u103=unit_103, u104=unit_104, u9=unit_9),
+        units=SimpleNamespace(
+            u101=unit_101, u102=unit_102, u103=unit_103, u104=unit_104, u9=unit_9
+        ),
         cases=SimpleNamespace(a=case_a, t=case_t, o=case_o, d=case_d),
         evidence=SimpleNamespace(shared=shared, staff_only=staff_only),
         charge=charge,
