@@ -39,6 +39,7 @@ from violations.models import (
 )
 from violations.selectors import serving
 from violations.services import corrections, ledger
+from violations.services.case_links import case_link_make, case_link_url
 
 # (status, category, what happened)
 CASES = (
@@ -318,3 +319,16 @@ def _decide(case: Violation, status: str, *, manager: User, council: User) -> No
         )
     if status == Status.CLOSED:
         services.violation_close(case=case, actor=manager)
+
+
+def demo_resident(strata: Strata) -> tuple[Violation, Person] | None:
+    """The respondent of the demo case whose notice was sent: the resident to try the resident
+    pages as (docs/residents.md). None when the demo has no such case."""
+    case = Violation.objects.filter(strata=strata, status=Status.NOTICE_SENT).first()
+    party = case and case.parties.filter(role="respondent", required=True).first()
+    return (case, party.person) if party else None
+
+
+def demo_case_link(case: Violation, person: Person) -> str:
+    """A fresh personal case link for ``person``, as the case's notice carries one."""
+    return case_link_url(case_link_make(case, person))

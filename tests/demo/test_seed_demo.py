@@ -6,6 +6,7 @@ on every run and its values can be asserted exactly.
 
 import datetime as dt
 import io
+import re
 
 import pytest
 import time_machine
@@ -20,6 +21,7 @@ from accounts.models import AuditLog, Strata, StrataMembership, User
 from demo import register as demo_register
 from properties.models import BikeLocker, Occupancy, ParkingSpot, Person, StorageLocker, Unit
 from tests.built_once import rows_kept_for_the_scope
+from violations.services.case_links import case_link_read
 
 pytestmark = pytest.mark.django_db
 
@@ -300,6 +302,17 @@ class TestOneSeededDemo:
             .exists()
         )
 
+    def test_the_first_run_prints_a_resident_case_link_that_opens_the_notice_case(
+        self, seeded_demo
+    ):
+        [line] = [line for line in seeded_demo.splitlines() if line.startswith("Resident:")]
+        raw = re.search(r"/r/([0-9A-Z-]+)/", line).group(1)
+        opened = case_link_read(raw)
+        assert opened.problem == ""
+        assert opened.case.status == "notice_sent"
+        assert opened.party.person.full_name in line
+        assert f"{opened.case.reference}:" in line
+
     def test_second_run_changes_nothing(self):
         before = row_counts()
         passwords = dict(User.objects.values_list("email", "password"))
@@ -311,6 +324,7 @@ class TestOneSeededDemo:
         assert dict(User.objects.values_list("email", "password")) == passwords
         assert max(Unit.objects.values_list("updated_at", flat=True)) == last_update
         assert "Nothing changed" in out
+        assert "/r/" not in out and "/my/sign-in/" in out
         for email in DEMO_EMAILS:
             assert email in out
 

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from demo import register_data as demo_data
-from demo.cases import demo_cases_create
+from demo.cases import demo_case_link, demo_cases_create, demo_resident
 
 
 def positive_int(value: str) -> int:
@@ -83,13 +83,24 @@ class Command(BaseCommand):
             units=units, password=password, reset_passwords=reset_passwords
         )
         cases = demo_cases_create(report.stratas[0].strata)
-        self._print_report(report, units_asked=units)
+        resident = demo_resident(report.stratas[0].strata)
+        # A link is a new secret: made on the run that creates the cases only, so a second
+        # run still changes nothing; later runs point to the sign-in page instead.
+        link = demo_case_link(*resident) if cases and resident else None
+        self._print_report(report, units_asked=units, resident=resident, link=link)
         if cases:
             self.stdout.write(
                 self.style.SUCCESS(f"Created {cases} bylaw cases, one in every status.")
             )
 
-    def _print_report(self, report: demo_data.SeedReport, *, units_asked: int) -> None:
+    def _print_report(
+        self,
+        report: demo_data.SeedReport,
+        *,
+        units_asked: int,
+        resident: tuple | None,
+        link: str | None,
+    ) -> None:
         write = self.stdout.write
         for outcome in report.stratas:
             strata = outcome.strata
@@ -133,3 +144,17 @@ class Command(BaseCommand):
             write("  " + "  ".join([*cells, last]))
         write("")
         write(f"Admin: {settings.SITE_URL}{reverse('admin:index')}")
+        if resident:
+            case, person = resident
+            address = person.email_for_notices or person.email
+            ways = [f"{link} (their personal case link)"] if link else []
+            if address:
+                ways.append(
+                    f"a sign-in link by email to {address} at {settings.SITE_URL}/my/sign-in/ "
+                    "(the email is written under var/mail/)"
+                )
+            if ways:
+                write(
+                    f"Resident: {person.full_name}, respondent of {case.reference}: "
+                    + " or ".join(ways)
+                )
