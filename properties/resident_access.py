@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_log_record
-from accounts.login_tokens import sign_in_link_mint
-from accounts.models import StrataMembership, User
+from accounts.login_tokens import sign_in_link_mint, token_check, token_use
+from accounts.models import LoginToken, StrataMembership, User
 from accounts.permissions import current_memberships
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today
@@ -72,7 +72,37 @@ def sign_in_link_send(*, email: str) -> int:
             dedup_key=f"sign-in:{uuid.uuid4()}",
             sensitive=True,
         )
+        audit_log_record(
+            actor=None, action="resident.sign_in_link_sent", changes={"email": address}
+        )
     return 1
+
+
+def sign_in_link_confirm(
+    *, raw: str, person_uuid, context: AuditContext | None = None
+) -> User | str:
+    """Spend a sign-in link for the person its owner chose (one of ``persons_at_address``
+    of the link's address): their resident login, audited. Else why not (``unknown``,
+    ``expired``, ``used``, ``revoked``, ``not_yours``), with nothing spent."""
+    check = token_check(raw, LoginToken.Purpose.SIGN_IN)
+    if check.problem:
+        return check.problem
+    person = persons_at_address(check.token.email).filter(uuid=person_uuid).first()
+    if person is None:
+        return "not_yours"
+    with transaction.atomic():
+        if not token_use(check.token):
+            return "used"
+        user = resident_user_for(person=person, context=context)
+        audit_log_record(
+            actor=user,
+            action="resident.signed_in",
+            strata=person.strata,
+            target=person,
+            changes={"by": "sign_in_link"},
+            context=context,
+        )
+    return user
 
 
 def notice_address_give(
