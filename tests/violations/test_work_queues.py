@@ -414,11 +414,14 @@ def test_download_returns_one_zip_of_exactly_the_selected_letters(
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     assert archive.namelist() == [
         f"001-{case.reference}-notice-terry-tenant.pdf",
+        # Each party's case link page follows their letter (tests/violations/test_case_links.py).
+        f"001-{case.reference}-notice-terry-tenant_case-link.pdf",
         f"002-{second.reference}-notice-nora-neighbour.pdf",
+        f"002-{second.reference}-notice-nora-neighbour_case-link.pdf",
     ]
     with letter.pdf.open("rb") as pdf:
         assert archive.read(archive.namelist()[0]) == pdf.read()
-    assert archive.read(archive.namelist()[1]) == pdf_bytes(second.reference)
+    assert archive.read(archive.namelist()[2]) == pdf_bytes(second.reference)
     assert (
         LetterDelivery.objects.filter(status="pending").count() == 3
     )  # downloading records nothing

@@ -7,7 +7,9 @@ not recused), oldest first, narrowed by the strata switcher. Nothing is added, c
 deleted here; two actions do the work:
 
 - "Download PDFs (ZIP)": one ZIP with the stored PDF of each selected letter, one file per
-  envelope, in the queue's order.
+  envelope, in the queue's order; a notice, hearing notice, decision or fine notice to a party
+  is followed by a page with that person's case link (a new one each download:
+  ``case_link_sheet``), to put in the same envelope. The stored letter is never changed.
 - "Record as mailed": ``violation_record_service`` for each selected service, on the date
   given (blank: today in the case's strata), reporting each refusal — among them a letter
   shown as "address needed" (a recipient with no postal address and no unit), which is
@@ -39,6 +41,7 @@ from accounts.strata_time import strata_today, strata_zone
 from violations.models import DeliveryMethod, LetterDelivery, LetterKind
 from violations.selectors.cases import print_queue_for
 from violations.services import violation_record_service
+from violations.services.case_links import case_link_sheet
 
 TITLE = gettext_lazy("Print queue")
 
@@ -48,6 +51,12 @@ def pdf_name(number: int, service: LetterDelivery) -> str:
     letter = service.letter
     person = slugify(service.person.full_name) or "recipient"
     return f"{number:03d}-{letter.case.reference}-{letter.kind}-{person}.pdf"
+
+
+def link_page_name(number: int, service: LetterDelivery) -> str:
+    """``001-VIO-20261101-001-notice-terry-tenant_case-link.pdf``: sorts right after its
+    letter ("_" comes after ".")."""
+    return pdf_name(number, service).removesuffix(".pdf") + "_case-link.pdf"
 
 
 class PrintQueueActionForm(ActionForm):
@@ -135,24 +144,23 @@ class PrintQueueAdmin(StrataScopedAdmin):
         return f"{local:%Y-%m-%d %H:%M}"
 
     # --- actions --------------------------------------------------------------------------
-    @admin.action(description=gettext_lazy("Download PDFs (ZIP)"))
+    @admin.action(description=gettext_lazy("Download PDFs (ZIP), with each party's case link"))
     def download_pdfs(self, request, queryset):
         services = list(queryset.order_by("created_at", "id"))
         contents: dict[int, bytes] = {}
         missing = []
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-            for number, service in enumerate(services, start=1):
-                letter = service.letter
-                if letter.pk not in contents:
-                    try:
-                        with letter.pdf.open("rb") as pdf:
-                            contents[letter.pk] = pdf.read()
-                    except (OSError, ValueError):  # no file recorded, or gone from storage
-                        missing.append(f"{letter.case.reference} ({letter.get_kind_display()})")
-                        continue
-                archive.writestr(pdf_name(number, service), contents[letter.pk])
+        for service in services:
+            letter = service.letter
+            if letter.pk in contents:
+                continue
+            try:
+                with letter.pdf.open("rb") as pdf:
+                    contents[letter.pk] = pdf.read()
+            except (OSError, ValueError):  # no file recorded, or gone from storage
+                contents[letter.pk] = b""
+                missing.append(f"{letter.case.reference} ({letter.get_kind_display()})")
         if missing:
+            # Before any link is made: a refused download puts no new way into a case.
             self.message_user(
                 request,
                 _("The PDF of %(letters)s is missing; nothing was downloaded.")
@@ -160,6 +168,14 @@ class PrintQueueAdmin(StrataScopedAdmin):
                 messages.ERROR,
             )
             return None
+        context = AuditContext.from_request(request)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+            for number, service in enumerate(services, start=1):
+                archive.writestr(pdf_name(number, service), contents[service.letter.pk])
+                sheet = case_link_sheet(service=service, actor=request.user, context=context)
+                if sheet is not None:
+                    archive.writestr(link_page_name(number, service), sheet)
         response = HttpResponse(buffer.getvalue(), content_type="application/zip")
         filename = f"print-queue-{timezone.localdate():%Y-%m-%d}.zip"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

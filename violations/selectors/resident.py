@@ -8,8 +8,9 @@ case is theirs when one of those persons is a party to it. The complainant is no
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from violations.domain.workflow import TRANSITIONS
@@ -24,7 +25,7 @@ from violations.models import (
     Violation,
     ViolationEvent,
 )
-from violations.selectors.ledger import charges_with_balances
+from violations.selectors.ledger import ZERO_CENTS, charges_with_balances
 
 # A case link stops working once the case is over (issue 15: "or the case is closed").
 CLOSED_STATUSES = frozenset({Status.CLOSED, Status.REJECTED, Status.WITHDRAWN})
@@ -148,3 +149,71 @@ def case_link_case(case_uuid, person_uuid) -> tuple[Violation | None, CaseParty 
 
 def is_closed(case: Violation) -> bool:
     return case.closed_at is not None or case.status in CLOSED_STATUSES
+
+
+def next_dates(cases) -> dict[int, NextDate | None]:
+    """``next_date`` of each of ``cases`` (a list), their hearings read in one query, so a
+    list of cases runs the same number of queries however long it is."""
+    latest: dict[int, Hearing] = {}
+    for hearing in Hearing.objects.filter(case__in=[case.pk for case in cases]).order_by("-pk"):
+        latest.setdefault(hearing.case_id, hearing)
+    return {case.pk: _next_date_given(case, latest.get(case.pk)) for case in cases}
+
+
+def _next_date_given(case: Violation, hearing: Hearing | None) -> NextDate | None:
+    if case.status == Status.HEARING_SCHEDULED and hearing and hearing.scheduled_for:
+        return NextDate(_("Your hearing"), hearing.scheduled_for)
+    if case.status == Status.HEARING_REQUESTED and hearing:
+        return NextDate(_("Council must hold your hearing by"), hearing.hold_by)
+    if case.status in (Status.NOTICE_SENT, Status.RESPONDED) and case.response_deadline:
+        return NextDate(_("Answer in writing or ask for a hearing by"), case.response_deadline)
+    return None
+
+
+def resident_responses(case: Violation, user) -> QuerySet:
+    """The resident's own written answers on the case (the live ones: the related manager is
+    ``Response.objects``, so a voided answer is gone)."""
+    return case.responses.filter(
+        party__person__user=user, party__person__archived_at__isnull=True
+    ).order_by("received_at", "pk")
+
+
+def resident_hearing_requests(case: Violation, user) -> QuerySet[Hearing]:
+    """The hearings the resident asked for on the case, with the day each must be held by."""
+    return case.hearings.filter(
+        requested_by__person__user=user, requested_by__person__archived_at__isnull=True
+    ).order_by("requested_on", "pk")
+
+
+def may_answer_each(cases, user) -> dict[int, dict[str, bool]]:
+    """``may_answer`` of each of ``cases`` (a list), the resident's parties read in one query."""
+    answering = set(
+        _my_parties(user)
+        .filter(case__in=[case.pk for case in cases], required=True)
+        .values_list("case_id", flat=True)
+    )
+    return {
+        case.pk: {
+            "respond": case.pk in answering
+            and case.status in TRANSITIONS["record_response"].sources,
+            "request_hearing": case.pk in answering
+            and case.status in TRANSITIONS["receive_hearing_request"].sources,
+        }
+        for case in cases
+    }
+
+
+def resident_events_each(cases) -> dict[int, list[ViolationEvent]]:
+    """``resident_events`` of each of ``cases`` (a list), in one query."""
+    timelines: dict[int, list[ViolationEvent]] = {case.pk: [] for case in cases}
+    for event in ViolationEvent.objects.filter(
+        case__in=list(timelines), visible_to_resident=True
+    ).order_by("created_at", "pk"):
+        timelines[event.case_id].append(event)
+    return timelines
+
+
+def resident_balance(user) -> Decimal:
+    """What the resident owes over all their charges (``resident_charges``' balances)."""
+    total = resident_charges(user).aggregate(total=Sum("balance"))["total"]
+    return ZERO_CENTS if total is None else total

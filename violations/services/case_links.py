@@ -7,8 +7,11 @@ closes; opening one changes nothing until the person confirms (mail scanners fol
 import uuid
 from dataclasses import dataclass
 
+import segno
 from django.conf import settings
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_log_record
@@ -18,7 +21,8 @@ from accounts.request_meta import AuditContext
 from communications.services import queue_email
 from properties.models import Person
 from properties.resident_access import resident_user_for
-from violations.models import CaseParty, Violation
+from violations.domain.pdf import html_to_pdf
+from violations.models import CaseParty, Letter, LetterDelivery, LetterKind, Violation
 from violations.selectors.resident import case_link_case, is_closed
 
 
@@ -124,3 +128,69 @@ REFUSALS = {
     "revoked": _("This link no longer works. Ask for a sign-in link by email."),
     "closed": _("This case is closed, so its link no longer opens it. Sign in to see your cases."),
 }
+
+
+# --- the link on a letter -------------------------------------------------------------------
+
+# The letters of a case's course; never a warning or the complainant's acknowledgement.
+LINKED_KINDS = frozenset(
+    {LetterKind.NOTICE, LetterKind.HEARING_NOTICE, LetterKind.DECISION, LetterKind.FINE_NOTICE}
+)
+
+
+def case_link_carried(letter: Letter, *, to_party: bool) -> bool:
+    """Whether ``letter`` carries a personal link: only when served on a party of the case
+    (never a copy to someone else), and not once the case is over."""
+    return to_party and letter.kind in LINKED_KINDS and not is_closed(letter.case)
+
+
+def _link_context(letter: Letter, person: Person, raw: str) -> dict:
+    return {
+        "name": person.full_name,
+        "reference": letter.case.reference,
+        "url": case_link_url(raw),
+        "site_url": settings.SITE_URL,
+        "secret": raw,
+        "days": settings.CASE_LINK_DAYS,
+        # Only the notice invites an answer and a hearing request (SPA s.135(1)).
+        "can_answer": letter.kind == LetterKind.NOTICE,
+    }
+
+
+def case_link_email_block(letter: Letter, person: Person) -> tuple[str, str]:
+    """A new link for ``person`` on the letter's case, as the text and the HTML appended to
+    the email that serves the letter. Rendered from shipped templates only: no wording a
+    strata can override ever sees the secret, and the letter itself does not change."""
+    context = _link_context(letter, person, case_link_make(letter.case, person))
+    return (
+        render_to_string("violations/case_link_block.txt", context),
+        render_to_string("violations/case_link_block.html", context),
+    )
+
+
+def case_link_sheet(
+    *, service: LetterDelivery, actor: User, context: AuditContext | None = None
+) -> bytes | None:
+    """The page printed with a letter served on paper: a new link for the person, as a short
+    address, the secret to type and a QR code; None when the letter carries no link. Each
+    print makes a new link (earlier ones work until they expire), and is audited: it puts a
+    way into the case on paper."""
+    letter, person = service.letter, service.person
+    if not case_link_carried(letter, to_party=service.party_id is not None):
+        return None
+    with transaction.atomic():
+        raw = case_link_make(letter.case, person)
+        audit_log_record(
+            actor=actor,
+            action="resident.case_link_printed",
+            strata=letter.case.strata,
+            target=letter.case,
+            changes={"person": str(person.uuid), "letter": str(letter.uuid)},
+            context=context,
+        )
+    page = _link_context(letter, person, raw)
+    # Inline SVG (the PDF renderer fetches nothing, not even a data: URI): segno's own
+    # markup, drawn from our address, so no outside text reaches the page unescaped.
+    qr = segno.make(page["url"], error="m").svg_inline(scale=5, border=4)
+    page["qr"] = mark_safe(qr)  # noqa: S308
+    return html_to_pdf(render_to_string("violations/case_link_page.html", page))

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.login_tokens import case_links_revoke
 from accounts.models import User
 from accounts.request_meta import AuditContext
 from communications.models import EmailKind
@@ -170,6 +171,7 @@ def violation_withdraw(
         case = _begin(case, "withdraw", actor)
         before = case.status
         _set_status(case, Status.WITHDRAWN, closed_at=timezone.now())
+        case_links_revoke(case_uuid=case.uuid)
         _finish(
             case,
             "withdraw",
@@ -213,6 +215,7 @@ def violation_close(
             fields["compliance_on"] = compliance_on
             continuing.proposals_stop(case)
         _set_status(case, Status.CLOSED, **fields)
+        case_links_revoke(case_uuid=case.uuid)
         _finish(
             case,
             "close",

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.login_tokens import case_links_revoke
 from accounts.models import User
 from accounts.request_meta import AuditContext
 from properties.models import Person
@@ -41,6 +42,7 @@ def violation_reject(
         case = _begin(case, "reject", actor)
         before = case.status
         _set_status(case, Status.REJECTED, closed_at=timezone.now())
+        case_links_revoke(case_uuid=case.uuid)
         _finish(case, "reject", actor, from_status=before, text=reason, context=context)
     return case
 

@@ -11,6 +11,7 @@ from violations.domain.workflow import SERVED_STATUSES
 from violations.models import DeliveryMethod, DeliveryStatus, Letter, LetterDelivery, Violation
 from violations.selectors import letters
 from violations.selectors.serving import deadline_for, mailing_address, method_for
+from violations.services.case_links import case_link_carried, case_link_email_block
 
 
 def deadline_recompute(case: Violation) -> None:
@@ -47,23 +48,33 @@ def letter_serve_one(
     """One service of ``letter`` on ``person``: an email queued through the outbox (served
     only when the mail server accepts it), or a pending paper service at the person's own
     address. A re-serve by email is a new ``version`` of the key (DESIGN §7), never a silent
-    no-op."""
+    no-op. An email to a party carries a new personal case link (``case_links``); on paper,
+    the print queue prints one with the letter."""
     case = letter.case
     service = LetterDelivery(
         letter=letter, party=party, person=person, method=method, recorded_by=actor
     )
     if method == DeliveryMethod.EMAIL:
         service.address = person.email_for_notices
+        body_text, body_html = letters.html_to_text(letter.html), letter.html
+        linked = case_link_carried(letter, to_party=party is not None)
+        if linked:
+            # After the letter, never in it: the letter as served stays what was issued.
+            link_text, link_html = case_link_email_block(letter, person)
+            body_text = f"{body_text.rstrip()}\n\n{link_text.strip()}\n"
+            body_html = f"{body_html}\n{link_html}"
         service.outbound_email = queue_email(
             kind=kind,
             to=person.email_for_notices,
             strata=case.strata,
             person=person,
             subject=letters.subject(letter),
-            body_text=letters.html_to_text(letter.html),
-            body_html=letter.html,
+            body_text=body_text,
+            body_html=body_html,
             dedup_key=f"violation:{case.uuid}:{key}:{person.uuid}:v{version}",
             about=case.uuid,
+            # A sign-in secret: staff never see the body, and it is blanked once sent.
+            sensitive=linked,
         )
         if service.outbound_email.status == OutboundEmail.Status.SUPPRESSED:
             # Only non-legal letters (an acknowledgement) can be suppressed: paper, at once.

@@ -17,7 +17,7 @@ evidence section in ``case_file.evidence``; ``Original`` and ``Contents`` are in
 import datetime as dt
 from pathlib import PurePosixPath
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
 
 from accounts.strata_time import strata_zone
@@ -187,6 +187,8 @@ def _letters(case: Violation, redact: bool, contents: Contents) -> tuple[list[di
     for service in (
         LetterDelivery.all_objects.filter(letter__case=case)
         .select_related("party", "person", "voided_by", "amends")
+        # Whether the email carried a personal case link; never the email's body.
+        .annotate(carried_link=F("outbound_email__sensitive"))
         .order_by("created_at", "id")
     ):
         services.setdefault(service.letter_id, []).append(service)
@@ -246,6 +248,11 @@ def _letters(case: Violation, redact: bool, contents: Contents) -> tuple[list[di
                             ),
                         ),
                         "amends": corrections.amends_note(service, zone),
+                        "link_note": _(
+                            "The email also carried the person's own case link (not kept)."
+                        )
+                        if service.carried_link
+                        else "",
                     }
                     for service in services.get(letter.pk, [])
                 ],
