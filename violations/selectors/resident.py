@@ -96,11 +96,7 @@ def resident_events(case: Violation) -> QuerySet[ViolationEvent]:
 def may_answer(case: Violation, user) -> dict[str, bool]:
     """Which of the two written answers the resident may send now (the same status rules as
     staff recording them; the service checks again)."""
-    party = resident_party(case, user) is not None
-    return {
-        "respond": party and case.status in TRANSITIONS["record_response"].sources,
-        "request_hearing": party and case.status in TRANSITIONS["receive_hearing_request"].sources,
-    }
+    return may_answer_each([case], user)[case.pk]
 
 
 @dataclass(frozen=True)
@@ -112,14 +108,7 @@ class NextDate:
 def next_date(case: Violation) -> NextDate | None:
     """The one date that matters next to a party: the hearing, the day it must be held by,
     or the last day to answer the notice."""
-    hearing: Hearing | None = case.hearings.order_by("-pk").first()
-    if case.status == Status.HEARING_SCHEDULED and hearing and hearing.scheduled_for:
-        return NextDate(_("Your hearing"), hearing.scheduled_for)
-    if case.status == Status.HEARING_REQUESTED and hearing:
-        return NextDate(_("Council must hold your hearing by"), hearing.hold_by)
-    if case.status in (Status.NOTICE_SENT, Status.RESPONDED) and case.response_deadline:
-        return NextDate(_("Answer in writing or ask for a hearing by"), case.response_deadline)
-    return None
+    return next_dates([case])[case.pk]
 
 
 def resident_charges(user) -> QuerySet[Charge]:
@@ -161,6 +150,7 @@ def next_dates(cases) -> dict[int, NextDate | None]:
 
 
 def _next_date_given(case: Violation, hearing: Hearing | None) -> NextDate | None:
+    """``next_date`` given the case's latest hearing."""
     if case.status == Status.HEARING_SCHEDULED and hearing and hearing.scheduled_for:
         return NextDate(_("Your hearing"), hearing.scheduled_for)
     if case.status == Status.HEARING_REQUESTED and hearing:
@@ -186,7 +176,7 @@ def resident_hearing_requests(case: Violation, user) -> QuerySet[Hearing]:
 
 
 def may_answer_each(cases, user) -> dict[int, dict[str, bool]]:
-    """``may_answer`` of each of ``cases`` (a list), the resident's parties read in one query."""
+    """``may_answer`` of each of ``cases`` (a list): the resident's parties read in one query."""
     answering = set(
         _my_parties(user)
         .filter(case__in=[case.pk for case in cases], required=True)

@@ -1,0 +1,144 @@
+"""Every API list runs a fixed number of queries (docs/api.md): the count measured with 10
+rows holds with 200, and no page holds more than its page size."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from properties.models import Occupancy, Person, Unit
+from tests.residents.conftest import sign_in
+from violations.models import (
+    CaseParty,
+    Charge,
+    Hearing,
+    PartyRole,
+    Status,
+    Violation,
+    ViolationEvent,
+)
+
+PAGE = 100
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def add_cases(world, start: int, n: int) -> None:
+    """``n`` cases of unit 101 where Olive is the respondent, each with a hearing request,
+    a resident-visible event and an internal one."""
+    bylaw = world.cases.a.bylaws.get()
+    cases = Violation.objects.bulk_create(
+        Violation(
+            strata=world.strata,
+            unit=world.units.u101,
+            reference=f"VIO-20260101-{start + i:03d}",
+            status=Status.HEARING_REQUESTED,
+            incident_on=dt.date(2026, 1, 1),
+            description="Noise.",
+        )
+        for i in range(n)
+    )
+    Violation.bylaws.through.objects.bulk_create(
+        Violation.bylaws.through(violation_id=case.pk, bylaw_id=bylaw.pk) for case in cases
+    )
+    parties = CaseParty.objects.bulk_create(
+        CaseParty(case=case, person=world.persons.olive, role=PartyRole.RESPONDENT)
+        for case in cases
+    )
+    Hearing.objects.bulk_create(
+        Hearing(
+            case_id=party.case_id,
+            requested_by=party,
+            requested_on=dt.date(2026, 1, 5),
+            reason="In person.",
+            hold_by=dt.date(2026, 2, 2),
+        )
+        for party in parties
+    )
+    ViolationEvent.objects.bulk_create(
+        ViolationEvent(case=case, kind=kind, visible_to_resident=visible)
+        for case in cases
+        for kind, visible in (("receive_hearing_request", True), ("note", False))
+    )
+
+
+def add_charges(world, start: int, n: int) -> None:
+    charge = world.charge
+    Charge.objects.bulk_create(
+        Charge(
+            case=charge.case,
+            decision=charge.decision,
+            liable_person=world.persons.olive,
+            unit=charge.unit,
+            bylaw=charge.bylaw,
+            amount=Decimal("50.00"),
+            charged_on=dt.date(2026, 1, 1) + dt.timedelta(days=start + i),
+            description="Continuing fine",
+        )
+        for i in range(n)
+    )
+
+
+def add_units(world, start: int, n: int) -> None:
+    """``n`` units of Harbour View, each with an owner on the register."""
+    units = Unit.objects.bulk_create(
+        Unit(strata=world.strata, unit_number=f"9{start + i:03d}") for i in range(n)
+    )
+    persons = Person.objects.bulk_create(
+        Person(strata=world.strata, full_name=f"Owner {start + i:03d}") for i in range(n)
+    )
+    Occupancy.objects.bulk_create(
+        Occupancy(
+            unit=unit, person=person, role=Occupancy.Role.OWNER, starts_on=dt.date(2020, 1, 1)
+        )
+        for unit, person in zip(units, persons, strict=True)
+    )
+
+
+LISTS = [
+    ("respondent_owner", "/api/v1/cases/", add_cases),
+    ("respondent_owner", "/api/v1/charges/", add_charges),
+    ("manager", "/api/v1/staff/cases/", add_cases),
+    ("manager", "/api/v1/staff/units/", add_units),
+    ("manager", "/api/v1/staff/persons/", add_units),
+]
+
+
+@pytest.mark.parametrize(("actor", "url", "add"), LISTS, ids=[url for _a, url, _b in LISTS])
+def test_a_list_runs_the_same_queries_for_10_rows_as_for_200(
+    client, world, actor, url, add, django_assert_num_queries
+):
+    sign_in(client, world, actor)
+    url = f"{url}?page_size={PAGE}"
+    add(world, 0, 10)
+    client.get(url)  # the session's first use writes nothing measured below
+
+    with CaptureQueriesContext(connection) as ten:
+        small = client.get(url)
+    add(world, 10, 190)
+    with django_assert_num_queries(len(ten)):
+        large = client.get(url)
+
+    assert small.status_code == large.status_code == 200
+    assert len(small.json()["results"]) >= 10
+    assert large.json()["count"] > 200
+    assert len(large.json()["results"]) == PAGE
+
+
+@pytest.mark.parametrize(("actor", "url", "add"), LISTS, ids=[url for _a, url, _b in LISTS])
+def test_no_page_holds_more_than_the_largest_page_size(client, world, actor, url, add):
+    sign_in(client, world, actor)
+    add(world, 0, 120)
+
+    answer = client.get(f"{url}?page_size=500")
+
+    assert len(answer.json()["results"]) == 100
+    assert answer.json()["next"] is not None

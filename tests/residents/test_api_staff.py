@@ -1,0 +1,373 @@
+"""The staff side of the REST API (docs/api.md): filing a complaint with photos from a phone,
+the cases of my stratas (never one I am recused from), and the register of my stratas."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from PIL import Image
+
+from accounts.login_tokens import api_token_create
+from accounts.models import AuditLog
+from tests.residents.conftest import sign_in
+from tests.violations.drive import counts, delta
+from violations.models import Complaint, Evidence, Status, Violation
+
+COMPLAINTS = "/api/v1/staff/complaints/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def staff(world, actor: str) -> Client:
+    """A client with a staff bearer token of ``actor``, as an integration has it."""
+    _token, raw = api_token_create(user=world.users[actor], name="", resident_only=False)
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+def tiny_jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def filing(world, unit=None, **extra) -> dict:
+    """A complaint about unit 104 (by default) under the noise bylaw, as a phone sends it."""
+    return {
+        "unit": str((unit or world.units.u104).uuid),
+        "bylaws": [str(world.cases.a.bylaws.get().uuid)],
+        "incident_on": (world.today - dt.timedelta(days=1)).isoformat(),
+        "incident_time": "23:30",
+        "incident_place": "Balcony",
+        "description": "Loud music past midnight.",
+        "channel": "email",
+        "received_on": world.today.isoformat(),
+        "complainant_name": "Neighbour in 103",
+        **extra,
+    }
+
+
+# --- filing a complaint -------------------------------------------------------------------------
+
+
+def test_a_caretaker_files_a_complaint_with_a_photo_as_the_admin_would(world):
+    caretaker = world.users["caretaker"]
+    before = counts()
+
+    answer = staff(world, "caretaker").post(
+        COMPLAINTS,
+        filing(world, photos=[SimpleUploadedFile("balcony.jpg", tiny_jpeg())]),
+    )
+
+    assert answer.status_code == 201
+    case = Violation.objects.get(unit=world.units.u104)
+    assert answer.json() == {
+        "uuid": str(case.uuid),
+        "reference": case.reference,
+        "status": "reported",
+    }
+    assert (case.status, case.description, case.incident_place) == (
+        Status.REPORTED,
+        "Loud music past midnight.",
+        "Balcony",
+    )
+    complaint = case.complaints.get()
+    assert (complaint.channel, complaint.complainant_name, complaint.recorded_by) == (
+        Complaint.Channel.EMAIL,
+        "Neighbour in 103",
+        caretaker,
+    )
+    photo = case.evidence.get()
+    assert (photo.original_name, photo.source, photo.uploaded_by) == (
+        "balcony.jpg",
+        Evidence.Source.COMPLAINANT,
+        caretaker,
+    )
+    assert delta(before, counts()) == {"cases": 1, "complaints": 1, "events": 1, "audit": 1}
+    assert AuditLog.objects.latest("pk").action == "violation.report"
+
+
+@pytest.mark.parametrize("unit", ["other_strata", "made_up"])
+def test_a_unit_outside_my_stratas_is_unknown_whether_or_not_it_exists(world, unit):
+    uuid = world.units.u9.uuid if unit == "other_strata" else "6f1f7a36-2b1c-4b59-8f0a-0d0c2f6f0a11"
+    before = counts()
+
+    answer = staff(world, "manager").post(COMPLAINTS, {**filing(world), "unit": str(uuid)})
+
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {
+            "detail": "Some fields need attention.",
+            "code": "invalid",
+            "fields": {"unit": ["Unknown unit."]},
+        },
+    )
+    assert delta(before, counts()) == {}
+
+
+def test_a_duplicate_open_case_is_refused_until_the_filer_chooses(world):
+    client = staff(world, "manager")
+    case_a = world.cases.a
+    before = counts()
+
+    refused = client.post(COMPLAINTS, filing(world, unit=world.units.u101))
+
+    message = (
+        "An open case of this unit and bylaw exists: add the complaint to it, or open a new "
+        "case anyway."
+    )
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {
+            "detail": "Some fields need attention.",
+            "code": "invalid",
+            "fields": {"file_as": [message]},
+        },
+    )
+    assert delta(before, counts()) == {}
+
+    added = client.post(COMPLAINTS, filing(world, unit=world.units.u101, file_as=str(case_a.uuid)))
+
+    assert added.status_code == 201
+    assert added.json() == {
+        "uuid": str(case_a.uuid),
+        "reference": case_a.reference,
+        "status": "notice_sent",
+    }
+    assert case_a.complaints.count() == 2
+
+
+def test_a_staff_member_recused_from_the_unit_files_nothing_on_it(world):
+    before = counts()
+
+    answer = staff(world, "recused_council_member").post(
+        COMPLAINTS, filing(world, unit=world.units.u101, file_as="new")
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "recused"
+    assert delta(before, counts()) == {}
+
+
+def test_a_resident_files_nothing_through_the_staff_endpoint(client, world):
+    sign_in(client, world, "respondent_owner")
+    before = counts()
+
+    answer = client.post(COMPLAINTS, filing(world))
+
+    assert answer.status_code == 403
+    assert answer.json()["code"] == "permission_denied"
+    assert delta(before, counts()) == {}
+
+
+# --- the cases of my stratas ---------------------------------------------------------------------
+
+
+def refs(answer) -> list[str]:
+    return [row["reference"] for row in answer.json()["results"]]
+
+
+def test_the_cases_of_my_stratas_newest_first_filtered(world):
+    client = staff(world, "manager")
+    c = world.cases
+
+    assert refs(client.get("/api/v1/staff/cases/")) == [c.d.reference, c.t.reference, c.a.reference]
+    assert refs(client.get("/api/v1/staff/cases/?status=notice_sent")) == [
+        c.t.reference,
+        c.a.reference,
+    ]
+    assert refs(client.get(f"/api/v1/staff/cases/?unit={world.units.u102.uuid}")) == [c.t.reference]
+    assert refs(client.get("/api/v1/staff/cases/?q=-101")) == [c.a.reference]
+    assert refs(client.get(f"/api/v1/staff/cases/?strata={world.other_strata.uuid}")) == []
+    assert refs(client.get(f"/api/v1/staff/cases/?strata={world.strata.uuid}&q=10")) == [
+        c.d.reference,
+        c.t.reference,
+        c.a.reference,
+    ]
+
+
+def test_a_bad_filter_is_refused_with_its_field(world):
+    answer = staff(world, "manager").get("/api/v1/staff/cases/?status=lost&strata=x")
+
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "detail": "Some fields need attention.",
+        "code": "invalid",
+        "fields": {
+            "strata": ["Must be a valid UUID."],
+            "status": ['"lost" is not a valid choice.'],
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("actor", "visible"),
+    [
+        ("caretaker", ["d", "t", "a"]),
+        ("council_member", ["d", "t", "a"]),
+        ("recused_council_member", ["t"]),
+        ("other_manager", ["o"]),
+        ("superuser", ["d", "o", "t", "a"]),
+    ],
+)
+def test_each_staff_member_sees_their_stratas_cases_less_those_they_are_recused_from(
+    world, actor, visible
+):
+    answer = staff(world, actor).get("/api/v1/staff/cases/")
+
+    expected = [getattr(world.cases, name).reference for name in visible]
+    assert sorted(refs(answer)) == sorted(expected)
+    for name in {"a", "t", "o", "d"} - set(visible):
+        detail = staff(world, actor).get(f"/api/v1/staff/cases/{getattr(world.cases, name).uuid}/")
+        assert (detail.status_code, detail.json()["code"]) == (404, "not_found")
+
+
+def test_the_staff_view_of_a_case(world):
+    case = world.cases.t
+    terry, larry = world.persons.terry, world.persons.larry
+
+    answer = staff(world, "manager").get(f"/api/v1/staff/cases/{case.uuid}/")
+
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "uuid": str(case.uuid),
+        "reference": "VIO-20261101-102",
+        "strata": {"uuid": str(world.strata.uuid), "name": "Harbour View"},
+        "unit": {"uuid": str(world.units.u102.uuid), "unit_number": "102"},
+        "status": "notice_sent",
+        "status_label": "Notice sent",
+        "incident_on": case.incident_on.isoformat(),
+        "bylaws": [{"number": "3.1", "title": "Nuisance and noise"}],
+        "response_deadline": iso(case.response_deadline),
+        "created_at": iso(case.created_at),
+        "category": None,
+        "incident": {
+            "on": case.incident_on.isoformat(),
+            "time": case.incident_time.isoformat(),
+            "place": case.incident_place,
+            "description": case.description,
+        },
+        "parties": [
+            {
+                "uuid": str(larry.uuid),
+                "full_name": "Larry Landlord",
+                "role": "owner",
+                "role_label": "Owner",
+                "required": True,
+            },
+            {
+                "uuid": str(terry.uuid),
+                "full_name": "Terry Tenant",
+                "role": "respondent",
+                "role_label": "Respondent",
+                "required": True,
+            },
+        ],
+        "deadlines": {
+            "stated_deadline": iso(case.stated_deadline),
+            "response_deadline": iso(case.response_deadline),
+            "compliance_on": None,
+            "hearing_hold_by": None,
+            "hearing_scheduled_for": None,
+        },
+        "closed_at": None,
+    }
+
+
+# --- the register of my stratas ------------------------------------------------------------------
+
+
+def test_the_units_of_my_stratas_with_their_current_occupants(world):
+    client = staff(world, "manager")
+
+    units = client.get("/api/v1/staff/units/").json()
+    searched = client.get("/api/v1/staff/units/?q=102").json()
+    other = client.get(f"/api/v1/staff/units/?strata={world.other_strata.uuid}").json()
+
+    assert [u["unit_number"] for u in units["results"]] == ["101", "102", "103", "104"]
+    assert searched["results"] == [
+        {
+            "uuid": str(world.units.u102.uuid),
+            "unit_number": "102",
+            "strata_lot_number": 2,
+            "floor": "",
+            "is_townhouse": False,
+            "strata": {"uuid": str(world.strata.uuid), "name": "Harbour View"},
+            "occupants": [
+                {
+                    "uuid": str(world.persons.larry.uuid),
+                    "full_name": "Larry Landlord",
+                    "role": "owner",
+                    "role_label": "Owner",
+                    "starts_on": "2020-01-01",
+                    "ends_on": None,
+                },
+                {
+                    "uuid": str(world.persons.terry.uuid),
+                    "full_name": "Terry Tenant",
+                    "role": "tenant",
+                    "role_label": "Tenant",
+                    "starts_on": "2024-09-01",
+                    "ends_on": None,
+                },
+            ],
+        }
+    ]
+    assert other["results"] == []
+
+
+def test_the_persons_of_my_stratas_searched_by_name_or_email(world):
+    client = staff(world, "manager")
+
+    persons = client.get("/api/v1/staff/persons/").json()
+    larry = client.get("/api/v1/staff/persons/?q=LARRY@").json()
+
+    assert [p["full_name"] for p in persons["results"]] == [
+        "Cathy Complainant",
+        "Cole Coowner",
+        "Larry Landlord",
+        "Olive Owner",
+        "Rex Recused",
+        "Terry Tenant",
+        "Uma Unrelated",
+    ]
+    assert larry["results"] == [
+        {
+            "uuid": str(world.persons.larry.uuid),
+            "full_name": "Larry Landlord",
+            "email": "larry@example.test",
+            "phone": world.persons.larry.phone,
+            "email_for_notices": "",
+            "newsletters": True,
+            "strata": {"uuid": str(world.strata.uuid), "name": "Harbour View"},
+            "units": [
+                {
+                    "uuid": str(world.units.u102.uuid),
+                    "unit_number": "102",
+                    "role": "owner",
+                    "role_label": "Owner",
+                }
+            ],
+        }
+    ]
+
+
+def test_another_stratas_manager_reads_only_their_own_register(world):
+    client = staff(world, "other_manager")
+
+    units = client.get("/api/v1/staff/units/").json()["results"]
+    persons = client.get("/api/v1/staff/persons/").json()["results"]
+
+    assert [u["unit_number"] for u in units] == ["9"]
+    assert [p["full_name"] for p in persons] == ["Oscar Outsider"]
