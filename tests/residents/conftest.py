@@ -4,6 +4,7 @@
 import copy
 
 import pytest
+from django.core.cache import cache
 from django.test import override_settings
 
 from accounts.resident_session import RESIDENT_ONLY
@@ -23,6 +24,14 @@ def _resident_world_once(django_db_setup, django_db_blocker, tmp_path_factory):
         built = build_resident_world()
         built.media_root = str(media)
         yield built
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Throttle counts live in the cache: each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

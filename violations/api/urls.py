@@ -1,8 +1,7 @@
 """The violations endpoints of the REST API (docs/api.md), routed by ``stratatracker.api``."""
 
-from django.urls import path, re_path
+from django.urls import path
 
-from accounts.api.views import api_not_found
 from violations.api import views
 
 CASE = "cases/<uuid:case_uuid>/"
@@ -41,6 +40,4 @@ urlpatterns = [
         views.StaffCaseDetailApi.as_view(),
         name="api-staff-case-detail",
     ),
-    # Last of all the API's routes (``stratatracker.api`` includes this module last).
-    re_path(r"^(?P<path>.*)$", api_not_found),
 ]
