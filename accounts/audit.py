@@ -25,6 +25,7 @@ ACTION_NAMESPACES = {
     "outbox": _("Email outbox"),
     "demo": _("Demo data"),
     "resident": _("Resident access and choices"),
+    "api": _("API tokens"),
 }
 
 

@@ -13,7 +13,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import audit_log_record
 from accounts.models import ApiToken, LoginToken, Strata, User
+from accounts.request_meta import AuditContext
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 _CONFUSABLE = str.maketrans({"I": "1", "L": "1", "O": "0", "U": "V"})
@@ -102,17 +104,27 @@ def case_links_revoke(*, case_uuid) -> int:
 # --- bearer tokens of apps -------------------------------------------------------------------
 
 
-def api_token_create(*, user: User, name: str, resident_only: bool) -> tuple[ApiToken, str]:
-    """A bearer token; the secret is returned once and never stored."""
+def api_token_create(
+    *, user: User, name: str, resident_only: bool, context: AuditContext | None = None
+) -> tuple[ApiToken, str]:
+    """A bearer token, audited; the secret is returned once and never stored."""
     raw = "st_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user,
-        token_hash=hashlib.sha256(raw.encode()).hexdigest(),
-        prefix=raw[3:11],
-        name=name[:100],
-        resident_only=resident_only,
-        expires_at=timezone.now() + dt.timedelta(days=settings.API_TOKEN_DAYS),
-    )
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            token_hash=hashlib.sha256(raw.encode()).hexdigest(),
+            prefix=raw[3:11],
+            name=name[:100],
+            resident_only=resident_only,
+            expires_at=timezone.now() + dt.timedelta(days=settings.API_TOKEN_DAYS),
+        )
+        audit_log_record(
+            actor=user,
+            action="api.token_created",
+            target=token,
+            changes={"name": token.name, "prefix": token.prefix, "resident_only": resident_only},
+            context=context,
+        )
     return token, raw
 
 
@@ -135,8 +147,16 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
     return token
 
 
-def api_token_revoke(*, token: ApiToken) -> None:
+def api_token_revoke(*, token: ApiToken, context: AuditContext | None = None) -> None:
     with transaction.atomic():
-        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
+        if revoked:
+            audit_log_record(
+                actor=token.user,
+                action="api.token_revoked",
+                target=token,
+                changes={"prefix": token.prefix},
+                context=context,
+            )

@@ -1,9 +1,10 @@
 """Reads for stratas, memberships and the audit log, scoped to the caller."""
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.hidden_subjects import exclude_hidden_subjects
-from accounts.models import AuditLog, Strata, StrataMembership
+from accounts.models import ApiToken, AuditLog, Strata, StrataMembership
 from accounts.permissions import Right, scope_to_stratas
 
 
@@ -43,3 +44,10 @@ def membership_to_accept_get(user, *, membership_uuid) -> StrataMembership | Non
         .filter(uuid=membership_uuid, user=user)
         .first()
     )
+
+
+def api_tokens_of(user) -> QuerySet[ApiToken]:
+    """The user's own app tokens that still open something (never anyone else's)."""
+    return ApiToken.objects.filter(
+        user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).order_by("-created_at", "-pk")

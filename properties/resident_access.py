@@ -191,3 +191,23 @@ def newsletters_set(
                 context=context,
             )
     return person
+
+
+def preferences_set(
+    *,
+    person: Person,
+    actor: User,
+    newsletters: bool | None = None,
+    notice_address: str | None = None,
+    context: AuditContext | None = None,
+) -> Person:
+    """Both of a person's choices at once (an app's one request): all or nothing. None
+    leaves a choice as it is."""
+    with transaction.atomic():
+        if newsletters is not None:
+            person = newsletters_set(person=person, actor=actor, on=newsletters, context=context)
+        if notice_address is not None:
+            person = notice_address_give(
+                person=person, actor=actor, address=notice_address, context=context
+            )
+    return person

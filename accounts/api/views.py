@@ -7,7 +7,6 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -23,6 +22,8 @@ from accounts.api.permissions import resident_only
 from accounts.login_tokens import api_token_create, api_token_revoke
 from accounts.models import ApiToken
 from accounts.permissions import is_staff_member
+from accounts.request_meta import AuditContext
+from accounts.selectors import api_tokens_of
 
 _MEANINGS = {
     400: "The request was refused: `fields` says which field and why.",
@@ -92,13 +93,6 @@ class LockedOut(exceptions.APIException):
     default_code = "locked_out"
 
 
-def _my_tokens(user):
-    """The caller's tokens that still open something."""
-    return ApiToken.objects.filter(
-        user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
-    ).order_by("-created_at", "-pk")
-
-
 class TokenListCreateApi(generics.ListAPIView):
     serializer_class = TokenSerializer
     queryset = ApiToken.objects.none()  # the schema's; get_queryset gives the caller's own
@@ -117,7 +111,7 @@ class TokenListCreateApi(generics.ListAPIView):
         return throttles
 
     def get_queryset(self):
-        return _my_tokens(self.request.user)
+        return api_tokens_of(self.request.user)
 
     @extend_schema(
         summary="List my API tokens",
@@ -182,7 +176,12 @@ class TokenListCreateApi(generics.ListAPIView):
             only_resident = resident_only(request) or not is_staff_member(user)
         else:
             raise exceptions.NotAuthenticated()
-        token, raw = api_token_create(user=user, name=data["name"], resident_only=only_resident)
+        token, raw = api_token_create(
+            user=user,
+            name=data["name"],
+            resident_only=only_resident,
+            context=AuditContext.from_request(request),
+        )
         token.token = raw
         return Response(TokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 
@@ -193,6 +192,6 @@ class TokenRevokeApi(APIView):
         responses={204: None, **error_responses(401, 403, 404, 429)},
     )
     def delete(self, request, token_uuid):
-        token = get_object_or_404(_my_tokens(request.user), uuid=token_uuid)
-        api_token_revoke(token=token)
+        token = get_object_or_404(api_tokens_of(request.user), uuid=token_uuid)
+        api_token_revoke(token=token, context=AuditContext.from_request(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

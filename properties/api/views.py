@@ -29,7 +29,7 @@ from properties.api.serializers import (
     UnitSerializer,
 )
 from properties.models import Unit
-from properties.resident_access import newsletters_set, notice_address_give
+from properties.resident_access import preferences_set
 from properties.selectors import (
     current_occupancies,
     people_on_units,
@@ -105,20 +105,13 @@ class PreferencesApi(APIView):
         form = PreferencesSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        context = AuditContext.from_request(request)
-        # Both choices or neither: one answer for one request.
-        with transaction.atomic():
-            if "newsletters" in data:
-                person = newsletters_set(
-                    person=person, actor=request.user, on=data["newsletters"], context=context
-                )
-            if "email_for_notices" in data:
-                person = notice_address_give(
-                    person=person,
-                    actor=request.user,
-                    address=data["email_for_notices"],
-                    context=context,
-                )
+        person = preferences_set(
+            person=person,
+            actor=request.user,
+            newsletters=data.get("newsletters"),
+            notice_address=data.get("email_for_notices"),
+            context=AuditContext.from_request(request),
+        )
         return Response(PreferencesOutSerializer(person).data)
 
 

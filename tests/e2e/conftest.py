@@ -8,6 +8,7 @@ each connection, so a browser's idle keep-alive blocks nothing.
 """
 
 from django.core.servers.basehttp import WSGIServer
+from django.db import connections
 from django.test.testcases import LiveServerThread
 
 
@@ -15,6 +16,13 @@ class SerialWSGIServer(WSGIServer):
     def __init__(self, *args, connections_override=None, **kwargs):
         # The live server thread installs the overrides itself before it serves.
         super().__init__(*args, **kwargs)
+
+    def close_request(self, request):
+        # Requests run on this thread: close its connections after each, or PostgreSQL
+        # refuses to drop the test database they still hold (CONN_MAX_AGE keeps them open).
+        # An in-memory SQLite connection shared with the test ignores close().
+        super().close_request(request)
+        connections.close_all()
 
 
 LiveServerThread.server_class = SerialWSGIServer

@@ -58,6 +58,7 @@ def api_operation_count() -> int:
     return sum(
         len(methods & set(dir(route.callback.view_class)))
         for include in api_urls
+        if hasattr(include, "url_patterns")
         for route in include.url_patterns
         if hasattr(route.callback, "view_class")
     )

@@ -63,9 +63,10 @@ def filing(world, unit=None, **extra) -> dict:
 
 def test_a_caretaker_files_a_complaint_with_a_photo_as_the_admin_would(world):
     caretaker = world.users["caretaker"]
+    client = staff(world, "caretaker")
     before = counts()
 
-    answer = staff(world, "caretaker").post(
+    answer = client.post(
         COMPLAINTS,
         filing(world, photos=[SimpleUploadedFile("balcony.jpg", tiny_jpeg())]),
     )
@@ -101,9 +102,10 @@ def test_a_caretaker_files_a_complaint_with_a_photo_as_the_admin_would(world):
 @pytest.mark.parametrize("unit", ["other_strata", "made_up"])
 def test_a_unit_outside_my_stratas_is_unknown_whether_or_not_it_exists(world, unit):
     uuid = world.units.u9.uuid if unit == "other_strata" else "6f1f7a36-2b1c-4b59-8f0a-0d0c2f6f0a11"
+    client = staff(world, "manager")
     before = counts()
 
-    answer = staff(world, "manager").post(COMPLAINTS, {**filing(world), "unit": str(uuid)})
+    answer = client.post(COMPLAINTS, {**filing(world), "unit": str(uuid)})
 
     assert (answer.status_code, answer.json()) == (
         400,
@@ -149,9 +151,10 @@ def test_a_duplicate_open_case_is_refused_until_the_filer_chooses(world):
 
 
 def test_a_staff_member_recused_from_the_unit_files_nothing_on_it(world):
+    client = staff(world, "recused_council_member")
     before = counts()
 
-    answer = staff(world, "recused_council_member").post(
+    answer = client.post(
         COMPLAINTS, filing(world, unit=world.units.u101, file_as="new")
     )
 

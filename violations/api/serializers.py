@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from properties.api.serializers import StrataRefSerializer
-from violations.domain.workflow import event_label
+from violations.domain.resident_words import status_words, step_words
 from violations.models import (
     Charge,
     Complaint,
@@ -66,7 +66,7 @@ class EventSerializer(serializers.Serializer):
     label = serializers.SerializerMethodField()
 
     def get_label(self, event) -> str:
-        return event_label(event.kind)
+        return str(step_words(event))
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -76,12 +76,15 @@ class CaseSerializer(serializers.ModelSerializer):
     strata = StrataRefSerializer()
     unit = UnitRefSerializer()
     status = serializers.ChoiceField(choices=Status.choices)
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = serializers.SerializerMethodField(help_text=_("In plain words."))
     bylaws = BylawRefSerializer(many=True)
     next_date = NextDateSerializer(source="next_date_info", allow_null=True)
     may_respond = serializers.BooleanField(source="answers.respond")
     may_request_hearing = serializers.BooleanField(source="answers.request_hearing")
     events = EventSerializer(many=True, source="timeline")
+
+    def get_status_label(self, case) -> str:
+        return str(status_words(case))
 
     class Meta:
         model = Violation

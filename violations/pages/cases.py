@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.request_meta import AuditContext
 from properties.pages.signed_in import resident_required
+from violations.domain.resident_words import status_words, step_words
 from violations.pages.forms import HearingForm, RespondForm, refusal_to_form
-from violations.pages.wording import status_words, step_words
 from violations.selectors.letters import html_to_text
 from violations.selectors.resident import (
     may_answer,

@@ -95,7 +95,9 @@ def _own_party(case: Violation, actor: User) -> CaseParty:
         .first()
     )
     if party is None:
-        raise TransitionRefused(_("Only a person served with this notice may answer it."))
+        raise TransitionRefused(
+            _("Only a person served with this notice may answer it."), code="role"
+        )
     return party
 
 
