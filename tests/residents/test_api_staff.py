@@ -14,6 +14,7 @@ from accounts.login_tokens import api_token_create
 from accounts.models import AuditLog
 from tests.residents.conftest import sign_in
 from tests.violations.drive import counts, delta
+from tests.violations.factories import ViolationCategoryFactory
 from violations.models import Complaint, Evidence, Status, Violation
 
 COMPLAINTS = "/api/v1/staff/complaints/"
@@ -118,6 +119,29 @@ def test_a_unit_outside_my_stratas_is_unknown_whether_or_not_it_exists(world, un
     assert delta(before, counts()) == {}
 
 
+def test_a_complaint_is_filed_under_a_category_named_by_uuid(world):
+    noise = ViolationCategoryFactory(strata=world.strata, name="Noise")
+
+    answer = staff(world, "manager").post(COMPLAINTS, filing(world, category=str(noise.uuid)))
+
+    assert answer.status_code == 201
+    assert Violation.objects.get(uuid=answer.json()["uuid"]).category == noise
+
+
+def test_another_stratas_category_is_unknown(world):
+    theirs = ViolationCategoryFactory(strata=world.other_strata, name="Noise")
+    client = staff(world, "manager")
+    before = counts()
+
+    answer = client.post(COMPLAINTS, filing(world, category=str(theirs.uuid)))
+
+    assert (answer.status_code, answer.json()["fields"]) == (
+        400,
+        {"category": ["Unknown category."]},
+    )
+    assert delta(before, counts()) == {}
+
+
 def test_a_duplicate_open_case_is_refused_until_the_filer_chooses(world):
     client = staff(world, "manager")
     case_a = world.cases.a
@@ -154,9 +178,7 @@ def test_a_staff_member_recused_from_the_unit_files_nothing_on_it(world):
     client = staff(world, "recused_council_member")
     before = counts()
 
-    answer = client.post(
-        COMPLAINTS, filing(world, unit=world.units.u101, file_as="new")
-    )
+    answer = client.post(COMPLAINTS, filing(world, unit=world.units.u101, file_as="new"))
 
     assert answer.status_code == 400
     assert answer.json()["code"] == "recused"

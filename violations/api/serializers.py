@@ -222,6 +222,7 @@ class ComplaintFileSerializer(serializers.Serializer):
     Records are named by uuid among the stratas where you file cases."""
 
     unit = ByUuidField(name=_("unit"))
+    category = ByUuidField(name=_("category"), required=False, allow_null=True, default=None)
     bylaws = serializers.ListField(
         child=ByUuidField(name=_("bylaw")), allow_empty=False, max_length=20
     )

@@ -49,6 +49,7 @@ from violations.models import (
     Hearing,
     Letter,
     Status,
+    ViolationCategory,
 )
 from violations.selectors.access import cases_visible_to_staff
 from violations.selectors.resident import (
@@ -359,6 +360,7 @@ def _filing_scopes(user) -> dict:
 
     return {
         "unit": scoped(Unit.objects.filter(archived_at__isnull=True)),
+        "category": scoped(ViolationCategory.objects.filter(is_active=True)),
         "bylaws": scoped(Bylaw.objects.filter(is_active=True)),
         "complainant": scoped(Person.objects.filter(archived_at__isnull=True)),
     }
@@ -408,6 +410,7 @@ class StaffComplaintCreateApi(APIView):
             file_as=data["file_as"],
             context=AuditContext.from_request(request),
             unit=data["unit"],
+            category=data["category"],
             bylaws=data["bylaws"],
             incident_on=data["incident_on"],
             incident_time=data["incident_time"],

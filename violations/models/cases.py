@@ -21,6 +21,8 @@ from violations.models.common import Money, choices_check
 
 
 class ViolationCategory(TimeStamped):
+    # The API names a category by uuid, as every record it exposes (DESIGN §3).
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     strata = models.ForeignKey(
         Strata, on_delete=models.PROTECT, related_name="violation_categories"
     )
