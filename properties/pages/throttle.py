@@ -1,7 +1,8 @@
-"""How often a sign-in link may be asked for: at most N requests per address and N per client
-IP in the period of the ``sign_in`` rate (``SIGN_IN_THROTTLE``, e.g. ``5/hour``), the rate the
-API's sign-in throttle uses too. Counted in the cache in fixed windows: ``add`` then ``incr``,
-which Redis and Memcached do atomically, so two workers never both see room for one more."""
+"""How often a link may be asked for by email (a sign-in link, a fresh case link): at most N
+requests per subject (an address, a link) and N per client IP in the period of the ``sign_in``
+rate (``SIGN_IN_THROTTLE``, e.g. ``5/hour``), the rate the API's sign-in throttle uses too.
+Counted in the cache in fixed windows: ``add`` then ``incr``, which Redis and Memcached do
+atomically, so two workers never both see room for one more."""
 
 import hashlib
 
@@ -27,13 +28,18 @@ def _count(key: str, period: int) -> int:
         return 1
 
 
-def sign_in_request_allowed(request, address: str) -> bool:
-    """Count this request against ``address`` and the client's IP; False when either is over
-    the limit. The address is counted by its hash, so the cache holds no addresses."""
+def link_request_allowed(request, *, scope: str, subject: str) -> bool:
+    """Count this request against ``subject`` and the client's IP within ``scope``; False
+    when either is over the limit. The subject is counted by its hash, so the cache holds no
+    addresses or secrets."""
     limit, period = _rate()
-    digest = hashlib.sha256(address.strip().lower().encode()).hexdigest()
-    counts = [_count(f"sign-in:address:{digest}", period)]
+    digest = hashlib.sha256(subject.strip().lower().encode()).hexdigest()
+    counts = [_count(f"{scope}:subject:{digest}", period)]
     ip = client_ip(request)
     if ip:
-        counts.append(_count(f"sign-in:ip:{ip}", period))
+        counts.append(_count(f"{scope}:ip:{ip}", period))
     return max(counts) <= limit
+
+
+def sign_in_request_allowed(request, address: str) -> bool:
+    return link_request_allowed(request, scope="sign-in", subject=address)

@@ -195,3 +195,14 @@ def test_the_code_typed_at_r_moves_to_its_link_page_and_changes_nothing(client, 
     assert moved.status_code == 302
     assert moved["Location"] == "/r/ABCD-EFGH-JKMN-PQRS/"
     assert "_auth_user_id" not in client.session
+
+
+def test_fresh_links_are_limited_per_link(client, world, link_a, settings):
+    from communications.models import OutboundEmail
+
+    limit = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["sign_in"].split("/")[0])
+    with time_machine.travel(timezone.now() + dt.timedelta(days=31)):
+        answers = [client.post(f"/r/{link_a}/fresh/").status_code for _ in range(limit + 1)]
+
+    assert answers == [200] * limit + [429]
+    assert OutboundEmail.objects.filter(kind="login").count() == limit

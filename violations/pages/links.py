@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.request_meta import AuditContext
 from accounts.resident_session import resident_login
+from properties.pages.throttle import link_request_allowed
 from violations.services.case_links import (
     REFUSALS,
     OpenedLink,
@@ -53,6 +54,11 @@ def _refused(request, token, problem: str):
 
 @require_POST
 def case_link_fresh(request, token):
-    """The same answer whatever happened: it says nothing about whose link this was."""
+    """The same answer whatever happened: it says nothing about whose link this was. Each
+    link and each client may ask a few times an hour (each ask emails the person)."""
+    if not link_request_allowed(request, scope="fresh-link", subject=token):
+        return render(
+            request, "violations/pages/case_link_fresh.html", {"limited": True}, status=429
+        )
     case_link_fresh_send(token, context=AuditContext.from_request(request))
     return render(request, "violations/pages/case_link_fresh.html")

@@ -4,6 +4,7 @@ schedules the hearing a request asks for and records its outcome.
 """
 
 import datetime as dt
+from contextlib import contextmanager
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_today, strata_zone
+from violations.domain.resident_words import status_words
 from violations.domain.workflow import TransitionRefused
 from violations.models import (
     CaseParty,
@@ -71,19 +73,36 @@ def resident_respond(
     """A party answers the notice from their own pages or app (DESIGN §8), received now
     through the resident portal: the same guards, event and audit entry as when staff record
     it, with ``files`` through the evidence pipeline."""
-    return _response_record(
-        case=case,
-        actor=actor,
-        party=_own_party(case, actor),
-        text=text,
-        channel=Response.Channel.PORTAL,
-        received_at=timezone.now(),
-        declines_hearing=declines_hearing,
-        files=files,
-        field="files",
-        context=context,
-        by_party=True,
-    )
+    with _in_plain_words(case):
+        return _response_record(
+            case=case,
+            actor=actor,
+            party=_own_party(case, actor),
+            text=text,
+            channel=Response.Channel.PORTAL,
+            received_at=timezone.now(),
+            declines_hearing=declines_hearing,
+            files=files,
+            field="files",
+            context=context,
+            by_party=True,
+        )
+
+
+@contextmanager
+def _in_plain_words(case: Violation):
+    """A status refusal as a party reads it: the staff sentence names transitions."""
+    try:
+        yield
+    except TransitionRefused as refused:
+        if getattr(refused, "code", None) != "state":
+            raise
+        case.refresh_from_db(fields=["status"])
+        raise TransitionRefused(
+            _("Your case is no longer waiting for this answer: %(now)s.")
+            % {"now": status_words(case)},
+            code="state",
+        ) from None
 
 
 def _own_party(case: Violation, actor: User) -> CaseParty:
@@ -199,17 +218,18 @@ def resident_request_hearing(
 ) -> Hearing:
     """A party asks for a hearing from their own pages or app, dated today in the strata:
     the SPA s.34.1 clock starts as when staff record a written request."""
-    return _hearing_request_record(
-        case=case,
-        actor=actor,
-        party=_own_party(case, actor),
-        reason=reason,
-        requested_on=strata_today(case.strata),
-        files=files,
-        field="files",
-        context=context,
-        by_party=True,
-    )
+    with _in_plain_words(case):
+        return _hearing_request_record(
+            case=case,
+            actor=actor,
+            party=_own_party(case, actor),
+            reason=reason,
+            requested_on=strata_today(case.strata),
+            files=files,
+            field="files",
+            context=context,
+            by_party=True,
+        )
 
 
 def _hearing_request_record(
