@@ -87,74 +87,77 @@ def resident_case(request, case_uuid):
     return render(request, "violations/pages/case.html", context)
 
 
-@resident_required
-@require_http_methods(["GET", "POST"])
-def resident_case_respond(request, case_uuid):
+def _answer_page(request, case_uuid, *, form_class, send, template: str, **extra):
+    """A written answer's page (SPA s.135, s.34.1): the form, and on a valid POST ``send``
+    (the service call, returning the message to show) then back to the case; a refusal is
+    shown on the form with status 400."""
     case = _case_or_404(request, case_uuid)
     posted = request.method == "POST"
-    form = RespondForm(request.POST if posted else None, request.FILES if posted else None)
+    form = form_class(request.POST if posted else None, request.FILES if posted else None)
     status = 200
     if posted:
         if form.is_valid():
             try:
-                resident_respond(
-                    case=case,
-                    actor=request.user,
-                    text=form.cleaned_data["text"],
-                    declines_hearing=form.cleaned_data["declines_hearing"],
-                    files=form.cleaned_data["files"],
-                    context=AuditContext.from_request(request),
-                )
+                message = send(case, form.cleaned_data, AuditContext.from_request(request))
             except ValidationError as error:
                 refusal_to_form(form, error)
             else:
-                messages.success(request, _("Your answer was received. It is on your case now."))
+                messages.success(request, message)
                 return redirect("resident_case", case_uuid=case.uuid)
         status = 400
-    context = {"case": case, "form": form, "may": may_answer(case, request.user)}
-    return render(request, "violations/pages/respond.html", context, status=status)
+    context = {"case": case, "form": form, "may": may_answer(case, request.user), **extra}
+    return render(request, template, context, status=status)
+
+
+@resident_required
+@require_http_methods(["GET", "POST"])
+def resident_case_respond(request, case_uuid):
+    def send(case, data, context):
+        resident_respond(
+            case=case,
+            actor=request.user,
+            text=data["text"],
+            declines_hearing=data["declines_hearing"],
+            files=data["files"],
+            context=context,
+        )
+        return _("Your answer was received. It is on your case now.")
+
+    return _answer_page(
+        request,
+        case_uuid,
+        form_class=RespondForm,
+        send=send,
+        template="violations/pages/respond.html",
+    )
 
 
 @resident_required
 @require_http_methods(["GET", "POST"])
 def resident_case_hearing(request, case_uuid):
-    case = _case_or_404(request, case_uuid)
-    posted = request.method == "POST"
-    form = HearingForm(request.POST if posted else None, request.FILES if posted else None)
-    status = 200
-    if posted:
-        if form.is_valid():
-            try:
-                hearing = resident_request_hearing(
-                    case=case,
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                    files=form.cleaned_data["files"],
-                    context=AuditContext.from_request(request),
-                )
-            except ValidationError as error:
-                refusal_to_form(form, error)
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "Your request for a hearing was received on %(received)s. Council must "
-                        "hold the hearing by %(hold_by)s."
-                    )
-                    % {
-                        "received": _long_date(hearing.requested_on),
-                        "hold_by": _long_date(hearing.hold_by),
-                    },
-                )
-                return redirect("resident_case", case_uuid=case.uuid)
-        status = 400
-    context = {
-        "case": case,
-        "form": form,
-        "may": may_answer(case, request.user),
-        "days": case.strata.hearing_deadline_days,
-    }
-    return render(request, "violations/pages/hearing.html", context, status=status)
+    def send(case, data, context):
+        hearing = resident_request_hearing(
+            case=case,
+            actor=request.user,
+            reason=data["reason"],
+            files=data["files"],
+            context=context,
+        )
+        return _(
+            "Your request for a hearing was received on %(received)s. Council must hold the "
+            "hearing by %(hold_by)s."
+        ) % {
+            "received": _long_date(hearing.requested_on),
+            "hold_by": _long_date(hearing.hold_by),
+        }
+
+    return _answer_page(
+        request,
+        case_uuid,
+        form_class=HearingForm,
+        send=send,
+        template="violations/pages/hearing.html",
+    )
 
 
 def _long_date(value: dt.date) -> str:
