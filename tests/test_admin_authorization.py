@@ -27,6 +27,8 @@ Outcomes:
 - ``view``   200, the record shown read-only (no Save button).
 - ``edit``   200, the record in a form with a Save button.
 - ``200``    the page answers (add, import, export, history, password).
+- ``shared`` a button's POST (``POSTED``) did what it asks: 302 back to the case page with
+             a success message, the file now shared with the parties.
 - ``form``   200, a transition's form on the case (the case's reference shown).
 - ``pdf``    200, a PDF (``nosniff``) whose text, as a PDF reader extracts it, holds the
              record's: a letter as issued, a letter template's preview, a case file. Every PDF
@@ -296,6 +298,9 @@ MATRIX = {
         record_decision_other="login login login  404    404    404    form   form",
         evidence_add_own=   "login  login  login  form   form   form   404    form",
         evidence_add_other= "login  login  login  404    404    404    form   form",
+        # Sharing a file with the parties (REVIEW_CASES: managers and council), posted.
+        evidence_share_own= "login  login  login  403    shared shared 404    shared",
+        evidence_share_other="login login  login  404    404    404    shared shared",
         letter_own=         "login  login  login  view   view   view   404    view",
         letter_other=       "login  login  login  404    404    404    view   view",
         letter_pdf_own=     "login  login  login  pdf    pdf    pdf    404    pdf",
@@ -435,6 +440,7 @@ URL_PAGES = {
         for side in ("own", "other")
     ),
     "evidence_add": ("evidence_add_own", "evidence_add_other"),  # files added to a case
+    "evidence_share": ("evidence_share_own", "evidence_share_other"),  # shared with the parties
     "letter": ("letter_own", "letter_other"),  # a letter of a case, as issued
     "letter_pdf": ("letter_pdf_own", "letter_pdf_other"),
     # The fines ledger: a charge's payment and waiver forms, a strata's and a person's ledger.
@@ -913,7 +919,10 @@ def violations_world(manager, other_manager, units) -> SimpleNamespace:
         }.items():
             page_records.setdefault(page, []).append(record)
             page_markers.setdefault(page, []).append(charge.case.reference)
-        evidence.append(EvidenceFactory(case=reported, original_name=f"{side.lower()}.jpg"))
+        photo = EvidenceFactory(case=reported, original_name=f"{side.lower()}.jpg")
+        evidence.append(photo)
+        page_records.setdefault("evidence_share", []).append(photo)
+        page_markers.setdefault("evidence_share", []).append(reported.reference)
         # case A's case file: the export form, and an export's PDF and ZIP.
         export = case_file_export(
             case=reported, actor=actor, purpose=CaseFileExport.Purpose.COUNCIL
@@ -1021,6 +1030,7 @@ URL_ARGS = {
     "transition": lambda case, page: [case.pk, page_stem(page)],
     "letter": letter_args,
     "letter_pdf": letter_args,
+    "evidence_share": lambda evidence, page: [evidence.case_id, evidence.uuid],
     "correct": lambda entry, page: [
         entry.case_id if hasattr(entry, "case_id") else entry.charge.case_id,
         page_stem(page).removeprefix("correct_"),
@@ -1084,6 +1094,10 @@ def body(response) -> bytes:
     return response.content
 
 
+# URLs that answer only a POST (a button on a page), posted with this data.
+POSTED = {"evidence_share": {"shared": "1"}}
+
+
 MATRIX_CASES = [
     pytest.param(
         label,
@@ -1110,9 +1124,14 @@ def test_admin_page_answers_each_role(client, world, label, page, role, outcome)
         mine = page.endswith("_own")
         record, marker = (page_own, marker_own) if mine else (page_other, marker_other)
     url = page_url(label, page, record)
+    data = POSTED.get(PAGE_URL_NAMES.get(page, ""))
 
-    response = client.get(url)
+    response = client.post(url, data) if data else client.get(url)
 
+    if data:  # what the button changes, only when the answer says it did
+        record.refresh_from_db()
+        shared = ViolationEvent.objects.filter(case=record.case, kind="evidence_shared")
+        assert record.shared_with_parties is shared.exists() is (outcome == "shared")
     if outcome == "login":
         assert_login_redirect(response)
     elif outcome in ("403", "404"):
@@ -1147,6 +1166,12 @@ def test_admin_page_answers_each_role(client, world, label, page, role, outcome)
         assert marker.encode() in content
     elif outcome == "200":
         assert response.status_code == 200
+    elif outcome == "shared":
+        assert response.status_code == 302
+        assert response["Location"] == f"{page_url(label, 'change_own', record.case)}#case-evidence"
+        assert [str(m) for m in get_messages(response.wsgi_request)] == [
+            f"\u201c{record.original_name}\u201d is now shared with the parties to {marker}."
+        ]
     elif outcome in ("shown", "hidden"):
         assert response.status_code == 200
         on_dashboard = {

@@ -124,7 +124,7 @@ class StaffPersonSerializer(serializers.ModelSerializer):
 
 class RegisterFilterSerializer(serializers.Serializer):
     strata = serializers.UUIDField(required=False)
-    q = serializers.CharField(required=False, max_length=100)
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
 
 class SignInLinkSerializer(serializers.Serializer):

@@ -185,7 +185,7 @@ class StaffUnitListApi(StaffRegisterApi):
         filters = self.filters()
         if "strata" in filters:
             units = units.filter(strata__uuid=filters["strata"])
-        if "q" in filters:
+        if filters.get("q"):
             units = units.filter(unit_number__icontains=filters["q"])
         return units
 
@@ -219,7 +219,7 @@ class StaffPersonListApi(StaffRegisterApi):
         filters = self.filters()
         if "strata" in filters:
             persons = persons.filter(strata__uuid=filters["strata"])
-        if "q" in filters:
+        if filters.get("q"):
             persons = persons.filter(
                 Q(full_name__icontains=filters["q"]) | Q(email__icontains=filters["q"])
             )

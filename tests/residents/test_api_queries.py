@@ -12,12 +12,14 @@ from django.test.utils import CaptureQueriesContext
 from properties.models import Occupancy, Person, Unit
 from tests.residents.conftest import sign_in
 from violations.models import (
+    Bylaw,
     CaseParty,
     Charge,
     Hearing,
     PartyRole,
     Status,
     Violation,
+    ViolationCategory,
     ViolationEvent,
 )
 
@@ -103,12 +105,37 @@ def add_units(world, start: int, n: int) -> None:
     )
 
 
+def add_bylaws(world, start: int, n: int) -> list[Bylaw]:
+    """``n`` active bylaws of Harbour View."""
+    return Bylaw.objects.bulk_create(
+        Bylaw(strata=world.strata, number=f"9.{start + i:03d}", title="Noise", text="No noise.")
+        for i in range(n)
+    )
+
+
+def add_categories(world, start: int, n: int) -> None:
+    """``n`` categories of Harbour View, each suggesting two bylaws of its own."""
+    bylaws = add_bylaws(world, 1000 + 2 * start, 2 * n)
+    categories = ViolationCategory.objects.bulk_create(
+        ViolationCategory(strata=world.strata, name=f"Category {start + i:03d}") for i in range(n)
+    )
+    ViolationCategory.default_bylaws.through.objects.bulk_create(
+        ViolationCategory.default_bylaws.through(
+            violationcategory_id=category.pk, bylaw_id=bylaw.pk
+        )
+        for i, category in enumerate(categories)
+        for bylaw in bylaws[2 * i : 2 * i + 2]
+    )
+
+
 LISTS = [
     ("respondent_owner", "/api/v1/cases/", add_cases),
     ("respondent_owner", "/api/v1/charges/", add_charges),
     ("manager", "/api/v1/staff/cases/", add_cases),
     ("manager", "/api/v1/staff/units/", add_units),
     ("manager", "/api/v1/staff/persons/", add_units),
+    ("manager", "/api/v1/staff/bylaws/", add_bylaws),
+    ("manager", "/api/v1/staff/categories/", add_categories),
 ]
 
 
@@ -129,7 +156,7 @@ def test_a_list_runs_the_same_queries_for_10_rows_as_for_200(
 
     assert small.status_code == large.status_code == 200
     assert len(small.json()["results"]) >= 10
-    assert large.json()["count"] > 200
+    assert large.json()["count"] >= 200
     assert len(large.json()["results"]) == PAGE
 
 

@@ -1,8 +1,11 @@
 """The staff side of the REST API (docs/api.md): filing a complaint with photos from a phone,
-the cases of my stratas (never one I am recused from), and the register of my stratas."""
+the bylaws and categories it names, the cases of my stratas (never one I am recused from), and
+the register of my stratas."""
 
 import datetime as dt
 import io
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -14,7 +17,7 @@ from accounts.login_tokens import api_token_create
 from accounts.models import AuditLog
 from tests.residents.conftest import sign_in
 from tests.violations.drive import counts, delta
-from tests.violations.factories import ViolationCategoryFactory
+from tests.violations.factories import BylawFactory, ViolationCategoryFactory
 from violations.models import Complaint, Evidence, Status, Violation
 
 COMPLAINTS = "/api/v1/staff/complaints/"
@@ -194,6 +197,236 @@ def test_a_resident_files_nothing_through_the_staff_endpoint(client, world):
     assert answer.status_code == 403
     assert answer.json()["code"] == "permission_denied"
     assert delta(before, counts()) == {}
+
+
+def test_a_refused_photo_is_reported_under_photos_and_nothing_is_kept(world, settings):
+    media = Path(settings.MEDIA_ROOT)
+    files_before = sorted(media.rglob("*"))
+    client = staff(world, "manager")
+    before = counts()
+
+    answer = client.post(
+        COMPLAINTS, filing(world, photos=[SimpleUploadedFile("x.jpg", b"not an image")])
+    )
+
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {
+            "detail": "Some fields need attention.",
+            "code": "invalid",
+            "fields": {
+                "photos": [
+                    "x.jpg is not an image, PDF, audio, video, email or Word file: its "
+                    "content is not of a type we recognise"
+                ]
+            },
+        },
+    )
+    assert delta(before, counts()) == {}
+    assert not Evidence.objects.filter(original_name="x.jpg").exists()
+    assert sorted(media.rglob("*")) == files_before
+
+
+# --- what a complaint names: bylaws and categories ----------------------------------------------
+
+BYLAWS = "/api/v1/staff/bylaws/"
+CATEGORIES = "/api/v1/staff/categories/"
+
+
+def bylaw_row(bylaw) -> dict:
+    return {
+        "uuid": str(bylaw.uuid),
+        "strata": {"uuid": str(bylaw.strata.uuid), "name": bylaw.strata.name},
+        "kind": bylaw.kind,
+        "number": bylaw.number,
+        "title": bylaw.title,
+    }
+
+
+def filing_records(world) -> SimpleNamespace:
+    """Harbour View: the world's noise bylaw, a pets bylaw, a repealed parking bylaw; categories
+    Noise (noise and parking by default) and Pets, and a retired one. Cedar Grove: its own noise
+    bylaw, a smoking bylaw and a Smoking category."""
+    harbour, cedar = world.strata, world.other_strata
+    noise = world.cases.a.bylaws.get()
+    pets = BylawFactory(strata=harbour, number="4.2", title="Pets on common property")
+    parking = BylawFactory(strata=harbour, number="5.1", title="Parking", is_active=False)
+    smoking = BylawFactory(strata=cedar, number="7.7", title="Smoking on balconies")
+    noisy = ViolationCategoryFactory(
+        strata=harbour, name="Noise", description="Music, parties, renovations."
+    )
+    noisy.default_bylaws.set([parking, noise])
+    ViolationCategoryFactory(strata=harbour, name="Pets").default_bylaws.set([pets])
+    ViolationCategoryFactory(strata=harbour, name="Retired", is_active=False)
+    ViolationCategoryFactory(strata=cedar, name="Smoking").default_bylaws.set([smoking])
+    return SimpleNamespace(
+        noise=noise,
+        pets=pets,
+        parking=parking,
+        smoking=smoking,
+        cedar_noise=world.cases.o.bylaws.get(),
+        noisy=noisy,
+    )
+
+
+def test_a_manager_lists_the_active_bylaws_of_their_stratas(world):
+    made = filing_records(world)
+
+    answer = staff(world, "manager").get(BYLAWS)
+
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "count": 2,
+        "next": None,
+        "previous": None,
+        "results": [bylaw_row(made.noise), bylaw_row(made.pets)],
+    }
+
+
+def test_another_stratas_bylaws_are_never_listed(world):
+    made = filing_records(world)
+    client = staff(world, "manager")
+    theirs = {str(made.smoking.uuid), str(made.cedar_noise.uuid)}
+
+    for query in ("", f"?strata={world.other_strata.uuid}", "?q=smoking", "?q=3.1"):
+        answer = client.get(BYLAWS + query)
+        assert answer.status_code == 200
+        assert not theirs & {row["uuid"] for row in answer.json()["results"]}, query
+    assert client.get(f"{BYLAWS}?strata={world.other_strata.uuid}").json()["count"] == 0
+
+
+def test_bylaws_are_filtered_by_strata_and_by_part_of_a_number_or_title(world):
+    made = filing_records(world)
+    client = staff(world, "superuser")
+
+    def listed(query: str = "") -> list[dict]:
+        return client.get(BYLAWS + query).json()["results"]
+
+    # By strata name, then number: Cedar Grove before Harbour View.
+    assert listed() == [
+        bylaw_row(made.cedar_noise),
+        bylaw_row(made.smoking),
+        bylaw_row(made.noise),
+        bylaw_row(made.pets),
+    ]
+    assert listed(f"?strata={world.other_strata.uuid}") == [
+        bylaw_row(made.cedar_noise),
+        bylaw_row(made.smoking),
+    ]
+    assert listed("?q=PETS") == [bylaw_row(made.pets)]
+    assert listed("?q=4.") == [bylaw_row(made.pets)]
+    assert listed(f"?strata={world.strata.uuid}&q=noise") == [bylaw_row(made.noise)]
+    assert listed("?q=parking") == []
+
+
+def test_a_manager_lists_the_active_categories_of_their_stratas_with_default_bylaws(world):
+    made = filing_records(world)
+    pets = world.strata.violation_categories.get(name="Pets")
+
+    answer = staff(world, "manager").get(CATEGORIES)
+
+    harbour = {"uuid": str(world.strata.uuid), "name": "Harbour View"}
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "count": 2,
+        "next": None,
+        "previous": None,
+        "results": [
+            {
+                "uuid": str(made.noisy.uuid),
+                "strata": harbour,
+                "name": "Noise",
+                "description": "Music, parties, renovations.",
+                # The repealed parking bylaw cannot be filed under, so it is not offered.
+                "default_bylaws": [str(made.noise.uuid)],
+            },
+            {
+                "uuid": str(pets.uuid),
+                "strata": harbour,
+                "name": "Pets",
+                "description": "",
+                "default_bylaws": [str(made.pets.uuid)],
+            },
+        ],
+    }
+
+
+def test_categories_are_filtered_by_strata_and_never_another_stratas(world):
+    filing_records(world)
+
+    def names(actor: str, query: str = "") -> list[str]:
+        answer = staff(world, actor).get(CATEGORIES + query)
+        assert answer.status_code == 200
+        return [row["name"] for row in answer.json()["results"]]
+
+    assert names("manager", f"?strata={world.other_strata.uuid}") == []
+    assert names("other_manager") == ["Smoking"]
+    assert names("superuser") == ["Smoking", "Noise", "Pets"]
+    assert names("superuser", f"?strata={world.strata.uuid}") == ["Noise", "Pets"]
+
+
+@pytest.mark.parametrize("url", [BYLAWS, CATEGORIES])
+def test_a_bad_strata_filter_is_refused_with_its_field(world, url):
+    answer = staff(world, "manager").get(f"{url}?strata=x")
+
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {
+            "detail": "Some fields need attention.",
+            "code": "invalid",
+            "fields": {"strata": ["Must be a valid UUID."]},
+        },
+    )
+
+
+def resident_session(client, world) -> Client:
+    sign_in(client, world, "respondent_owner")
+    return client
+
+
+def managers_resident_only_token(client, world) -> Client:
+    """A token the manager made from a resident link's session: it holds no staff rights."""
+    _token, raw = api_token_create(user=world.users["manager"], name="", resident_only=True)
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+@pytest.mark.parametrize("url", [BYLAWS, CATEGORIES])
+@pytest.mark.parametrize("signed_in", [resident_session, managers_resident_only_token])
+def test_a_resident_sign_in_lists_no_bylaw_or_category(client, world, url, signed_in):
+    made = filing_records(world)
+    caller = signed_in(client, world)
+    before = counts()
+
+    answer = caller.get(url)
+
+    assert (answer.status_code, answer.json()) == (
+        403,
+        {
+            "detail": "This needs a current staff role in a strata, signed in as staff.",
+            "code": "permission_denied",
+            "fields": {},
+        },
+    )
+    assert str(made.noise.uuid) not in answer.content.decode()
+    assert delta(before, counts()) == {}
+
+
+def test_a_complaint_files_under_the_bylaw_and_category_the_listings_give(world):
+    filing_records(world)
+    client = staff(world, "caretaker")
+    noise = client.get(f"{CATEGORIES}?strata={world.strata.uuid}").json()["results"][0]
+    (pets,) = client.get(f"{BYLAWS}?q=pets").json()["results"]
+
+    answer = client.post(
+        COMPLAINTS,
+        filing(world, category=noise["uuid"], bylaws=[*noise["default_bylaws"], pets["uuid"]]),
+        content_type="application/json",
+    )
+
+    assert answer.status_code == 201
+    case = Violation.objects.get(uuid=answer.json()["uuid"])
+    assert case.category.name == "Noise"
+    assert sorted(case.bylaws.values_list("number", flat=True)) == ["3.1", "4.2"]
 
 
 # --- the cases of my stratas ---------------------------------------------------------------------

@@ -188,6 +188,12 @@ API = {
     "api-staff-person-list": api(
         lambda w: "staff/persons/", expect=staff_only(STAFF_ALL), staff=True
     ),
+    "api-staff-bylaw-list": api(
+        lambda w: "staff/bylaws/", expect=staff_only(STAFF_ALL), staff=True
+    ),
+    "api-staff-category-list": api(
+        lambda w: "staff/categories/", expect=staff_only(STAFF_ALL), staff=True
+    ),
     "api-staff-case-list": api(lambda w: "staff/cases/", expect=staff_only(STAFF_ALL), staff=True),
     "api-staff-case-detail": api(
         lambda w: f"staff/{case_a(w)}",

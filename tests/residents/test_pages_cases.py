@@ -331,8 +331,7 @@ def test_answering_when_the_status_does_not_allow_it_is_refused_and_changes_noth
     )
     assert response.status_code == 400
     assert (
-        "Your case is no longer waiting for this answer: "
-        "Council decided the bylaw was contravened."
+        "Your case is no longer waiting for this answer: Council decided the bylaw was contravened."
     ) in text(response)
     assert snapshot(case) == before
     assert Evidence.objects.count() == evidence_before
@@ -346,8 +345,7 @@ def test_a_second_hearing_request_is_refused_and_changes_nothing(client, world):
     response = client.post(case_url(case, "hearing/"), {"reason": "Second."})
     assert response.status_code == 400
     assert (
-        "Your case is no longer waiting for this answer: "
-        "Hearing asked for: council must hold it."
+        "Your case is no longer waiting for this answer: Hearing asked for: council must hold it."
     ) in text(response)
     assert snapshot(case) == before
 

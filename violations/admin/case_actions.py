@@ -1,5 +1,6 @@
-"""The case page's actions: each transition's form, adding evidence, and a letter as issued
-(its page and its PDF, leaving only through this permission-checked view).
+"""The case page's actions: each transition's form, adding evidence and sharing it with the
+parties, and a letter as issued (its page and its PDF, leaving only through this
+permission-checked view).
 
 ``CaseActionsMixin`` serves ``ViolationAdmin``, whose ``_case``, ``_case_url`` and
 ``_context`` it uses; the service behind each form decides and says why not.
@@ -8,13 +9,14 @@
 from types import SimpleNamespace
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import Right
+from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_zone
 from communications.admin.rendering import fitted_frame
 from violations import services
@@ -29,7 +31,7 @@ from violations.selectors.access import counted_approvals, has_case_right, is_re
 from violations.selectors.cases import allowed_transitions
 from violations.selectors.drafts import draft_get
 from violations.selectors.guards import decision_refusal
-from violations.services.evidence import evidence_add
+from violations.services.evidence import evidence_add, evidence_share_set
 
 # The service each button's form feeds, by transition name.
 SERVICES = {
@@ -148,6 +150,48 @@ class CaseActionsMixin:
         )
         request.current_app = self.admin_site.name
         return TemplateResponse(request, f"{TEMPLATES}/transition.html", context)
+
+    @staticmethod
+    def _may_share_evidence(request, case) -> bool:
+        return has_case_right(request.user, Right.REVIEW_CASES, case) and not is_recused(
+            request.user, case
+        )
+
+    def evidence_share_view(self, request, object_id, evidence):
+        """Share one file with the parties, or stop sharing it (``shared`` 1 or 0): a button
+        of the case page's Evidence table, answered with a message on the case page."""
+        case = self._case(request, object_id)
+        item = case.evidence.filter(uuid=evidence).first()
+        if item is None:
+            raise Http404(_("No such evidence on this case."))
+        if not self._may_share_evidence(request, case):
+            raise PermissionDenied
+        shared = {"1": True, "0": False}.get(request.POST.get("shared", ""))
+        if shared is None:
+            return HttpResponseBadRequest(_("Say whether to share the file: shared=1 or 0."))
+        names = {"name": item.original_name, "case": case.reference}
+        try:
+            changed = evidence_share_set(
+                evidence=item,
+                actor=request.user,
+                shared=shared,
+                context=AuditContext.from_request(request),
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                self.message_user(request, message, messages.ERROR)
+        else:
+            if changed and shared:
+                message = _("“%(name)s” is now shared with the parties to %(case)s.")
+            elif changed:
+                message = _("“%(name)s” is no longer shared with the parties to %(case)s.")
+            elif shared:
+                message = _("“%(name)s” was already shared with the parties; nothing changed.")
+            else:
+                message = _("“%(name)s” was not shared with the parties; nothing changed.")
+            level = messages.SUCCESS if changed else messages.INFO
+            self.message_user(request, message % names, level)
+        return HttpResponseRedirect(f"{self._case_url(case)}#case-evidence")
 
     def _transition_form(self, request, case, name):
         kwargs = {"case": case, "user": request.user}

@@ -59,9 +59,11 @@ class EvidenceRow:
     evidence: Evidence
     url: str
     thumbnail_url: str | None  # images only
+    share_url: str = ""  # where its share button posts; empty for who may not decide
 
 
-def evidence_rows(case: Violation) -> list[EvidenceRow]:
+def evidence_rows(case: Violation, share_url=None) -> list[EvidenceRow]:
+    """``share_url(evidence)``: where the row's share button posts (None: no buttons)."""
     rows = []
     for item in case.evidence.select_related("uploaded_by").order_by("created_at", "id"):
         url = reverse("violations:evidence-download", args=[item.uuid])
@@ -69,7 +71,14 @@ def evidence_rows(case: Violation) -> list[EvidenceRow]:
         if item.kind == Evidence.Kind.IMAGE:
             # The re-encoded copy is smaller and carries no metadata; staff may open either.
             thumbnail = f"{url}?copy=resident" if item.resident_copy else url
-        rows.append(EvidenceRow(evidence=item, url=url, thumbnail_url=thumbnail))
+        rows.append(
+            EvidenceRow(
+                evidence=item,
+                url=url,
+                thumbnail_url=thumbnail,
+                share_url=share_url(item) if share_url else "",
+            )
+        )
     return rows
 
 
@@ -98,10 +107,18 @@ def buttons(case: Violation, user, url_for, names) -> list[Button]:
 
 
 def case_sections(
-    case: Violation, user, *, transition_url, letter_url, names, correct_url=None
+    case: Violation,
+    user,
+    *,
+    transition_url,
+    letter_url,
+    names,
+    correct_url=None,
+    share_url=None,
 ) -> dict:
     """``correct_url(kind, entry)``: an entry's "Correct" link, empty for who may not; voided
-    entries are listed too, marked so, beside what amends them."""
+    entries are listed too, marked so, beside what amends them. ``share_url``: as
+    ``evidence_rows``."""
     services = list(
         LetterDelivery.all_objects.filter(letter__case=case)
         .select_related("person", "letter", "recorded_by", "voided_by", "amends")
@@ -136,7 +153,7 @@ def case_sections(
             PartyRow(party=party, services=by_party.get(party.pk, []))
             for party in case.parties.select_related("person")
         ],
-        "evidence": evidence_rows(case),
+        "evidence": evidence_rows(case, share_url),
         "letters": letters,
         "draft_notice": draft_notice,
         "emails": list(

@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from accounts.admin_base import StrataScopedAdmin
 from accounts.middleware import SESSION_STRATA_ID
@@ -175,6 +176,11 @@ class ViolationAdmin(CaseActionsMixin, CaseFileAdminMixin, CorrectionAdminMixin,
                 name="{}_{}_evidence_add".format(*info),
             ),
             path(
+                "<path:object_id>/evidence/<uuid:evidence>/share/",
+                view(require_POST(self.evidence_share_view)),
+                name="{}_{}_evidence_share".format(*info),
+            ),
+            path(
                 "<path:object_id>/letters/<uuid:letter>/",
                 view(self.letter_view),
                 name="{}_{}_letter".format(*info),
@@ -228,6 +234,13 @@ class ViolationAdmin(CaseActionsMixin, CaseFileAdminMixin, CorrectionAdminMixin,
                     current_app=name,
                 )
 
+            def share_url(evidence):
+                return reverse(
+                    "admin:violations_violation_evidence_share",
+                    args=[obj.pk, evidence.uuid],
+                    current_app=name,
+                )
+
             rights: dict[str, bool] = {}
 
             def correct_url(kind, entry):
@@ -244,6 +257,7 @@ class ViolationAdmin(CaseActionsMixin, CaseFileAdminMixin, CorrectionAdminMixin,
                     letter_url=letter_url,
                     names=FORMS,
                     correct_url=correct_url,
+                    share_url=share_url if self._may_share_evidence(request, obj) else None,
                 ),
                 title=f"{obj.reference} — {obj.get_status_display()}",
                 case_zone=obj.strata.time_zone,

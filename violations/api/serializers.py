@@ -14,6 +14,7 @@ from rest_framework import serializers
 from properties.api.serializers import StrataRefSerializer
 from violations.domain.resident_words import status_words, step_words
 from violations.models import (
+    Bylaw,
     Charge,
     Complaint,
     Evidence,
@@ -22,6 +23,7 @@ from violations.models import (
     Response,
     Status,
     Violation,
+    ViolationCategory,
 )
 from violations.selectors.letters import html_to_text
 
@@ -260,6 +262,40 @@ class ComplaintFileSerializer(serializers.Serializer):
             (field.child if isinstance(field, serializers.ListField) else field).queryset = queryset
 
 
+class StaffBylawSerializer(serializers.ModelSerializer):
+    strata = StrataRefSerializer()
+
+    class Meta:
+        model = Bylaw
+        # A bylaw and a rule may share a number: ``kind`` tells them apart.
+        fields = ["uuid", "strata", "kind", "number", "title"]
+
+
+class StaffCategorySerializer(serializers.ModelSerializer):
+    strata = StrataRefSerializer()
+    default_bylaws = serializers.SerializerMethodField(
+        help_text=_("The uuids of the bylaws this category suggests, as `bylaws` takes them.")
+    )
+
+    class Meta:
+        model = ViolationCategory
+        fields = ["uuid", "strata", "name", "description", "default_bylaws"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_default_bylaws(self, category) -> list[str]:
+        return [str(bylaw.uuid) for bylaw in category.default_bylaws.all()]
+
+
+class StrataFilterSerializer(serializers.Serializer):
+    strata = serializers.UUIDField(required=False)
+
+
+class StaffBylawFilterSerializer(StrataFilterSerializer):
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text=_("Part of a number or title.")
+    )
+
+
 class FiledSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=Status.choices)
 
@@ -337,4 +373,6 @@ class StaffCaseFilterSerializer(serializers.Serializer):
     strata = serializers.UUIDField(required=False)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     unit = serializers.UUIDField(required=False)
-    q = serializers.CharField(required=False, max_length=30, help_text=_("Part of a reference."))
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=30, help_text=_("Part of a reference.")
+    )

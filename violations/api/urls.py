@@ -34,6 +34,12 @@ urlpatterns = [
         views.StaffComplaintCreateApi.as_view(),
         name="api-staff-complaint-create",
     ),
+    path("staff/bylaws/", views.StaffBylawListApi.as_view(), name="api-staff-bylaw-list"),
+    path(
+        "staff/categories/",
+        views.StaffCategoryListApi.as_view(),
+        name="api-staff-category-list",
+    ),
     path("staff/cases/", views.StaffCaseListApi.as_view(), name="api-staff-case-list"),
     path(
         "staff/cases/<uuid:case_uuid>/",

@@ -1,13 +1,15 @@
 """The case endpoints (docs/api.md). A resident reads the cases where they are a party, their
 letters and shared evidence (files leave as attachments, the resident copy only), answers in
 writing and asks for a hearing through the same services as staff, and reads their charges.
-Staff file complaints and read the cases of their stratas, less those they are recused from.
+Staff file complaints, look up the bylaws and categories a complaint names, and read the
+cases of their stratas, less those they are recused from.
 """
 
 import mimetypes
 from pathlib import PurePosixPath
 
-from django.db.models import Prefetch
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -38,9 +40,13 @@ from violations.api.serializers import (
     LetterSerializer,
     ResponseCreatedSerializer,
     ResponseCreateSerializer,
+    StaffBylawFilterSerializer,
+    StaffBylawSerializer,
     StaffCaseDetailSerializer,
     StaffCaseFilterSerializer,
     StaffCaseSerializer,
+    StaffCategorySerializer,
+    StrataFilterSerializer,
 )
 from violations.models import (
     Bylaw,
@@ -366,6 +372,18 @@ def _filing_scopes(user) -> dict:
     }
 
 
+def _under_photos(error: DjangoValidationError) -> DjangoValidationError:
+    """The service names a complaint's files ``evidence_files``, the admin form's field; this
+    endpoint takes them as ``photos``, so a refused file is reported where the client sent it."""
+    if "evidence_files" not in getattr(error, "error_dict", {}):
+        return error
+    fields = {
+        "photos" if name == "evidence_files" else name: messages
+        for name, messages in error.error_dict.items()
+    }
+    return type(error)(fields)
+
+
 class StaffComplaintCreateApi(APIView):
     permission_classes = [IsStaffMember]
     parser_classes = [MultiPartParser, JSONParser]
@@ -405,28 +423,120 @@ class StaffComplaintCreateApi(APIView):
         form = ComplaintFileSerializer(data=request.data, scopes=_filing_scopes(request.user))
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        case, _added = complaint_file(
-            actor=request.user,
-            file_as=data["file_as"],
-            context=AuditContext.from_request(request),
-            unit=data["unit"],
-            category=data["category"],
-            bylaws=data["bylaws"],
-            incident_on=data["incident_on"],
-            incident_time=data["incident_time"],
-            incident_place=data["incident_place"],
-            description=data["description"],
-            complaint={
-                "channel": data["channel"],
-                "received_on": data["received_on"],
-                "complainant": data["complainant"],
-                "complainant_name": data["complainant_name"],
-                "details": data["details"],
-                "disclosure_warned": data["disclosure_warned"],
-            },
-            evidence_files=data["photos"],
-        )
+        try:
+            case, _added = complaint_file(
+                actor=request.user,
+                file_as=data["file_as"],
+                context=AuditContext.from_request(request),
+                unit=data["unit"],
+                category=data["category"],
+                bylaws=data["bylaws"],
+                incident_on=data["incident_on"],
+                incident_time=data["incident_time"],
+                incident_place=data["incident_place"],
+                description=data["description"],
+                complaint={
+                    "channel": data["channel"],
+                    "received_on": data["received_on"],
+                    "complainant": data["complainant"],
+                    "complainant_name": data["complainant_name"],
+                    "details": data["details"],
+                    "disclosure_warned": data["disclosure_warned"],
+                },
+                evidence_files=data["photos"],
+            )
+        except DjangoValidationError as error:
+            raise _under_photos(error) from None
         return Response(FiledSerializer(case).data, status=status.HTTP_201_CREATED)
+
+
+class StaffFilingListApi(generics.ListAPIView):
+    """What a complaint names by uuid, listed from the scopes filing accepts (``_filing_scopes``),
+    so a client is offered exactly what it may file with."""
+
+    permission_classes = [IsStaffMember]
+    filter_serializer = StrataFilterSerializer
+
+    def filters(self) -> dict:
+        form = self.filter_serializer(data=self.request.query_params)
+        form.is_valid(raise_exception=True)
+        return form.validated_data
+
+
+class StaffBylawListApi(StaffFilingListApi):
+    serializer_class = StaffBylawSerializer
+    filter_serializer = StaffBylawFilterSerializer
+    queryset = Bylaw.objects.none()  # the schema's; get_queryset scopes to the user
+
+    def get_queryset(self):
+        bylaws = (
+            _filing_scopes(self.request.user)["bylaws"]
+            .select_related("strata")
+            .order_by("strata__name", "number", "pk")
+        )
+        filters = self.filters()
+        if "strata" in filters:
+            bylaws = bylaws.filter(strata__uuid=filters["strata"])
+        if filters.get("q"):
+            bylaws = bylaws.filter(
+                Q(number__icontains=filters["q"]) | Q(title__icontains=filters["q"])
+            )
+        return bylaws
+
+    @extend_schema(
+        summary="Staff: the bylaws I may file a complaint under",
+        description=(
+            "The active bylaws and rules of the stratas where you file cases, by strata and "
+            "number: a complaint names them by `uuid` in `bylaws`."
+        ),
+        parameters=[
+            OpenApiParameter("strata", OpenApiTypes.UUID, description="Only this strata's."),
+            OpenApiParameter("q", OpenApiTypes.STR, description="Part of a number or title."),
+        ],
+        responses={
+            200: StaffBylawSerializer(many=True),
+            **error_responses(400, 401, 403, 404, 429),
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class StaffCategoryListApi(StaffFilingListApi):
+    serializer_class = StaffCategorySerializer
+    queryset = ViolationCategory.objects.none()  # the schema's; get_queryset scopes to the user
+
+    def get_queryset(self):
+        scopes = _filing_scopes(self.request.user)
+        defaults = scopes["bylaws"].order_by("number", "pk")
+        categories = (
+            scopes["category"]
+            .select_related("strata")
+            .prefetch_related(Prefetch("default_bylaws", queryset=defaults))
+            .order_by("strata__name", "name", "pk")
+        )
+        filters = self.filters()
+        if "strata" in filters:
+            categories = categories.filter(strata__uuid=filters["strata"])
+        return categories
+
+    @extend_schema(
+        summary="Staff: the case categories I may file a complaint under",
+        description=(
+            "The active categories of the stratas where you file cases, by strata and name: a "
+            "complaint names one by `uuid` in `category`. `default_bylaws` are the active "
+            "bylaws the category suggests, to send in `bylaws`."
+        ),
+        parameters=[
+            OpenApiParameter("strata", OpenApiTypes.UUID, description="Only this strata's."),
+        ],
+        responses={
+            200: StaffCategorySerializer(many=True),
+            **error_responses(400, 401, 403, 404, 429),
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class StaffCaseListApi(generics.ListAPIView):
@@ -449,7 +559,7 @@ class StaffCaseListApi(generics.ListAPIView):
             cases = cases.filter(status=filters["status"])
         if "unit" in filters:
             cases = cases.filter(unit__uuid=filters["unit"])
-        if "q" in filters:
+        if filters.get("q"):
             cases = cases.filter(reference__icontains=filters["q"])
         return cases
 

@@ -33,6 +33,7 @@ STEP_WORDS = {
     "close": _("Case closed"),
     "remedy_cost_charged": _("Cost of a repair charged"),
     "continuing_fine_confirmed": _("Continuing fine charged"),
+    "evidence_shared": _("Evidence shared with you"),
 }
 
 

@@ -244,6 +244,8 @@ TRANSITIONS: dict[str, Transition] = {
 OTHER_EVENTS = {
     "service_failed": "Email not delivered: to be served on paper",
     "evidence_added": "Evidence added",
+    "evidence_shared": "Evidence shared with the parties",
+    "evidence_unshared": "Evidence no longer shared with the parties",
     "case_file_exported": "Case file exported",
     "remedy_cost_charged": "Remedy cost charged (SPA s.133)",
     "continuing_fine_proposed": "Continuing fine proposed",

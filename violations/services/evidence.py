@@ -28,6 +28,7 @@ from violations.domain.workflow import TransitionRefused
 from violations.models import Evidence, Hearing, Response, Violation, ViolationEvent
 from violations.selectors.access import has_case_right, is_recused
 from violations.services.clamav import scan_uploads
+from violations.services.frame import CaseAction, case_lock, event_record
 
 # --- the service ----------------------------------------------------------------------------
 
@@ -219,3 +220,59 @@ def _store(content: File, extension: str, written: list[str]) -> str:
     saved = file_field.storage.save(name, content)
     written.append(saved)
     return saved
+
+
+# --- what the parties see -------------------------------------------------------------------
+
+
+def evidence_share_set(
+    *,
+    evidence: Evidence,
+    actor: User,
+    shared: bool,
+    context: AuditContext | None = None,
+) -> bool:
+    """Share a file with the parties to its case, or stop sharing it: who reviews the case
+    decides what the parties see. Residents are only ever shown the resident copy, so a file
+    without one (a PDF, a Word file) cannot be shared. Returns whether anything changed."""
+    deciding = CaseAction(
+        _("Deciding what the parties see"),
+        Right.REVIEW_CASES,
+        instead=_("Another member must decide it."),
+    )
+    with transaction.atomic():
+        case = case_lock(evidence.case_id, actor, deciding)
+        evidence = Evidence.objects.get(pk=evidence.pk, case=case)
+        if evidence.shared_with_parties == shared:
+            return False
+        if shared and not evidence.resident_copy:
+            raise TransitionRefused(
+                _(
+                    "“%(name)s” cannot be shared with the parties: residents are only shown a "
+                    "copy made without the file's metadata, and only images have one."
+                )
+                % {"name": evidence.original_name},
+                code="state",
+            )
+        evidence.shared_with_parties = shared
+        evidence.save(update_fields=["shared_with_parties", "updated_at"])
+        text = (
+            _("Shared with the parties: %(name)s")
+            if shared
+            else _("No longer shared with the parties: %(name)s")
+        )
+        event_record(
+            case,
+            "evidence_shared" if shared else "evidence_unshared",
+            actor,
+            text=text % {"name": evidence.original_name},
+            data={"evidence": str(evidence.uuid), "name": evidence.original_name},
+            visible_to_resident=shared,
+            context=context,
+            audit_changes={
+                "evidence": str(evidence.uuid),
+                "name": evidence.original_name,
+                "shared_with_parties": {"from": not shared, "to": shared},
+            },
+        )
+    return True
