@@ -16,11 +16,14 @@ Two cases also show how letters reach people and how a record is corrected:
 """
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from accounts.models import Strata, StrataMembership, User
 from accounts.strata_time import strata_today, strata_zone
@@ -40,6 +43,7 @@ from violations.models import (
 from violations.selectors import serving
 from violations.services import corrections, ledger
 from violations.services.case_links import case_link_make, case_link_url
+from violations.services.evidence import evidence_add, evidence_share_set
 
 # (status, category, what happened)
 CASES = (
@@ -177,6 +181,7 @@ def _drive(
         return
     services.violation_send_notice(case=case, actor=manager)
     if status == Status.NOTICE_SENT:
+        _shared_photo(case, taken_by=caretaker or manager, manager=manager)
         return
     today = strata_today(case.strata)
     _serve_today(
@@ -244,6 +249,22 @@ def _drive(
             name="withdrawal.pdf",
         ),
     )
+
+
+def _shared_photo(case: Violation, *, taken_by: User, manager: User) -> None:
+    """A staff photo of what the notice is about, shared with the parties: what the demo
+    resident sees under Evidence on their case page (docs/residents.md)."""
+    image = Image.new("RGB", (800, 600), (96, 112, 128))
+    ImageDraw.Draw(image).rectangle((220, 260, 580, 470), fill=(180, 30, 40))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    [photo] = evidence_add(
+        case=case,
+        files=[SimpleUploadedFile("visitor-stall.jpg", buffer.getvalue(), "image/jpeg")],
+        actor=taken_by,
+        description="The car in the visitor stall on the sixth day.",
+    )
+    evidence_share_set(evidence=photo, actor=manager, shared=True)
 
 
 def _serve_today(
