@@ -172,8 +172,14 @@ def test_the_pdf_states_letters_service_decision_ledger_and_bylaw_in_force(
         assert f"{letter.get_kind_display()}, issued {issued}" in text
         assert letter.pdf_sha256 in text.replace(" ", "")
         service = letter.deliveries.get()  # each letter is served on Olive alone
+        # A letter to a party by email carried their case link; the file says so, no secret.
+        link_note = (
+            " The email also carried the person's own case link (not kept)."
+            if letter.kind != "complainant_acknowledgement" and service.outbound_email_id
+            else ""
+        )
         row = (
-            f"Olive Owner (Respondent) {service.get_method_display()} "
+            f"Olive Owner (Respondent) {service.get_method_display()}{link_note} "
             f"{service.get_status_display()} "
             f"{long_date(service.sent_at.astimezone(zone).date())} "
             f"{long_date(service.deemed_given_on)}"
@@ -192,9 +198,10 @@ def test_the_pdf_states_letters_service_decision_ledger_and_bylaw_in_force(
         "Outcome Upheld: fine — $50.00",
         "Totals $50.00 $20.00 $0.00 Balance $30.00",
         # A redacted copy withholds a PDF (its metadata cannot be stripped) and names it
-        # neutrally; the strata keeps the original, whose sha256 the file states.
-        "PDF 1 (application/pdf, 2026-12-16) PDF 77 Staff December 16, 2026 Withheld: cannot "
-        "be redacted",
+        # neutrally; the strata keeps the original, whose sha256 the file states. (The row
+        # may break across pages, where the table's header repeats.)
+        "PDF 1 (application/pdf, 2026-12-16) PDF 77 Staff December 16, 2026",
+        "Withheld: cannot be redacted",
         "November 25, 2026 at 10:00 a.m. Send the notice → Notice sent",
         "December 16, 2026 at 10:00 a.m. Record council's decision → Upheld",
     ):
