@@ -94,11 +94,15 @@ def token_use(token: LoginToken) -> bool:
     )
 
 
-def case_links_revoke(*, case_uuid) -> int:
-    """Every open link to a case, when it closes."""
-    return LoginToken.objects.filter(
+def case_links_revoke(*, case_uuid, person_uuid=None) -> int:
+    """Every open link to a case when it closes, or one person's when they stop being a
+    party to it."""
+    links = LoginToken.objects.filter(
         target=case_uuid, purpose=LoginToken.Purpose.CASE_LINK, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
+    )
+    if person_uuid is not None:
+        links = links.filter(subject=person_uuid)
+    return links.update(revoked_at=timezone.now())
 
 
 # --- bearer tokens of apps -------------------------------------------------------------------

@@ -3,8 +3,11 @@ only. A staff account that follows a resident link is a resident there and nowhe
 admin (``StaffAdminSite.has_permission``) and the staff API refuse a resident-only session,
 so a leaked notice link never opens the staff side."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib.auth import login
+from django.http import Http404
 
 RESIDENT_ONLY = "resident_only"
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -29,3 +32,16 @@ def password_login_clears_resident_mark(sender, request, user, **kwargs) -> None
     """``user_logged_in``: any login clears the mark; ``resident_login`` sets it again after."""
     if request is not None and hasattr(request, "session"):
         request.session.pop(RESIDENT_ONLY, None)
+
+
+def staff_session_required(view):
+    """A staff page outside the admin (a file download, accepting a role): a resident-only
+    session gets the same 404 as a record it may not see, whoever its account is."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if is_resident_only(request):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped

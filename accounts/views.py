@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.request_meta import AuditContext
+from accounts.resident_session import staff_session_required
 from accounts.selectors import membership_to_accept_get
 from accounts.services import membership_accept
 
@@ -27,6 +28,7 @@ class AcceptLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+@staff_session_required
 @require_http_methods(["GET", "POST"])
 def membership_accept_view(request, membership_uuid):
     if not request.user.is_authenticated:

@@ -10,10 +10,12 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from accounts.resident_session import staff_session_required
 from properties.form_k import form_k_content_type, form_k_download_name
 from properties.selectors import form_ks_visible_to
 
 
+@staff_session_required
 @require_GET
 def form_k_download(request, uuid):
     occupancy = get_object_or_404(form_ks_visible_to(request.user), uuid=uuid)

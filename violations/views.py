@@ -14,10 +14,12 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from accounts.resident_session import staff_session_required
 from violations.models import Evidence
 from violations.selectors.access import cases_visible_to_staff
 
 
+@staff_session_required
 @require_GET
 def evidence_download(request, uuid):
     evidence = get_object_or_404(

@@ -43,3 +43,35 @@ def test_a_staff_login_is_not_resident_only(client, manager, rf):
     request = rf.get("/")
     request.session = client.session
     assert is_resident_only(request) is False
+
+
+def test_a_resident_only_session_downloads_no_staff_file(client, council_member, unit):
+    from tests.violations.factories import EvidenceFactory, ViolationFactory
+
+    evidence = EvidenceFactory(case=ViolationFactory(unit=unit))
+    url = reverse("violations:evidence-download", args=[evidence.uuid])
+    client.force_login(council_member)
+    assert client.get(url).status_code == 200
+
+    resident_session(client, council_member)
+
+    assert client.get(url).status_code == 404
+
+
+def test_a_resident_only_session_accepts_no_staff_role(client, strata):
+    from accounts.models import StrataMembership
+    from tests.accounts.factories import MembershipFactory, UserFactory
+
+    pending = MembershipFactory(
+        strata=strata,
+        role=StrataMembership.Role.COUNCIL,
+        user=UserFactory(email="new.council@example.test"),
+        accepted_at=None,
+    )
+    resident_session(client, pending.user)
+
+    answer = client.post(reverse("membership_accept", args=[pending.uuid]))
+
+    assert answer.status_code == 404
+    pending.refresh_from_db()
+    assert pending.accepted_at is None

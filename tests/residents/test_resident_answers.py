@@ -76,3 +76,25 @@ def test_an_answer_after_the_case_moved_on_is_refused_by_its_status(world):
 
     assert refused.value.code == "state"
     assert delta(before, counts()) == {}
+
+
+def test_a_party_dropped_from_a_case_no_longer_follows_it(world):
+    """The respondent changes from the tenant to the owners: the tenant's pages and personal
+    link stop showing the case (DESIGN §5: residents see the cases where they are a party)."""
+    from tests.violations.drive import Driver
+    from tests.violations.factories import ViolationFactory
+    from violations import services
+    from violations.selectors.resident import resident_case_get
+    from violations.services.case_links import case_link_make, case_link_read
+
+    manager, terry = world.users["manager"], world.persons.terry
+    case = ViolationFactory(unit=world.units.u102, bylaws=[world.cases.t.bylaws.get()])
+    Driver(actor=manager).to(case, "warned", respondent_role="tenant", respondent=terry)
+    link = case_link_make(case, terry)
+    assert resident_case_get(terry.user, case.uuid) == case
+
+    services.violation_prepare_notice(case=case, actor=manager, respondent_role="owners")
+
+    assert resident_case_get(terry.user, case.uuid) is None
+    assert case_link_read(link).problem == "unknown"
+    assert resident_case_get(world.users["landlord"], case.uuid) == case

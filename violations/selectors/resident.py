@@ -32,7 +32,11 @@ CLOSED_STATUSES = frozenset({Status.CLOSED, Status.REJECTED, Status.WITHDRAWN})
 
 
 def _my_parties(user) -> QuerySet[CaseParty]:
-    return CaseParty.objects.filter(person__user=user, person__archived_at__isnull=True)
+    """The resident's current parties: one dropped from a case (the respondent changed) no
+    longer follows it."""
+    return CaseParty.objects.filter(
+        person__user=user, person__archived_at__isnull=True, required=True
+    )
 
 
 def resident_cases(user) -> QuerySet[Violation]:
@@ -130,7 +134,9 @@ def case_link_case(case_uuid, person_uuid) -> tuple[Violation | None, CaseParty 
         return None, None
     party = (
         CaseParty.objects.select_related("person")
-        .filter(case=case, person__uuid=person_uuid, person__archived_at__isnull=True)
+        .filter(
+            case=case, person__uuid=person_uuid, person__archived_at__isnull=True, required=True
+        )
         .first()
     )
     return case, party

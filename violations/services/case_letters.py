@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.login_tokens import case_links_revoke
 from accounts.strata_time import strata_zone
 from properties.models import Person
 from properties.selectors import current_occupancies
@@ -65,6 +66,8 @@ def _parties_set(case: Violation, respondent_role: str, respondent: Person | Non
         if party.person_id not in wanted and party.required:
             party.required = False
             party.save(update_fields=["required", "updated_at"])
+            # No longer a party: their personal link to the case stops too.
+            case_links_revoke(case_uuid=case.uuid, person_uuid=party.person.uuid)
     parties = []
     for person, role in computed:
         party, _created = CaseParty.objects.update_or_create(
