@@ -7,7 +7,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from rest_framework import exceptions, generics, status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
@@ -28,6 +29,7 @@ from properties.api.serializers import (
     StaffUnitSerializer,
     UnitSerializer,
 )
+from properties.link_throttle import sign_in_request_allowed
 from properties.models import Unit
 from properties.resident_access import preferences_set
 from properties.selectors import (
@@ -246,6 +248,8 @@ class SignInLinkApi(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [AnonRateThrottle, ScopedRateThrottle]
     throttle_scope = "sign_in"
+    # JSON only: a form post from another site cannot make a browser ask for links.
+    parser_classes = [JSONParser]
 
     @extend_schema(
         summary="Email me a sign-in link",
@@ -264,6 +268,9 @@ class SignInLinkApi(APIView):
         form = SignInLinkSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         address = form.validated_data["email"]
+        # The page's counter too: per address from this client and from everyone.
+        if not sign_in_request_allowed(request, address):
+            raise exceptions.Throttled()
         transaction.on_commit(lambda: sign_in_link_task.delay(address))
         return Response(
             {"detail": _("If that address is in our records, a sign-in link is on its way.")},

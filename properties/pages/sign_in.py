@@ -17,8 +17,8 @@ from accounts.login_tokens import token_check
 from accounts.models import LoginToken, User
 from accounts.request_meta import AuditContext
 from accounts.resident_session import resident_login
+from properties.link_throttle import sign_in_request_allowed
 from properties.pages.forms import PersonChoiceForm, SignInForm
-from properties.pages.throttle import sign_in_request_allowed
 from properties.resident_access import sign_in_link_confirm
 from properties.selectors import persons_at_address
 from properties.tasks import sign_in_link_task

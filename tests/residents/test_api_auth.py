@@ -409,3 +409,23 @@ def test_asking_for_links_is_throttled(world, django_capture_on_commit_callbacks
     assert [a.status_code for a in answers] == [202] * 5 + [429]
     assert answers[-1].json()["code"] == "throttled"
     assert len(callbacks) == 5
+
+
+def test_the_sign_in_link_endpoint_takes_json_only_and_shares_the_pages_count(
+    client, world, settings, django_capture_on_commit_callbacks
+):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "sign_in": "1/hour",
+        },
+    }
+    url = "/api/v1/auth/sign-in-link/"
+    assert client.post(url, {"email": "olive@example.test"}).status_code == 415
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(url, {"email": "olive@example.test"}, content_type="application/json")
+        page = client.post("/my/sign-in/", {"email": "olive@example.test"})
+
+    assert (first.status_code, page.status_code) == (202, 429)

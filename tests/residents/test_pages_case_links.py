@@ -206,3 +206,18 @@ def test_fresh_links_are_limited_per_link(client, world, link_a, settings):
 
     assert answers == [200] * limit + [429]
     assert OutboundEmail.objects.filter(kind="login").count() == limit
+
+
+def test_a_respelled_link_is_the_same_link_for_the_fresh_link_limit(
+    client, world, link_a, settings
+):
+    limit = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["sign_in"].split("/")[0])
+    spellings = [link_a, link_a.replace("-", ""), link_a.lower(), f"{link_a}-", link_a + "."]
+    with time_machine.travel(timezone.now() + dt.timedelta(days=31)):
+        answers = [
+            client.post(f"/r/{spelling}/fresh/").status_code
+            for spelling in (spellings * 2)[: limit + 1]
+        ]
+
+    assert answers[-1] == 429
+    assert OutboundEmail.objects.filter(kind="login").count() <= limit

@@ -469,3 +469,22 @@ def test_my_cases_runs_the_same_queries_for_10_or_200_cases(
     page = text(response)
     assert page.count("Harbour View, unit 105") == 200
     assert page.count("Council must hold your hearing by: December 18, 2026") == 67
+
+
+def test_answers_from_the_pages_share_the_apis_hourly_limit(client, world, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "answer": "1/hour",
+        },
+    }
+    sign_in(client, world, "respondent_owner")
+    assert client.post(case_url(world.cases.a, "respond/"), {"text": "First."}).status_code == 302
+    before = snapshot(world.cases.a)
+
+    again = client.post(case_url(world.cases.a, "respond/"), {"text": "Second."})
+
+    assert again.status_code == 429
+    assert "You have sent many answers in the last hour" in text(again)
+    assert snapshot(world.cases.a) == before

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.request_meta import AuditContext
+from properties.link_throttle import answer_allowed
 from properties.pages.signed_in import resident_required
 from violations.domain.resident_words import status_words, step_words
 from violations.pages.forms import HearingForm, RespondForm, refusal_to_form
@@ -95,7 +96,10 @@ def _answer_page(request, case_uuid, *, form_class, send, template: str, **extra
     posted = request.method == "POST"
     form = form_class(request.POST if posted else None, request.FILES if posted else None)
     status = 200
-    if posted:
+    if posted and not answer_allowed(request.user):
+        form.add_error(None, _("You have sent many answers in the last hour. Try again later."))
+        status = 429
+    elif posted:
         if form.is_valid():
             try:
                 message = send(case, form.cleaned_data, AuditContext.from_request(request))

@@ -6,9 +6,10 @@ link says what to do next: an expired one offers a fresh link by email."""
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.login_tokens import secret_hash
 from accounts.request_meta import AuditContext
 from accounts.resident_session import resident_login
-from properties.pages.throttle import link_request_allowed
+from properties.link_throttle import link_request_allowed
 from violations.services.case_links import (
     REFUSALS,
     OpenedLink,
@@ -56,7 +57,8 @@ def _refused(request, token, problem: str):
 def case_link_fresh(request, token):
     """The same answer whatever happened: it says nothing about whose link this was. Each
     link and each client may ask a few times an hour (each ask emails the person)."""
-    if not link_request_allowed(request, scope="fresh-link", subject=token):
+    # Counted by the secret's stored form: a respelling (dashes, O for 0) is the same link.
+    if not link_request_allowed(request, scope="fresh-link", subject=secret_hash(token)):
         return render(
             request, "violations/pages/case_link_fresh.html", {"limited": True}, status=429
         )
