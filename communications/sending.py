@@ -22,7 +22,7 @@ from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from communications.models import DeliveryAttempt, OutboundEmail
@@ -228,8 +228,18 @@ def _record_failure(row, failure: "_Failure", now: dt.datetime, result: BatchRes
             attempt_started_at=None,
             last_error=failure.error,
             updated_at=now,
+            # A sign-in link that will never be sent is not kept either.
+            body_text=_blank_if_sensitive("body_text", ""),
+            body_html=_blank_if_sensitive("body_html", ""),
+            body_purged_at=_blank_if_sensitive("body_purged_at", now),
         )
         result.failed += 1
+
+
+def _blank_if_sensitive(field: str, value) -> Case:
+    """``value`` for a row that carries a sign-in link, else the field as it is."""
+    output = OutboundEmail._meta.get_field(field)
+    return Case(When(sensitive=True, then=Value(value, output_field=output)), default=F(field))
 
 
 _SENT = (

@@ -143,6 +143,10 @@ def queue_email(
                 row.duplicate_of = _recent_same_content(address, row.content_hash, now)
                 if row.duplicate_of is not None:
                     row.status = Status.DUPLICATE
+        if row.sensitive and row.status != Status.QUEUED:
+            # Never to be sent: a sign-in link is not kept (as once it is sent).
+            row.body_text = row.body_html = ""
+            row.body_purged_at = now
         existing = _insert_or_existing(row, derived=not dedup_key)
     if existing is not None:
         return existing

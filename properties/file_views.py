@@ -6,29 +6,21 @@ nothing. The response is always an attachment with ``nosniff`` and ``no-store``,
 extension of the type the file was sniffed as (``properties.form_k``).
 """
 
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from accounts.resident_session import staff_session_required
 from properties.form_k import form_k_content_type, form_k_download_name
 from properties.selectors import form_ks_visible_to
+from uploads.serving import private_attachment
 
 
 @staff_session_required
 @require_GET
 def form_k_download(request, uuid):
     occupancy = get_object_or_404(form_ks_visible_to(request.user), uuid=uuid)
-    try:
-        stored = occupancy.form_k_file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        stored,
-        as_attachment=True,
+    return private_attachment(
+        occupancy.form_k_file,
         filename=form_k_download_name(occupancy),
         content_type=form_k_content_type(occupancy),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -10,11 +10,12 @@ whose extension is the type the file was sniffed as (``Evidence.download_name``)
 import mimetypes
 from pathlib import PurePosixPath
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from accounts.resident_session import staff_session_required
+from uploads.serving import private_attachment
 from violations.models import Evidence
 from violations.selectors.access import cases_visible_to_staff
 
@@ -36,9 +37,4 @@ def evidence_download(request, uuid):
         filename = PurePosixPath(evidence.original_name).stem + suffix
     else:
         raise Http404
-    response = FileResponse(
-        stored.open("rb"), as_attachment=True, filename=filename, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_attachment(stored, filename=filename, content_type=content_type)

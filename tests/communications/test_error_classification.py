@@ -14,7 +14,7 @@ from anymail.exceptions import (
 )
 
 from communications import sending
-from communications.models import DeliveryAttempt, OutboundEmail
+from communications.models import DeliveryAttempt, OutboundEmail, Suppression
 from communications.services import queue_email
 from tests.communications import scripted_backend
 
@@ -177,3 +177,40 @@ def test_a_transient_provider_error_on_the_last_attempt_fails_the_row(provider, 
     row.refresh_from_db()
     assert (result.failed, result.retrying, row.status, row.attempts) == (1, [], "failed", 1)
     assert DeliveryAttempt.objects.get().outcome == "transient"
+
+
+def test_a_sign_in_link_that_fails_for_good_is_not_kept(provider, db):
+    """A refused address: the email will never go out, so its link is blanked as on sending;
+    an ordinary failed email keeps its body for staff to read."""
+    link = queue_email(
+        kind="notice",
+        to="gone@example.test",
+        subject="Notice",
+        body_text="Particulars. Your link: https://strata.example/r/K7QH-M2XP-9TFA-W3RD/",
+        dedup_key="violation:1:notice:gone:v1",
+        sensitive=True,
+    )
+    plain = _queue("gone2@example.test", "violation:1:notice:gone2:v1")
+    provider.script["gone@example.test"] = [AnymailRecipientsRefused()]
+    provider.script["gone2@example.test"] = [AnymailRecipientsRefused()]
+
+    _send_due()
+
+    link.refresh_from_db()
+    plain.refresh_from_db()
+    assert (link.status, link.body_text, link.body_purged_at) == ("failed", "", NOON)
+    assert (plain.status, plain.body_text, plain.body_purged_at) == ("failed", "Particulars", None)
+
+
+def test_a_sign_in_link_suppressed_when_queued_is_not_kept(db):
+    Suppression.objects.create(address="gone@example.test", reason="bounced", scope="all")
+
+    row = queue_email(
+        kind="login",
+        to="gone@example.test",
+        subject="Sign in",
+        body_text="https://strata.example/my/sign-in/ABCD-EFGH-JKMN-PQRS/",
+        sensitive=True,
+    )
+
+    assert (row.status, row.body_text, row.body_html) == ("suppressed", "", "")

@@ -221,3 +221,11 @@ def test_a_respelled_link_is_the_same_link_for_the_fresh_link_limit(
 
     assert answers[-1] == 429
     assert OutboundEmail.objects.filter(kind="login").count() <= limit
+
+
+def test_the_audit_names_which_link_was_used(client, world, link_a):
+    client.post(f"/r/{link_a}/")
+
+    used = AuditLog.objects.get(action="resident.case_link_used")
+    token = LoginToken.objects.get(token_hash=secret_hash(link_a))
+    assert used.changes == {"person": str(world.persons.olive.uuid), "link": str(token.uuid)}

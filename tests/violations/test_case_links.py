@@ -322,7 +322,11 @@ def test_the_print_queue_zip_holds_the_case_link_page_after_the_letter(
     assert (audit.actor, audit.target_uuid, audit.changes) == (
         manager,
         case.uuid,
-        {"person": str(tenant.uuid), "letter": str(notice.uuid)},
+        {
+            "person": str(tenant.uuid),
+            "letter": str(notice.uuid),
+            "link": str(LoginToken.objects.get(subject=tenant.uuid, target=case.uuid).uuid),
+        },
     )
     assert LetterDelivery.objects.get(pk=terry.pk).status == "pending"  # nothing recorded
 

@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -28,6 +28,7 @@ from accounts.api.views import error_responses
 from accounts.permissions import Right, scope_to_stratas
 from accounts.request_meta import AuditContext
 from properties.models import Person, Unit
+from uploads.serving import private_attachment
 from violations.api.serializers import (
     BalanceSerializer,
     CaseSerializer,
@@ -85,15 +86,6 @@ class AnyAccept(DefaultContentNegotiation):
             return super().select_renderer(request, renderers, format_suffix)
         except NotAcceptable:
             return renderers[0], renderers[0].media_type
-
-
-def _attachment(stored, filename: str, content_type: str) -> FileResponse:
-    response = FileResponse(
-        stored.open("rb"), as_attachment=True, filename=filename, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _my_case(request, case_uuid):
@@ -193,7 +185,11 @@ class LetterPdfApi(APIView):
         letter = resident_letters(case, request.user).filter(uuid=letter_uuid).first()
         if letter is None or not letter.pdf:
             raise Http404
-        return _attachment(letter.pdf, f"{case.reference}-{letter.kind}.pdf", "application/pdf")
+        return private_attachment(
+            letter.pdf,
+            filename=f"{case.reference}-{letter.kind}.pdf",
+            content_type="application/pdf",
+        )
 
 
 class EvidenceListApi(generics.ListAPIView):
@@ -244,7 +240,7 @@ class EvidenceFileApi(APIView):
         stored = evidence.resident_copy
         content_type = mimetypes.guess_type(stored.name)[0] or "application/octet-stream"
         filename = f"{case.reference}-{evidence.uuid}{PurePosixPath(stored.name).suffix}"
-        return _attachment(stored, filename, content_type)
+        return private_attachment(stored, filename=filename, content_type=content_type)
 
 
 class ResponseCreateApi(APIView):

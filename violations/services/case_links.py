@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_log_record
-from accounts.login_tokens import case_link_mint, token_check
+from accounts.login_tokens import case_link_mint, secret_hash, token_check
 from accounts.models import LoginToken, User
 from accounts.request_meta import AuditContext
 from communications.services import queue_email
@@ -45,6 +45,8 @@ class OpenedLink:
     case: Violation | None = None
     party: CaseParty | None = None
     problem: str = ""
+    # Which link (its row's uuid, never the secret): a printed link's use traces to its print.
+    link: str = ""
 
 
 def case_link_read(raw: str) -> OpenedLink:
@@ -59,7 +61,7 @@ def case_link_read(raw: str) -> OpenedLink:
         return OpenedLink(case=case, problem="closed")
     if check.problem:
         return OpenedLink(case=case, party=party, problem=check.problem)
-    return OpenedLink(case=case, party=party)
+    return OpenedLink(case=case, party=party, link=str(check.token.uuid))
 
 
 def case_link_confirm(raw: str, *, context: AuditContext | None = None) -> OpenedLink | User:
@@ -75,7 +77,7 @@ def case_link_confirm(raw: str, *, context: AuditContext | None = None) -> Opene
             action="resident.case_link_used",
             strata=opened.case.strata,
             target=opened.case,
-            changes={"person": str(opened.party.person.uuid)},
+            changes={"person": str(opened.party.person.uuid), "link": opened.link},
             context=context,
         )
     return user
@@ -185,7 +187,11 @@ def case_link_sheet(
             action="resident.case_link_printed",
             strata=letter.case.strata,
             target=letter.case,
-            changes={"person": str(person.uuid), "letter": str(letter.uuid)},
+            changes={
+                "person": str(person.uuid),
+                "letter": str(letter.uuid),
+                "link": str(LoginToken.objects.get(token_hash=secret_hash(raw)).uuid),
+            },
             context=context,
         )
     page = _link_context(letter, person, raw)
