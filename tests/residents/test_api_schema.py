@@ -9,8 +9,10 @@ tests of its own (``APIOperation.as_strategy`` under ``@given``)."""
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from rest_framework.throttling import SimpleRateThrottle
@@ -77,6 +79,18 @@ def failures_of(operation, strategy, call) -> list[str]:
     except BaseExceptionGroup as error:  # schemathesis' failures, each reported by operation
         return [f"{operation.label}: {error}"]
     return []
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept_across_requests():
+    """The calls go through the WSGI application, whose request signals would close the
+    database connection (``close_old_connections``) and with it the test's transaction on
+    PostgreSQL: Django's own test client disconnects them the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.mark.parametrize(
