@@ -25,9 +25,7 @@ from rest_framework.views import APIView
 
 from accounts.api.permissions import IsStaffMember
 from accounts.api.views import error_responses
-from accounts.permissions import Right, scope_to_stratas
 from accounts.request_meta import AuditContext
-from properties.models import Person, Unit
 from uploads.serving import private_attachment
 from violations.api.serializers import (
     BalanceSerializer,
@@ -59,6 +57,7 @@ from violations.models import (
     ViolationCategory,
 )
 from violations.selectors.access import cases_visible_to_staff
+from violations.selectors.cases import filing_choices_for
 from violations.selectors.resident import (
     may_answer_each,
     next_dates,
@@ -354,20 +353,6 @@ class BalanceApi(APIView):
 # --- staff -----------------------------------------------------------------------------------
 
 
-def _filing_scopes(user) -> dict:
-    """What the user may name when filing: the records of the stratas where they file."""
-
-    def scoped(queryset):
-        return scope_to_stratas(queryset, user, Right.FILE_CASES)
-
-    return {
-        "unit": scoped(Unit.objects.filter(archived_at__isnull=True)),
-        "category": scoped(ViolationCategory.objects.filter(is_active=True)),
-        "bylaws": scoped(Bylaw.objects.filter(is_active=True)),
-        "complainant": scoped(Person.objects.filter(archived_at__isnull=True)),
-    }
-
-
 def _under_photos(error: DjangoValidationError) -> DjangoValidationError:
     """The service names a complaint's files ``evidence_files``, the admin form's field; this
     endpoint takes them as ``photos``, so a refused file is reported where the client sent it."""
@@ -416,7 +401,7 @@ class StaffComplaintCreateApi(APIView):
         ],
     )
     def post(self, request):
-        form = ComplaintFileSerializer(data=request.data, scopes=_filing_scopes(request.user))
+        form = ComplaintFileSerializer(data=request.data, scopes=filing_choices_for(request.user))
         form.is_valid(raise_exception=True)
         data = form.validated_data
         try:
@@ -447,8 +432,8 @@ class StaffComplaintCreateApi(APIView):
 
 
 class StaffFilingListApi(generics.ListAPIView):
-    """What a complaint names by uuid, listed from the scopes filing accepts (``_filing_scopes``),
-    so a client is offered exactly what it may file with."""
+    """What a complaint names by uuid, listed from what filing accepts
+    (``filing_choices_for``), so a client is offered exactly what it may file with."""
 
     permission_classes = [IsStaffMember]
     filter_serializer = StrataFilterSerializer
@@ -466,7 +451,7 @@ class StaffBylawListApi(StaffFilingListApi):
 
     def get_queryset(self):
         bylaws = (
-            _filing_scopes(self.request.user)["bylaws"]
+            filing_choices_for(self.request.user)["bylaws"]
             .select_related("strata")
             .order_by("strata__name", "number", "pk")
         )
@@ -503,7 +488,7 @@ class StaffCategoryListApi(StaffFilingListApi):
     queryset = ViolationCategory.objects.none()  # the schema's; get_queryset scopes to the user
 
     def get_queryset(self):
-        scopes = _filing_scopes(self.request.user)
+        scopes = filing_choices_for(self.request.user)
         defaults = scopes["bylaws"].order_by("number", "pk")
         categories = (
             scopes["category"]

@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import Strata
 from accounts.permissions import Right, scope_to_stratas, strata_ids_with
 from accounts.strata_time import local_date
-from properties.models import Unit
+from properties.models import Person, Unit
 from violations.domain.workflow import OPEN_STATUSES, SERVED_STATUSES, TRANSITIONS, Transition
 from violations.models import (
     HEARD_OUTCOMES,
@@ -39,6 +39,7 @@ from violations.models import (
     Response,
     Status,
     Violation,
+    ViolationCategory,
 )
 from violations.selectors.access import (
     cases_visible_to_staff,
@@ -84,6 +85,23 @@ def bylaw_revision_in_force(bylaw: Bylaw, on_date: dt.date) -> BylawRevision | N
 
 
 # --- cases -----------------------------------------------------------------------------------
+
+
+def filing_choices_for(user) -> dict[str, QuerySet]:
+    """What ``user`` may name when filing a complaint, by the field naming it: the units,
+    active categories and bylaws, and persons of the stratas where they file cases. The API
+    checks a complaint's uuids against these and lists the bylaws and categories from them,
+    so what it offers is exactly what filing accepts."""
+
+    def scoped(queryset):
+        return scope_to_stratas(queryset, user, Right.FILE_CASES)
+
+    return {
+        "unit": scoped(Unit.objects.filter(archived_at__isnull=True)),
+        "category": scoped(ViolationCategory.objects.filter(is_active=True)),
+        "bylaws": scoped(Bylaw.objects.filter(is_active=True)),
+        "complainant": scoped(Person.objects.filter(archived_at__isnull=True)),
+    }
 
 
 def open_cases_for(unit: Unit, bylaws, *, user) -> list[Violation]:
