@@ -1,6 +1,7 @@
 """A session a resident link started is resident only: the staff admin refuses it even for an
 account with a staff role, until that person signs in to the admin with their password."""
 
+from django.conf import settings
 from django.urls import reverse
 
 from accounts.resident_session import RESIDENT_ONLY, is_resident_only
@@ -10,6 +11,7 @@ def resident_session(client, user):
     client.force_login(user)
     session = client.session
     session[RESIDENT_ONLY] = True
+    session.set_expiry(settings.RESIDENT_SESSION_HOURS * 3600)  # as resident_login sets it
     session.save()
 
 
@@ -34,6 +36,7 @@ def test_a_password_login_to_the_admin_ends_the_resident_mark(client, council_me
 
     assert login.status_code == 302
     assert RESIDENT_ONLY not in client.session
+    assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
     assert client.get(reverse("admin:index")).status_code == 200
 
 
