@@ -31,9 +31,9 @@ def is_resident_only(request) -> bool:
 def password_login_clears_resident_mark(sender, request, user, **kwargs) -> None:
     """``user_logged_in``: any login clears the mark and its shorter lifetime;
     ``resident_login`` sets both again after."""
-    if request is not None and hasattr(request, "session"):
-        if request.session.pop(RESIDENT_ONLY, None):
-            request.session.set_expiry(None)
+    session = getattr(request, "session", None)
+    if session is not None and session.pop(RESIDENT_ONLY, None):
+        session.set_expiry(None)
 
 
 def staff_session_required(view):
