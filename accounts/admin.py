@@ -41,7 +41,13 @@ class StrataAdmin(StrataScopedAdmin):
         (
             _("Letters and email"),
             {
-                "fields": ("postal_address", "reply_email", "letter_signature", "sender_name"),
+                "fields": (
+                    "postal_address",
+                    "reply_email",
+                    "letter_signature",
+                    "sender_name",
+                    "contact_line",
+                ),
             },
         ),
         (

@@ -63,6 +63,16 @@ class Strata(TimeStamped):
     sender_name = models.CharField(
         _("email sender name"), max_length=200, blank=True, validators=[validate_single_line]
     )
+    contact_line = models.CharField(
+        _("email contact line"),
+        max_length=200,
+        blank=True,
+        validators=[validate_single_line],
+        help_text=_(
+            "One line in the footer of every email that is not a legal notice, under the "
+            "postal address: for example 604-555-0100 · manager@example.com."
+        ),
+    )
 
     max_fine_bylaw = models.DecimalField(
         _("maximum fine per bylaw contravention"),

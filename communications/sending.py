@@ -13,6 +13,7 @@
 
 import dataclasses
 import datetime as dt
+import email.policy
 import logging
 import smtplib
 import time
@@ -72,11 +73,39 @@ def claim(*, ids: list[int] | None = None, limit: int, now: dt.datetime | None =
     return rows
 
 
+_UNFOLDED = "List-Unsubscribe"
+
+
+class _VerbatimHeader(str):
+    """A header value written on one line as it is (RFC 5322 allows 998 characters)."""
+
+    def __new__(cls, name: str, value: str):
+        header = super().__new__(cls, value)
+        header.name = name
+        return header
+
+    def fold(self, *, policy) -> str:
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+class _OutboxMessage(EmailMultiAlternatives):
+    """Python's email package folds a word longer than a line into RFC 2047 encoded words,
+    and a ``List-Unsubscribe`` URL so folded is no URL to any mail client (RFC 2369 wants it
+    verbatim within <>): that header is written unfolded."""
+
+    def message(self, *, policy=email.policy.default):
+        message = super().message(policy=policy)
+        value = message.get(_UNFOLDED)
+        if value is not None and str(value).isascii() and len(str(value)) < 950:
+            message.replace_header(_UNFOLDED, _VerbatimHeader(_UNFOLDED, str(value)))
+        return message
+
+
 def build_message(row: OutboundEmail) -> EmailMultiAlternatives:
     headers = {"Message-ID": row.message_id, **row.headers}
     if settings.OUTBOX_IDEMPOTENCY_HEADER:
         headers[settings.OUTBOX_IDEMPOTENCY_HEADER] = row.dedup_key
-    message = EmailMultiAlternatives(
+    message = _OutboxMessage(
         subject=row.subject,
         body=row.body_text,
         from_email=row.from_email,

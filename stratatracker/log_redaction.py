@@ -1,5 +1,6 @@
 """Secrets in URLs never reach a log (docs/residents.md): a personal case link (``/r/<code>/``)
-and a sign-in link (``/my/sign-in/<code>/``) carry their secret in the path, which Django logs
+and a sign-in link (``/my/sign-in/<code>/``) carry their secret in the path, as does an
+unsubscribe link (``/email/unsubscribe/<token>/``, which stops a person's newsletters), which Django logs
 on a 4xx answer and gunicorn logs on every request (and in the Referer of the next one). Both
 loggers print ``[secret]`` in its place: anyone who reads the logs can open nothing."""
 
@@ -8,7 +9,7 @@ import re
 
 from gunicorn.glogging import Logger as GunicornLogger
 
-_SECRET_PATH = re.compile(r"(/(?:r|my/sign-in)/)(?!fresh/)[^/\s?\"']+")
+_SECRET_PATH = re.compile(r"(/(?:r|my/sign-in|email/unsubscribe)/)(?!fresh/)[^/\s?\"']+")
 
 
 def redact(text: str) -> str:

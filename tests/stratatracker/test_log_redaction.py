@@ -11,6 +11,7 @@ from stratatracker.log_redaction import RedactingGunicornLogger, RedactSecrets
 
 CASE_LINK = "/r/K7QH-M2XP-9TFA-W3RD/"
 SIGN_IN = "/my/sign-in/ABCD-EFGH-JKMN-PQRS/"
+UNSUBSCRIBE = "/email/unsubscribe/0f1e2d3c4b5a69788796a5b4c3d2e1f0:1abcDE:xyz/"
 
 
 def record(msg, *args) -> logging.LogRecord:
@@ -18,7 +19,11 @@ def record(msg, *args) -> logging.LogRecord:
 
 
 def test_a_logged_request_path_keeps_no_secret():
-    for path, shown in ((CASE_LINK, "/r/[secret]/"), (SIGN_IN, "/my/sign-in/[secret]/")):
+    for path, shown in (
+        (CASE_LINK, "/r/[secret]/"),
+        (SIGN_IN, "/my/sign-in/[secret]/"),
+        (UNSUBSCRIBE, "/email/unsubscribe/[secret]/"),
+    ):
         logged = record("Bad Request: %s", path)
         assert RedactSecrets().filter(logged) is True
         assert logged.getMessage() == f"Bad Request: {shown}"
