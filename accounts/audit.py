@@ -26,6 +26,8 @@ ACTION_NAMESPACES = {
     "demo": _("Demo data"),
     "resident": _("Resident access and choices"),
     "api": _("API tokens"),
+    "campaign": _("Campaigns"),
+    "announcement": _("Announcements"),
 }
 
 

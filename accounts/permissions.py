@@ -33,6 +33,8 @@ class Right(StrEnum):
     VIEW_LEDGER = "view_ledger"
     RECORD_PAYMENTS = "record_payments"
     EXPORT_CASE_FILES = "export_case_files"
+    SEND_CAMPAIGNS = "send_campaigns"
+    POST_ANNOUNCEMENTS = "post_announcements"
 
 
 RIGHTS: dict[Right, frozenset[str]] = {
@@ -61,6 +63,10 @@ RIGHTS: dict[Right, frozenset[str]] = {
     Right.RECORD_PAYMENTS: frozenset({Role.MANAGER}),
     # The case file (DESIGN §6) names everyone involved: for a tribunal or a records request.
     Right.EXPORT_CASE_FILES: frozenset({Role.MANAGER, Role.COUNCIL}),
+    # Campaigns reach every resident's mailbox: the manager, who runs the strata's
+    # communication, composes and sends them. Council may post an announcement on the site.
+    Right.SEND_CAMPAIGNS: frozenset({Role.MANAGER}),
+    Right.POST_ANNOUNCEMENTS: frozenset({Role.MANAGER, Role.COUNCIL}),
 }
 
 _CACHE_ATTR = "_stratatracker_staff_roles"

@@ -44,6 +44,8 @@ class EmailStatus(models.TextChoices):
     SUPPRESSED = "suppressed", _("suppressed")
     DUPLICATE = "duplicate", _("duplicate")
     UNKNOWN = "unknown", _("unknown")
+    # A campaign cancelled before this row was sent (campaigns.services.campaign_cancel).
+    CANCELLED = "cancelled", _("cancelled")
 
 
 class OutboundEmail(TimeStamped):
@@ -124,6 +126,12 @@ class OutboundEmail(TimeStamped):
             models.Index(fields=["strata", "status"], name="outbox_strata_status_idx"),
             # What was sent about a case or a membership.
             models.Index(fields=["about"], name="outbox_about_idx"),
+            # A provider's webhook names the email by the id it gave when it took it.
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="outbox_provider_id_idx",
+            ),
         ]
 
     def __str__(self):

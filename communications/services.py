@@ -17,6 +17,7 @@ from accounts.audit import audit_log_record
 from accounts.models import Strata, User
 from accounts.permissions import Right, can
 from accounts.request_meta import AuditContext
+from communications.decoration import decorate
 from communications.email_templates import (
     default_for,
     not_overridable_reason,
@@ -34,6 +35,7 @@ from communications.models import (
 )
 from communications.scheduling import schedule_send
 from communications.selectors import address_held_in_register_of
+from communications.signals import legal_email_bounced
 from communications.template_versions import (
     TemplateFamily,
     template_version_revert,
@@ -118,7 +120,7 @@ def queue_email(
         to_address=address,
         to_name=to_name or (person.full_name if person else ""),
         person=person,
-        from_email=_sender(strata),
+        from_email=sender_address(strata),
         reply_to=strata.reply_email if strata else "",
         subject=subject[:300],
         body_text=body_text,
@@ -134,6 +136,8 @@ def queue_email(
     )
     # The same words from another strata (or sender) are another email.
     row.content_hash = content_hash(row.from_email, row.reply_to, subject, body_text, body_html)
+    # After the hash: the footer's unsubscribe link differs per row, the words do not.
+    decorate(row)
     with transaction.atomic(savepoint=False):
         if kind not in LEGAL_KINDS:
             _lock_content(address, row.content_hash)
@@ -155,7 +159,7 @@ def queue_email(
     return row
 
 
-def _sender(strata: Strata | None) -> str:
+def sender_address(strata: Strata | None) -> str:
     """The strata's sender name on the deployment's address."""
     if strata is None:
         return settings.DEFAULT_FROM_EMAIL
@@ -331,6 +335,48 @@ def suppression_remove(
         suppression.delete()
 
 
+def unsubscribe_record(*, email: OutboundEmail, context: AuditContext | None = None) -> bool:
+    """The recipient of ``email`` stops newsletters and campaigns (its unsubscribe link, or a
+    mail client's one-click POST, RFC 8058): a newsletters suppression only, whatever the
+    email's kind, so notices the law requires still arrive. No actor: the recipient need not
+    be a user. Asking again through the same email changes nothing; returns whether this call
+    changed anything."""
+    event = TrackingEvent(
+        email=email,
+        kind=TrackingEvent.Kind.UNSUBSCRIBE,
+        occurred_at=timezone.now(),
+        provider_event_id=f"unsubscribe:{email.uuid}",
+    )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                event.save()
+        except IntegrityError:  # this email's link was used before
+            event = None
+        suppressed = Suppression.objects.filter(
+            address=email.to_address, scope=Suppression.Scope.NEWSLETTERS
+        ).exists()
+        if suppressed and event is None:
+            return False
+        if not suppressed:
+            suppression_add(
+                address=email.to_address,
+                reason=Suppression.Reason.UNSUBSCRIBED,
+                scope=Suppression.Scope.NEWSLETTERS,
+                note=f"unsubscribe link of {email.message_id}",
+                context=context,
+            )
+        audit_log_record(
+            actor=None,
+            action="outbox.unsubscribed",
+            strata=email.strata,
+            target=email,
+            changes={"address": email.to_address, "scope": Suppression.Scope.NEWSLETTERS},
+            context=context,
+        )
+    return True
+
+
 def tracking_event_record(
     *,
     email: OutboundEmail,
@@ -343,7 +389,8 @@ def tracking_event_record(
 
     A replayed webhook (same provider event id) records nothing. A bounce or a complaint
     suppresses the address (scope "all"), an unsubscribe its newsletters. Legal notices ignore
-    suppressions: a bounced notice becomes the case's paper-service task instead.
+    suppressions: the first bounce of a legal email sends ``legal_email_bounced`` in this
+    transaction, and the enforcement app makes its service paper service.
     """
     event = TrackingEvent(
         email=email,
@@ -374,6 +421,12 @@ def tracking_event_record(
                 scope=scope,
                 note=f"{kind} on {email.message_id}",
             )
+        if (
+            kind == TrackingEvent.Kind.BOUNCE
+            and email.kind in LEGAL_KINDS
+            and not email.tracking_events.filter(kind=kind).exclude(pk=event.pk).exists()
+        ):
+            legal_email_bounced.send(sender=OutboundEmail, email=email)
     return event
 
 

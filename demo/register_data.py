@@ -44,6 +44,7 @@ class StrataSpec:
     reply_email: str
     letter_signature: str
     sender_name: str
+    contact_line: str
     seed: int
     time_zone: str = "America/Vancouver"
 
@@ -61,6 +62,7 @@ HARBOURVIEW = StrataSpec(
     reply_email="bcs2024@demo.stratatracker.test",
     letter_signature="Council, Strata Plan BCS2024",
     sender_name="Harbourview Terrace Strata Council",
+    contact_line="Pacific Crest Strata Management · 604-555-0142 · bcs2024@demo.stratatracker.test",
     seed=2024,
 )
 
@@ -72,6 +74,7 @@ CEDAR_GROVE = StrataSpec(
     reply_email="vis5678@demo.stratatracker.test",
     letter_signature="Council, Strata Plan VIS5678",
     sender_name="Cedar Grove Strata Council",
+    contact_line="Cedar Grove council · 250-555-0178 · vis5678@demo.stratatracker.test",
     seed=5678,
 )
 CEDAR_GROVE_UNITS = 6
@@ -137,6 +140,7 @@ def _strata_get_or_create(spec: StrataSpec, *, units: int) -> StrataOutcome:
         time_zone=spec.time_zone,
         letter_signature=spec.letter_signature,
         sender_name=spec.sender_name,
+        contact_line=spec.contact_line,
     )
     strata.full_clean()
     strata.save()

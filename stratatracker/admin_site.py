@@ -15,6 +15,7 @@ from accounts.middleware import SESSION_STRATA_ID, SESSION_STRATA_TZ
 from accounts.permissions import Right, can, is_staff_member
 from accounts.resident_session import is_resident_only
 from accounts.selectors import stratas_visible_to
+from campaigns.selectors import current_announcements
 from communications.selectors import outbox_stats_for
 from properties.selectors import register_counts_for
 from stratatracker.scheduling.selectors import scheduled_job_list
@@ -51,6 +52,7 @@ CASE_PANEL_STATUSES = (
     Status.AWAITING_DECISION,
 )
 DASHBOARD_HEARINGS = 10  # the soonest hearings due the dashboard lists
+DASHBOARD_ANNOUNCEMENTS = 10  # the most urgent current announcements the dashboard shows
 
 
 def case_change_url(case, current_app: str) -> str:
@@ -108,8 +110,32 @@ class StaffAdminSite(admin.AdminSite):
             **self.cases_panel(request),
             "outstanding_balances": self.ledger_panel(request),
             "repeat_offenders": self.repeat_offenders_panel(request),
+            **self.announcements_panel(request),
         }
         return super().index(request, extra_context)
+
+    def announcements_panel(self, request) -> dict:
+        """The announcements shown now in the user's stratas, the most urgent first, as their
+        residents see them; each links to its page for those who post them. One query."""
+        user = request.user
+        found = list(
+            current_announcements(stratas_visible_to(user).values("pk"))[
+                : DASHBOARD_ANNOUNCEMENTS + 1
+            ]
+        )
+        shown = found[:DASHBOARD_ANNOUNCEMENTS]
+        for announcement in shown:
+            if can(user, Right.POST_ANNOUNCEMENTS, announcement.strata_id):
+                announcement.admin_url = reverse(
+                    "admin:campaigns_announcement_change",
+                    args=[announcement.pk],
+                    current_app=self.name,
+                )
+        return {
+            "announcements": shown,
+            "announcements_more": len(found) > DASHBOARD_ANNOUNCEMENTS,
+            "can_post_announcements": can(user, Right.POST_ANNOUNCEMENTS),
+        }
 
     def repeat_offenders_panel(self, request) -> dict | None:
         from violations.admin.repeat_offenders import repeat_offenders_panel

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("properties.api.urls")),
     path("", include("violations.api.urls")),
+    path("", include("campaigns.api.urls")),
     # Anything else under /api/v1/ (a malformed uuid too) is a 404 in the error shape.
     re_path(r"^(?P<path>.*)$", api_not_found),
 ]

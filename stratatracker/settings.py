@@ -6,6 +6,7 @@ run eagerly in-process, and email is written to files under ``var/mail/``. Produ
 in ``.env.example``.
 """
 
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -66,6 +67,8 @@ INSTALLED_APPS = [
     "properties",
     "communications",
     "violations",
+    # Newsletters, updates and emergencies by email; announcements (docs/campaigns.md).
+    "campaigns",
     # Each scheduled job's last run, for the dashboard (docs/operations.md).
     "stratatracker.scheduling",
     # Demo and benchmark data (manage.py seed_demo); no domain app imports it.
@@ -270,6 +273,14 @@ def _mailer_from_url(url: str) -> dict:
 
 MAILERS = {"default": _mailer_from_url(EMAIL_URL)}
 ANYMAIL = env.dict("ANYMAIL", default={})
+# The "user:password" a provider's webhooks send as basic auth (docs/operations.md, "Provider
+# webhooks and bounces"). Unset, a random secret no provider knows stands in: the webhook URLs
+# refuse every request instead of believing anyone's bounces.
+ANYMAIL["WEBHOOK_SECRET"] = (
+    env.str("ANYMAIL_WEBHOOK_SECRET", default="")
+    or ANYMAIL.get("WEBHOOK_SECRET")
+    or secrets.token_urlsafe(32)
+)
 
 # --- The outbox (DESIGN §7) ---------------------------------------------------------------
 # Every timing is a setting; the tests use seconds. docs/operations.md explains each one.
@@ -345,6 +356,11 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "communications.tasks.sweep_outbox_task",
         "schedule": OUTBOX_SWEEP_SECONDS,
+    },
+    # Starts scheduled campaigns, resumes one whose queueing died, finishes sent ones.
+    "campaign-tick": {
+        "task": "campaigns.tasks.campaign_tick_task",
+        "schedule": 60,
     },
     "outbox-purge-bodies": {
         "task": "communications.tasks.purge_outbox_bodies_task",
@@ -430,6 +446,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # A campaign's status and a case's are both "status": each enum is named, so the case's
+    # keeps the name it had (StatusEnum) rather than a hash.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "violations.models.Status",
+        "CampaignStatusEnum": "campaigns.models.CampaignStatus",
+    },
 }
 
 # --- Import and export (django-import-export) ---------------------------------------------

@@ -45,6 +45,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("files/", include("violations.urls")),
     path("files/", include("properties.urls")),
+    # Providers' bounce, complaint, open and click webhooks (communications.webhooks), behind
+    # basic auth: /email/webhooks/<esp>/tracking/ (docs/operations.md).
+    path("email/webhooks/", include("anymail.urls")),
+    # The signed links in an email: unsubscribe, open pixel, click redirect (no sign-in).
+    path("email/", include("communications.urls")),
 ]
 
 # A refused step says why and links back (stratatracker.errors).

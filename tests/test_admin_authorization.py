@@ -21,6 +21,8 @@ Outcomes:
 - ``403``    PermissionDenied; the page shows nothing of the record.
 - ``404``    Not found, from the admin's own views (the template editor) for a strata outside the
              user's: the same answer as for a strata that does not exist.
+- ``405``    a button's URL (a campaign's send, schedule, …) opened without its POST, by one who
+             may press it; nothing is done.
 - ``index``  302 to the admin index with Django's "… doesn't exist" warning and an empty body:
              what the admin does for a record outside the user's queryset, the same answer as
              for an id that does not exist (existence is not revealed).
@@ -66,6 +68,7 @@ from pypdf import PdfReader
 from accounts.middleware import SESSION_STRATA_ID
 from accounts.models import AuditLog, Strata, StrataMembership, User
 from accounts.strata_time import strata_today
+from campaigns.models import Announcement, Campaign, CampaignTemplate
 from properties.models import Occupancy, Person, Unit
 from tests import people
 from tests.accounts.factories import MembershipFactory, UserFactory
@@ -128,7 +131,7 @@ ROLES = (
     "other_manager",
     "superuser",
 )
-APPS = ("accounts", "properties", "communications", "violations")
+APPS = ("accounts", "properties", "communications", "violations", "campaigns")
 
 
 def grid(**rows: str) -> dict[str, dict[str, str]]:
@@ -387,6 +390,52 @@ MATRIX = {
             pdf_other=      "login  login  login  403    403    404    pdf    pdf",
         ),
     },
+    # Announcements: a strata's managers and council post, change and end them
+    # (POST_ANNOUNCEMENTS); nobody deletes one. Every staff role reads the current ones on the
+    # dashboard (SITE's announcements_panel).
+    "campaigns.announcement": grid(
+        dashboard=          "login  login  login  hidden shown  shown  shown  shown",
+        changelist=         "login  login  login  403    own    own    other  both",
+        add=                "login  login  login  403    200    200    200    200",
+        change_own=         "login  login  login  403    edit   edit   index  edit",
+        change_other=       "login  login  login  403    index  index  edit   edit",
+        history_own=        "login  login  login  index  200    200    index  200",
+        history_other=      "login  login  login  index  index  index  200    200",
+        delete_own=         "login  login  login  403    403    403    403    403",
+    ),
+    # Campaigns (SEND_CAMPAIGNS: managers). A draft is composed on its page; its own pages
+    # (preview, progress JSON, report, CSV) are 404 for a campaign not the user's; its buttons
+    # answer only a POST (405 to a GET from one who may press them;
+    # tests/campaigns/test_campaign_admin.py presses them).
+    "campaigns.campaign": {
+        **OUTBOX,
+        **grid(
+            add=            "login  login  login  403    403    200    200    200",
+            change_own=     "login  login  login  403    403    edit   index  edit",
+            change_other=   "login  login  login  403    403    index  edit   edit",
+        ),
+        **{
+            f"{page}_{side}": row
+            for page, outcome in (
+                ("preview", "view"), ("progress", "200"), ("report", "view"),
+                ("report_csv", "200"), ("test_send", "405"), ("send", "405"),
+                ("schedule", "405"), ("cancel", "405"),
+            )
+            for side, row in grid(
+                own=        f"login  login  login  403    403    {outcome} 404 {outcome}",
+                other=      f"login  login  login  403    403    404 {outcome} {outcome}",
+            ).items()
+        },
+    },
+    # Campaign templates: per strata, added and changed by its managers (SEND_CAMPAIGNS).
+    "campaigns.campaigntemplate": {
+        **OUTBOX,
+        **grid(
+            add=            "login  login  login  403    403    200    200    200",
+            change_own=     "login  login  login  403    403    edit   index  edit",
+            change_other=   "login  login  login  403    403    index  edit   edit",
+        ),
+    },
 }
 
 # The autocomplete endpoint answers with the *remote* model admin's queryset and view right,
@@ -410,6 +459,7 @@ SITE = grid(
     cases_awaiting_council= "login  login  login  403    own    own    other  both",
     repeat_offenders=       "login  login  login  own    own    own    other  both",
     repeat_offenders_panel= "login  login  login  own    own    own    other  both",
+    announcements_panel=    "login  login  login  own    own    own    other  both",
     # Council meetings: a strata's agenda and its recording form (404 for a strata not
     # theirs), and the approval link emailed to the council member (403 for anyone else).
     meeting_agenda_own=     "login  login  login  404    200    200    404    200",
@@ -463,6 +513,20 @@ URL_PAGES = {
     ),
     # POST-only; its permission check is test_process_import_needs_the_import_right.
     "process_import": (),
+    # A campaign's pages and buttons.
+    **{
+        name: (f"{name}_own", f"{name}_other")
+        for name in (
+            "preview",
+            "progress",
+            "report",
+            "report_csv",
+            "test_send",
+            "send",
+            "schedule",
+            "cancel",
+        )
+    },
 }
 
 # Foreign-key choices on each add form (the admin's form, or an inline's empty form) and the
@@ -494,6 +558,13 @@ FK_CHOICES = {
     ("violations.violation", "form", "bylaws"): "bylaw",
     ("violations.violation", "form", "category"): "violationcategory",
     ("violations.violation", "form", "complainant"): "person",
+    # Composing a campaign (a form of its own): its stratas, template and audience.
+    ("campaigns.campaign", "form", "stratas"): "strata",
+    ("campaigns.campaign", "form", "template"): "campaigntemplate",
+    ("campaigns.campaign", "form", "units"): "unit",
+    ("campaigns.campaign", "form", "persons"): "person",
+    ("campaigns.campaigntemplate", "form", "strata"): "strata",
+    ("campaigns.announcement", "form", "strata"): "strata",
 }
 # Who reaches an add form, and whose records its choices must offer.
 FK_EXPECTED = {"manager": "own", "other_manager": "other", "superuser": "both"}
@@ -743,6 +814,25 @@ def build_world() -> SimpleNamespace:
         "communications.suppression": ("olive.owner@example.test", "otto.outsider@example.test"),
         "communications.emailtemplate": ("Own wording {{ role }}", "Other wording {{ role }}"),
     }
+    campaigns = campaigns_world(manager, other_manager, (strata, other_strata))
+    objects |= campaigns.objects
+    markers |= campaigns.markers
+    # An announcement shown now in each strata (posted yesterday, no end).
+    objects["campaigns.announcement"] = tuple(
+        Announcement.objects.create(
+            strata=place,
+            title=f"{side} announcement title",
+            body_markdown=f"{side} announcement body",
+            body_html=f"<p>{side} announcement body</p>",
+            starts_at=timezone.now() - dt.timedelta(days=1),
+            created_by=poster,
+        )
+        for side, place, poster in (
+            ("Own", strata, manager),
+            ("Other", other_strata, other_manager),
+        )
+    )
+    markers["campaigns.announcement"] = ("Own announcement title", "Other announcement title")
     form_ks = tuple(
         form_k_on(occupancy, f"{side}-form-k.pdf")
         for occupancy, side in zip(objects["properties.occupancy"], ("own", "other"), strict=True)
@@ -771,6 +861,37 @@ def build_world() -> SimpleNamespace:
         page_markers=enforcement.page_markers,
         evidence=enforcement.evidence,
         form_ks=form_ks,
+    )
+
+
+def campaigns_world(manager, other_manager, stratas) -> SimpleNamespace:
+    """A draft campaign to everyone and a campaign template in each strata."""
+    objects: dict[str, list] = {}
+    markers: dict[str, list] = {}
+    for side, strata, actor in (("Own", stratas[0], manager), ("Other", stratas[1], other_manager)):
+        campaign = Campaign.objects.create(
+            title=f"{side} campaign title",
+            subject=f"{side} campaign subject",
+            body_markdown="Hello {{ recipient_name }}.",
+            audience={"groups": ["all"]},
+            created_by=actor,
+        )
+        campaign.stratas.set([strata])
+        template = CampaignTemplate.objects.create(
+            strata=strata,
+            name=f"{side} campaign template",
+            subject="News",
+            body_markdown=f"{side} template wording",
+        )
+        for label, record, marker in (
+            ("campaigns.campaign", campaign, f"{side} campaign title"),
+            ("campaigns.campaigntemplate", template, f"{side} template wording"),
+        ):
+            objects.setdefault(label, []).append(record)
+            markers.setdefault(label, []).append(marker)
+    return SimpleNamespace(
+        objects={label: tuple(pair) for label, pair in objects.items()},
+        markers={label: tuple(pair) for label, pair in markers.items()},
     )
 
 
@@ -1134,7 +1255,7 @@ def test_admin_page_answers_each_role(client, world, label, page, role, outcome)
         assert record.shared_with_parties is shared.exists() is (outcome == "shared")
     if outcome == "login":
         assert_login_redirect(response)
-    elif outcome in ("403", "404"):
+    elif outcome in ("403", "404", "405"):
         assert response.status_code == int(outcome)
         assert marker_own not in response.text
         assert marker_other not in response.text
@@ -1450,6 +1571,24 @@ def test_dashboard_ledger_panel_counts_only_the_users_stratas(client, world, rol
         (strata.name, 1, "180.00") for strata in sorted(expected, key=lambda s: s.name)
     ]
     assert 'id="ledger-dashboard"' in response.text
+
+
+@pytest.mark.parametrize(
+    ("role", "outcome"),
+    [pytest.param(role, outcome, id=role) for role, outcome in SITE["announcements_panel"].items()],
+)
+def test_dashboard_announcements_panel_shows_only_the_users_stratas(client, world, role, outcome):
+    log_in(client, world, role)
+    response = client.get(reverse("admin:index"))
+    if outcome == "login":
+        assert_login_redirect(response)
+        return
+    assert response.status_code == 200
+    announcements = world.objects["campaigns.announcement"]
+    expected = [a for a, ok in zip(announcements, listed(outcome), strict=True) if ok]
+    assert {a.pk for a in response.context["announcements"]} == {a.pk for a in expected}
+    for announcement, ok in zip(announcements, listed(outcome), strict=True):
+        assert (announcement.title in response.text) is ok
 
 
 SWITCH_CASES = [
@@ -1931,6 +2070,9 @@ CHANGELIST_VIEWERS = {
     "violations.fineproposal": "council",
     "violations.charge": "council",
     "violations.lettertemplate": "manager",
+    "campaigns.campaign": "manager",
+    "campaigns.campaigntemplate": "manager",
+    "campaigns.announcement": "council",
 }
 
 

@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AuditLog, StrataMembership
+from campaigns.models import Announcement, Campaign, CampaignRecipient, CampaignTemplate
 from communications.models import EmailTemplate
 from properties.models import Occupancy
 from tests.accounts.factories import MembershipFactory, StrataFactory, UserFactory
@@ -184,6 +185,49 @@ def make_suppressions(ctx, numbers):
     return f"suppressed{numbers[-1]:03d}@example.test"
 
 
+def make_campaigns(ctx, numbers):
+    """Campaigns that went out, each with two recipients, its sender and its strata."""
+    for i in numbers:
+        campaign = Campaign.objects.create(
+            title=f"Campaign Row {i:03d}",
+            subject="News",
+            body_markdown="News.",
+            audience={"groups": ["all"]},
+            status=Campaign.Status.SENDING,
+            started_at=dt.datetime(2026, 11, 2, 17, tzinfo=dt.UTC),
+            created_by=ctx.manager,
+            sent_by=ctx.manager,
+        )
+        campaign.stratas.set([ctx.strata])
+        for n in range(2):
+            CampaignRecipient.objects.create(
+                campaign=campaign, strata=ctx.strata, address=f"r{i}-{n}@example.test"
+            )
+    return f"Campaign Row {numbers[-1]:03d}"
+
+
+def make_campaign_templates(ctx, numbers):
+    for i in numbers:
+        CampaignTemplate.objects.create(
+            strata=ctx.strata, name=f"Template Row {i:03d}", subject="News", body_markdown="News."
+        )
+    return f"Template Row {numbers[-1]:03d}"
+
+
+def make_announcements(ctx, numbers):
+    """Announcements shown now, each with its strata and its poster."""
+    for i in numbers:
+        Announcement.objects.create(
+            strata=ctx.strata,
+            title=f"Announcement Row {i:03d}",
+            body_markdown="News.",
+            body_html="<p>News.</p>",
+            starts_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1),
+            created_by=ctx.manager,
+        )
+    return f"Announcement Row {numbers[-1]:03d}"
+
+
 # admin label → (who looks, rows listed before any are made, rows listed per number, maker)
 CHANGELISTS = {
     "accounts.strata": ("manager", 1, 1, make_stratas),
@@ -199,6 +243,9 @@ CHANGELISTS = {
     "communications.outboundemail": ("manager", 0, 1, make_emails),
     "communications.trackingevent": ("manager", 0, 1, make_tracking_events),
     "communications.suppression": ("manager", 0, 1, make_suppressions),
+    "campaigns.campaign": ("manager", 0, 1, make_campaigns),
+    "campaigns.campaigntemplate": ("manager", 0, 1, make_campaign_templates),
+    "campaigns.announcement": ("manager", 0, 1, make_announcements),
 }
 # Admins whose changelist is no ChangeList, each guarded by its own test below.
 OTHER_LISTS = {
@@ -265,7 +312,7 @@ GUARDED_ELSEWHERE = {
         None,
     ),
 }
-GUARDED_APPS = ("accounts", "properties", "communications", "violations")
+GUARDED_APPS = ("accounts", "properties", "communications", "violations", "campaigns")
 
 
 def parametrized_values(test) -> set:
@@ -430,6 +477,7 @@ def test_dashboard_queries_do_not_grow_with_stratas(client, superuser, django_as
             PersonFactory(strata=strata)
             StorageLockerFactory(strata=strata)
             make_emails(type("Rows", (), {"strata": strata}), [i])  # one failed, one retry
+            make_announcements(type("Rows", (), {"strata": strata, "manager": superuser}), [i])
 
     add_stratas(range(1, 2))
     client.force_login(superuser)
@@ -448,6 +496,7 @@ def test_dashboard_queries_do_not_grow_with_stratas(client, superuser, django_as
     assert "Strata Row 005" in response.text
     outbox = {row["key"]: (row["day"], row["week"]) for row in response.context["outbox_stats"]}
     assert (outbox["failed"], outbox["retries"]) == ((5, 5), (5, 5))
+    assert len(response.context["announcements"]) == 5
 
 
 def test_autocomplete_queries_do_not_grow_with_persons(

@@ -14,6 +14,7 @@ from stratatracker.scheduling.models import JobRun
 JOB_LABELS = {
     "outbox-sweep": _("Outbox sweep: email the broker lost or a dead worker held"),
     "outbox-purge-bodies": _("Purge the bodies of old emails"),
+    "campaign-tick": _("Campaigns: start scheduled ones, resume and finish sending"),
     "notice-services-check": _("Emailed letters: served once sent, else to the print queue"),
     "send-digests": _("Staff digests"),
     "send-deadline-reminders": _("Response-deadline reminders"),

@@ -11,6 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import ApiToken
+from campaigns.models import Announcement, Campaign, CampaignRecipient
+from communications.models import EmailKind, OutboundEmail
 from properties.models import Occupancy, Person, Unit
 from tests.residents.conftest import sign_in
 from violations.models import (
@@ -203,6 +205,53 @@ def add_evidence(world, start: int, n: int) -> None:
     )
 
 
+def add_announcements(world, start: int, n: int) -> None:
+    """``n`` announcements of Harbour View shown now."""
+    Announcement.objects.bulk_create(
+        Announcement(
+            strata=world.strata,
+            title=f"Announcement {start + i:03d}",
+            body_markdown="Text",
+            body_html="<p>Text</p>",
+            priority=("normal", "urgent")[i % 2],
+            starts_at=timezone.now() - dt.timedelta(hours=1),
+        )
+        for i in range(n)
+    )
+
+
+def add_campaigns(world, start: int, n: int) -> None:
+    """``n`` campaigns of Harbour View, each with a recipient sent to and one still to go."""
+    campaigns = Campaign.objects.bulk_create(
+        Campaign(title=f"Campaign {start + i:03d}", subject="News", body_markdown="Hello.")
+        for i in range(n)
+    )
+    Campaign.stratas.through.objects.bulk_create(
+        Campaign.stratas.through(campaign_id=campaign.pk, strata_id=world.strata.pk)
+        for campaign in campaigns
+    )
+    emails = OutboundEmail.objects.bulk_create(
+        OutboundEmail(
+            strata=world.strata,
+            kind=EmailKind.CAMPAIGN,
+            to_address="olive@example.test",
+            from_email="news@example.test",
+            subject="News",
+            dedup_key=f"{campaign.key_prefix}olive@example.test",
+            content_hash="0" * 64,
+            status=OutboundEmail.Status.SENT,
+            queued_at=timezone.now(),
+            about=campaign.uuid,
+        )
+        for campaign in campaigns
+    )
+    CampaignRecipient.objects.bulk_create(
+        CampaignRecipient(campaign=campaign, strata=world.strata, address=address, email=sent)
+        for campaign, email in zip(campaigns, emails, strict=True)
+        for address, sent in (("olive@example.test", email), ("cole@example.test", None))
+    )
+
+
 def case_a(rest: str):
     return lambda world: f"/api/v1/cases/{world.cases.a.uuid}/{rest}"
 
@@ -219,6 +268,8 @@ LISTS = [
     ("manager", "/api/v1/staff/persons/", add_units),
     ("manager", "/api/v1/staff/bylaws/", add_bylaws),
     ("manager", "/api/v1/staff/categories/", add_categories),
+    ("respondent_owner", "/api/v1/announcements/", add_announcements),
+    ("manager", "/api/v1/staff/campaigns/", add_campaigns),
 ]
 
 

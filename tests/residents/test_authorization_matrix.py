@@ -16,6 +16,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.login_tokens import api_token_create
+from campaigns.models import Campaign
 from tests.residents.conftest import sign_in
 from tests.residents.world import ACTORS, RESIDENTS, SECRET_MARKERS
 from tests.violations.drive import counts
@@ -121,6 +122,15 @@ def case_a(world) -> str:
     return f"cases/{world.cases.a.uuid}/"
 
 
+def a_campaign(world) -> Campaign:
+    """A draft newsletter of Harbour View."""
+    campaign = Campaign.objects.create(
+        title="Harbour View newsletter", subject="News", body_markdown="Hello."
+    )
+    campaign.stratas.set([world.strata])
+    return campaign
+
+
 STAFF_ROLES = ("caretaker", "council_member", "recused_council_member", "manager")
 STAFF_ALL = (*STAFF_ROLES, "other_manager", "superuser")
 
@@ -184,6 +194,8 @@ API = {
     ),
     "api-charge-list": api(lambda w: "charges/", expect=everyone("ok")),
     "api-charge-balance": api(lambda w: "charges/balance/", expect=everyone("ok")),
+    # Those shown now in the caller's own stratas (tests/campaigns/test_campaign_api.py).
+    "api-announcement-list": api(lambda w: "announcements/", expect=everyone("ok")),
     "api-staff-unit-list": api(lambda w: "staff/units/", expect=staff_only(STAFF_ALL), staff=True),
     "api-staff-person-list": api(
         lambda w: "staff/persons/", expect=staff_only(STAFF_ALL), staff=True
@@ -213,6 +225,16 @@ API = {
             "complainant_name": "A neighbour",
         },
         expect=staff_only((*STAFF_ROLES, "superuser"), others="400"),
+        staff=True,
+    ),
+    # Campaigns: every staff member may ask (the list is empty without SEND_CAMPAIGNS); one
+    # campaign is read by its strata's manager and superusers only.
+    "api-staff-campaign-list": api(
+        lambda w: "staff/campaigns/", expect=staff_only(STAFF_ALL), staff=True
+    ),
+    "api-staff-campaign-detail": api(
+        lambda w: f"staff/campaigns/{a_campaign(w).uuid}/",
+        expect=staff_only(("manager", "superuser")),
         staff=True,
     ),
 }

@@ -28,6 +28,8 @@ NAMED_JOBS = {
     "send-digests": DIGESTS,
     "outbox-sweep": SWEEP,
     "notice-services-check": NOTICE_CHECK,
+    # Issue 16: scheduled campaigns start, stalled ones resume.
+    "campaign-tick": "campaigns.tasks.campaign_tick_task",
 }
 
 

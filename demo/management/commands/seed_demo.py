@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from demo import register_data as demo_data
+from demo.campaigns import demo_campaigns_create
 from demo.cases import demo_case_link, demo_cases_create, demo_resident
 
 
@@ -83,6 +84,7 @@ class Command(BaseCommand):
             units=units, password=password, reset_passwords=reset_passwords
         )
         cases = demo_cases_create(report.stratas[0].strata)
+        communication = demo_campaigns_create(report.stratas[0].strata)
         resident = demo_resident(report.stratas[0].strata)
         # A link is a new secret: made on the run that creates the cases only, so a second
         # run still changes nothing; later runs point to the sign-in page instead.
@@ -91,6 +93,12 @@ class Command(BaseCommand):
         if cases:
             self.stdout.write(
                 self.style.SUCCESS(f"Created {cases} bylaw cases, one in every status.")
+            )
+        if communication:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "Created a draft newsletter (admin → Campaigns) and an announcement."
+                )
             )
 
     def _print_report(
