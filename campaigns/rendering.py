@@ -9,6 +9,7 @@ rendered per recipient over strings only, escaped in the HTML part.
 
 import dataclasses
 import functools
+import re
 
 import nh3
 from django.utils.translation import gettext as _
@@ -70,10 +71,36 @@ class CompiledBody:
         )
 
 
+_TAG = re.compile(r"\{%.*?%\}", re.DOTALL)
+_VARIABLE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_PLAIN_NAME = re.compile(r"\s*[a-z_]+\s*")
+
+
+def _only_plain_placeholders(source: str) -> None:
+    """Campaign wording takes bare ``{{ name }}`` placeholders only: no tags, no filters. A
+    tag such as ``{% if %}`` could take another branch for a real recipient than for the
+    check below, and so change the HTML's structure (an attribute left open) after nh3 has
+    cleaned it."""
+    if _TAG.search(source):
+        raise BodyError(
+            _(
+                "Use placeholders only, such as {{ recipient_name }}: tags like {% if %} are "
+                "not allowed."
+            )
+        )
+    for expression in _VARIABLE.findall(source):
+        if not _PLAIN_NAME.fullmatch(expression):
+            raise BodyError(
+                _("{{ %(expression)s }}: use a placeholder alone, without filters.")
+                % {"expression": expression.strip()}
+            )
+
+
 def compile_body(subject: str, body_markdown: str) -> CompiledBody:
     """Check the placeholders and turn the Markdown into its HTML form, keeping placeholders
     as placeholders so each recipient's values are escaped when they are filled in."""
     for part in (subject, body_markdown):
+        _only_plain_placeholders(part)
         try:
             template_engine.validate(part, allowed=set(PLACEHOLDERS))
         except template_engine.TemplateError as error:

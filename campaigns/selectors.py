@@ -5,6 +5,7 @@ import dataclasses
 from collections import Counter, defaultdict
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -204,11 +205,18 @@ def _occupancy_rows(by_id: dict, audience: Audience) -> list[dict]:
 
 
 def _chosen_person_rows(by_id: dict, audience: Audience) -> list[dict]:
-    if not audience.persons:
+    """Persons chosen by uuid, and persons whose address was typed: a typed address a person
+    of these stratas holds is that person, with their choice about newsletters."""
+    chosen = Q(uuid__in=audience.persons) if audience.persons else Q()
+    if audience.addresses:
+        chosen |= Q(email_lower__in=audience.addresses) | Q(
+            email="", notices_lower__in=audience.addresses
+        )
+    if not chosen:
         return []
-    persons = Person.objects.filter(
-        uuid__in=audience.persons, strata_id__in=by_id, archived_at__isnull=True
-    )
+    persons = Person.objects.annotate(
+        email_lower=Lower("email"), notices_lower=Lower("email_for_notices")
+    ).filter(chosen, strata_id__in=by_id, archived_at__isnull=True)
     return [
         {
             "person_id": person.pk,

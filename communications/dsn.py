@@ -42,8 +42,24 @@ class DeliveryReport:
         return tuple(r for r in self.recipients if r.action == "failed")
 
 
+# A bounce is a few kilobytes with the returned headers, at most the returned message.
+MAX_REPORT_BYTES = 10 * 1024 * 1024
+
+
 def delivery_report_parse(raw: bytes) -> DeliveryReport:
-    """The report in ``raw`` (the whole message, as the mail server piped it)."""
+    """The report in ``raw`` (the whole message, as the mail server piped it). Hostile input
+    (huge, or nested a thousand levels deep) is refused as not a report, never a crash."""
+    if len(raw) > MAX_REPORT_BYTES:
+        raise NotADeliveryReport(
+            f"This message is over {MAX_REPORT_BYTES // (1024 * 1024)} MB: not a bounce report."
+        )
+    try:
+        return _parse(raw)
+    except RecursionError as error:
+        raise NotADeliveryReport("This message nests too deeply to be a bounce report.") from error
+
+
+def _parse(raw: bytes) -> DeliveryReport:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     if message.get_content_type() != "multipart/report":
         raise NotADeliveryReport(

@@ -76,6 +76,15 @@ def is_trackable(target: object) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+_UNSUBSCRIBE_TOKEN = re.compile(r"(/email/unsubscribe/)[^/\s\"'<>&]+")
+
+
+def hide_unsubscribe_tokens(text: str) -> str:
+    """``text`` with every unsubscribe link's token replaced: staff reading a resident's
+    email in the outbox must not be able to unsubscribe them with it."""
+    return _UNSUBSCRIBE_TOKEN.sub(r"\1[hidden]", text)
+
+
 def is_own_link(href: str) -> bool:
     """A link into these pages (the unsubscribe link, an already rewritten click), which
     tracking leaves alone."""

@@ -1,8 +1,9 @@
-"""Secrets in URLs never reach a log (docs/residents.md): a personal case link (``/r/<code>/``)
-and a sign-in link (``/my/sign-in/<code>/``) carry their secret in the path, as does an
-unsubscribe link (``/email/unsubscribe/<token>/``, which stops a person's newsletters), which Django logs
-on a 4xx answer and gunicorn logs on every request (and in the Referer of the next one). Both
-loggers print ``[secret]`` in its place: anyone who reads the logs can open nothing."""
+"""Secrets in URLs never reach a log (docs/residents.md): a personal case link (``/r/<code>/``),
+a sign-in link (``/my/sign-in/<code>/``) and an unsubscribe link
+(``/email/unsubscribe/<token>/``, which stops a person's newsletters) carry their secret in
+the path, which Django logs on a 4xx answer and gunicorn logs on every request (and in the
+Referer of the next one). Both loggers print ``[secret]`` in its place: anyone who reads the
+logs can open nothing."""
 
 import logging
 import re

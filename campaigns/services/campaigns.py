@@ -13,6 +13,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -143,17 +144,24 @@ def _check_sender_identity(stratas) -> None:
 
 
 def campaign_cancel(*, campaign: Campaign, actor: User, context: AuditContext | None = None) -> int:
-    """Stop a scheduled or sending campaign: its emails not yet claimed by a worker are never
-    sent. Returns how many were stopped."""
+    """Stop a scheduled or sending campaign: its emails not yet on the wire are never sent
+    (one a worker is sending at that moment goes). Returns how many were stopped."""
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         stratas = list(campaign.stratas.all())
         _check_right(actor, stratas)
         if campaign.status not in (Status.SCHEDULED, Status.SENDING, Status.DRAFT):
             raise ValidationError(_("This campaign has finished; there is nothing to cancel."))
-        stopped = OutboundEmail.objects.filter(
-            about=campaign.uuid, status=OutboundEmail.Status.QUEUED
-        ).update(status=OutboundEmail.Status.CANCELLED, updated_at=timezone.now())
+        # Queued rows, and rows a worker has claimed but not started: its batch finds them
+        # taken and stops (communications.sending._start). A message on the wire goes.
+        stopped = (
+            OutboundEmail.objects.filter(about=campaign.uuid)
+            .filter(
+                Q(status=OutboundEmail.Status.QUEUED)
+                | Q(status=OutboundEmail.Status.SENDING, attempt_started_at__isnull=True)
+            )
+            .update(status=OutboundEmail.Status.CANCELLED, updated_at=timezone.now())
+        )
         campaign.status, campaign.cancelled_at = Status.CANCELLED, timezone.now()
         campaign.save(update_fields=["status", "cancelled_at", "updated_at"])
         audit_all(campaign, stratas, actor, "campaign.cancelled", {"stopped": stopped}, context)

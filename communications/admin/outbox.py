@@ -14,6 +14,7 @@ from accounts.admin_base import strata_time_column
 from accounts.permissions import Right, can, is_superuser
 from communications.admin.base import ReadOnlyAdmin, StrataFilter
 from communications.admin.rendering import header_table, html_frame, text_block
+from communications.mail_links import hide_unsubscribe_tokens
 from communications.models import DeliveryAttempt, EmailStatus, OutboundEmail, TrackingEvent
 from communications.selectors import outbound_emails_visible_to
 from communications.services import email_retry
@@ -153,17 +154,22 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
             % {"date": email.body_purged_at.date()}
         )
 
+    # The unsubscribe link's token is hidden (mail_links.hide_unsubscribe_tokens): it would
+    # let staff unsubscribe the recipient.
     @admin.display(description=gettext_lazy("headers"))
     def message_headers(self, email):
-        return header_table(email)
+        headers = {name: hide_unsubscribe_tokens(value) for name, value in email.headers.items()}
+        return header_table(email, headers=headers)
 
     @admin.display(description=gettext_lazy("text"))
     def message_text(self, email):
-        return self._purged(email) or text_block(email.body_text)
+        return self._purged(email) or text_block(hide_unsubscribe_tokens(email.body_text))
 
     @admin.display(description=gettext_lazy("HTML"))
     def message_html(self, email):
-        return self._purged(email) or html_frame(email.body_html, title=email.subject)
+        return self._purged(email) or html_frame(
+            hide_unsubscribe_tokens(email.body_html), title=email.subject
+        )
 
     # --- retrying ---------------------------------------------------------------------------
     @admin.action(

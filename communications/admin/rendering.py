@@ -52,15 +52,16 @@ def _frame(html: str, *, title: str, fitted: bool, empty: str):
     )
 
 
-def header_table(email) -> object:
-    """The headers the message goes out with (sending.build_message), as a table."""
+def header_table(email, *, headers: dict | None = None) -> object:
+    """The headers the message goes out with (sending.build_message), as a table; ``headers``
+    replaces the row's extra headers (to show them with something hidden)."""
     rows = [
         (_("From"), email.from_email),
         (_("To"), f"{email.to_name} <{email.to_address}>" if email.to_name else email.to_address),
         (_("Reply-To"), email.reply_to or "—"),
         (_("Message-ID"), email.message_id),
         (_("Subject"), email.subject),
-        *sorted((email.headers or {}).items()),
+        *sorted((email.headers if headers is None else headers).items()),
     ]
     return format_html(
         '<table class="email-headers"><tbody>{}</tbody></table>',

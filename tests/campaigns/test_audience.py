@@ -311,3 +311,27 @@ def test_parse_typed_addresses_splits_on_commas_semicolons_and_whitespace():
         "d@x.test",
         "e@x.test",
     )
+
+
+def test_a_typed_address_of_a_person_who_opted_out_keeps_their_choice(strata, other_strata):
+    """Typing the address of someone who chose no newsletters does not get round their
+    choice (an emergency still reaches them); another strata's person is not looked up."""
+    PersonFactory(
+        strata=strata, full_name="Opted Out", email="optout@example.test", newsletters=False
+    )
+    PersonFactory(
+        strata=other_strata,
+        full_name="Elsewhere",
+        email="elsewhere@example.test",
+        newsletters=False,
+    )
+    typed = {"addresses": ["OptOut@example.test", "elsewhere@example.test"]}
+
+    newsletter = _audience([strata], **typed)
+    emergency = _audience([strata], kind=Campaign.Kind.EMERGENCY, **typed)
+
+    assert _addresses(newsletter) == {"elsewhere@example.test"}
+    assert newsletter.opted_out == 1
+    assert _addresses(emergency) == {"optout@example.test", "elsewhere@example.test"}
+    named = next(r for r in emergency.recipients if r.address == "optout@example.test")
+    assert (named.name, named.typed) == ("Opted Out", False)

@@ -263,6 +263,22 @@ def test_cancel_stops_queued_emails_and_no_worker_claims_them(strata, manager, r
     assert set(_rows(campaign).values_list("status", flat=True)) == {EmailStatus.CANCELLED}
 
 
+def test_cancel_stops_emails_a_worker_claimed_but_has_not_started(
+    strata, manager, residents, mailoutbox
+):
+    campaign = _campaign(manager, [strata])
+    campaign_send(campaign=campaign, actor=manager)
+    campaign_queue(campaign=campaign)
+    claimed = sending.claim(limit=100)
+    assert len(claimed) == 5
+
+    assert campaign_cancel(campaign=campaign, actor=manager) == 5
+    result = sending.send_batch(claimed)
+
+    assert (result.sent, mailoutbox) == (0, [])
+    assert set(_rows(campaign).values_list("status", flat=True)) == {EmailStatus.CANCELLED}
+
+
 def test_cancel_before_queueing_counts_every_recipient_cancelled(strata, manager, residents):
     campaign = _campaign(manager, [strata])
     campaign_send(campaign=campaign, actor=manager)  # frozen; queueing never ran

@@ -126,3 +126,22 @@ def test_placeholders_in_code_and_emphasis_survive_markdown():
     body = compile_body("S", "**{{ recipient_name }}**, unit `{{ units }}`")
 
     assert body.render(CONTEXT)[2] == ("<p><strong>Alex Chen</strong>, unit <code>305</code></p>\n")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # A branch the check's sample values skip could leave an attribute open for real
+        # recipients, after nh3 has cleaned the HTML (the security review's payload).
+        '[read](https://example.com "T{% if units == \'placeholder2\' %}") here{% endif %}" '
+        'style="background:url(https://evil.example/px.gif)" onmouseover="alert(1)" x=',
+        "{% if units %}Dear owner{% endif %}",
+        "Hello {{ recipient_name|upper }}",
+        "Hello {{ recipient_name|default:'neighbour' }}",
+    ],
+)
+def test_tags_and_filters_are_refused_in_campaign_wording(source):
+    with pytest.raises(BodyError):
+        compile_body("Subject", source)
+    with pytest.raises(BodyError):
+        compile_body(source, "Body")

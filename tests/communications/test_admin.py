@@ -712,3 +712,29 @@ def test_dashboard_has_no_outbox_panel_for_council_and_caretakers(client, reques
     response = client.get(reverse("admin:index"))
     assert response.context["outbox_stats"] is None
     assert 'id="outbox-dashboard"' not in response.text
+
+
+def test_the_outbox_page_hides_the_unsubscribe_token_from_staff(client, manager, strata):
+    """A manager who typed someone's address into a campaign must not be able to read that
+    person's unsubscribe link off the outbox and stop their newsletters."""
+    from communications.mail_links import unsubscribe_url
+    from communications.services import queue_email
+
+    email = queue_email(
+        kind="campaign",
+        to="someone@example.test",
+        strata=strata,
+        subject="News",
+        body_text="Hello",
+        body_html="<p>Hello</p>",
+    )
+    token = unsubscribe_url(email.uuid).rstrip("/").rsplit("/", 1)[1]
+    assert token in email.body_text and token in email.headers["List-Unsubscribe"]
+    client.force_login(manager)
+
+    page = client.get(reverse("admin:communications_outboundemail_change", args=[email.pk]))
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert token not in body
+    assert "/email/unsubscribe/[hidden]/" in body

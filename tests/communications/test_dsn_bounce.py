@@ -120,6 +120,28 @@ def test_a_report_about_someone_elses_message_records_nothing(sent, tmp_path):
     assert (recorded(), suppressions()) == ([], [])
 
 
+def test_a_report_of_a_failure_to_another_address_is_refused(sent, tmp_path):
+    """Anyone can mail the bounce address quoting a Message-ID they saw: the failed
+    recipient must be the one the email went to."""
+    forged = tmp_path / "forged.eml"
+    forged.write_bytes(
+        FAILED.read_bytes().replace(b"rfc822; olive.notices@", b"rfc822; someone.else@")
+    )
+
+    with pytest.raises(CommandError) as refused:
+        ingest(str(forged))
+
+    assert refused.value.returncode == 65
+    assert "someone.else@example.test" in str(refused.value)
+    assert (recorded(), suppressions()) == ([], [])
+
+
+NESTED = b"Content-Type: multipart/report; report-type=delivery-status; boundary=b0\n\n" + b"".join(
+    f"--b{level}\nContent-Type: multipart/mixed; boundary=b{level + 1}\n\n".encode()
+    for level in range(3000)
+)
+
+
 @pytest.mark.parametrize(
     ("content", "sentence"),
     [
@@ -141,6 +163,16 @@ def test_a_report_about_someone_elses_message_records_nothing(sent, tmp_path):
             b"--b--\n",
             "This delivery status notification names no recipient.",
             id="no recipient",
+        ),
+        pytest.param(
+            NESTED,
+            "This message nests too deeply to be a bounce report.",
+            id="nested three thousand deep",
+        ),
+        pytest.param(
+            b"Content-Type: multipart/report; boundary=b\n\n" + b"x" * (10 * 1024 * 1024),
+            "This message is over 10 MB: not a bounce report.",
+            id="too big",
         ),
     ],
 )

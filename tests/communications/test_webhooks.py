@@ -279,3 +279,12 @@ def test_a_provider_id_several_emails_share_names_none_of_them():
     tracking_received(sender=None, event=event, esp_name="SMTP")
 
     assert (recorded(), suppressions()) == ([], [])
+
+
+@pytest.mark.parametrize("esp", ["mailgun", "amazon_ses", "mandrill", "sendgrid"])
+def test_providers_we_do_not_support_have_no_webhook_url(client, esp):
+    response = client.post(
+        f"/email/webhooks/{esp}/tracking/", data="{}", content_type="application/json"
+    )
+
+    assert response.status_code == 404

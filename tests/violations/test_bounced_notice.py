@@ -229,3 +229,22 @@ def test_a_bounce_of_an_email_that_is_not_a_legal_notice_touches_no_case(w):
         kind="reminder", to="olive.notices@example.test", subject="S", body_text="B"
     )
     assert later.status == OutboundEmail.Status.SUPPRESSED
+
+
+def test_a_bounce_reported_after_the_case_was_settled_reopens_nothing(w, client):
+    """Anyone can mail a bounce address: a report arriving once the case is withdrawn (or
+    decided) leaves its service and deadline alone and tells staff instead."""
+    services.violation_withdraw(case=w.case, actor=w.manager, reason="Resolved with the owner.")
+    w.case.refresh_from_db()
+    deadline = w.case.response_deadline
+
+    postmark_bounce(client)
+
+    w.emailed.refresh_from_db()
+    w.case.refresh_from_db()
+    assert w.case.status == "withdrawn"
+    assert w.case.response_deadline == deadline
+    assert not print_queue_for(w.manager).exists()
+    event = w.case.events.latest("id")
+    assert (event.kind, event.data["after_decision"]) == ("service_failed", True)
+    assert "nothing was reopened" in event.text

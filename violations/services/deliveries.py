@@ -21,6 +21,7 @@ from violations.models import (
     DeliveryStatus,
     LetterDelivery,
     LetterKind,
+    Status,
     Violation,
 )
 from violations.selectors import record_dates, serving
@@ -297,6 +298,18 @@ def _service_delivered(pk: int) -> int:
     return 1
 
 
+# A case past these is settled: a bounce reported then reopens nothing.
+_SETTLED = frozenset(
+    {
+        Status.DECIDED_UPHELD,
+        Status.DECIDED_DISMISSED,
+        Status.REJECTED,
+        Status.WITHDRAWN,
+        Status.CLOSED,
+    }
+)
+
+
 def _service_failed(pk: int, status: str) -> int:
     with transaction.atomic():
         service, case = _locked(pk)
@@ -304,6 +317,22 @@ def _service_failed(pk: int, status: str) -> int:
             return 0
         service.status = status
         service.save(update_fields=["status", "updated_at"])
+        if case.status in _SETTLED:
+            # A bounce reported once the case was decided or ended (a late report, or a forged
+            # one: anyone can mail a bounce address) does not reopen service: staff decide.
+            _finish(
+                case,
+                "service_failed",
+                None,
+                from_status=case.status,
+                text=_(
+                    "The email to %(address)s was reported undelivered after the case was "
+                    "decided or ended; nothing was reopened. Check it with the party."
+                )
+                % {"address": service.address},
+                data={"service": str(service.uuid), "status": status, "after_decision": True},
+            )
+            return 1
         if service.letter.replaced_by.exists():
             # A hearing notice for a date since changed: its replacement is served instead.
             return 1

@@ -47,6 +47,13 @@ class Command(BaseCommand):
                 f"{report.original_message_id or '(none returned)'} is not one of our emails."
             )
             return
+        if not any(failure.address.strip("<>") == email.to_address for failure in failures):
+            raise CommandError(
+                f"Refused: the report says delivery failed to "
+                f"{', '.join(failure.address for failure in failures)}, but "
+                f"{email.message_id} went to another address.",
+                returncode=EX_DATAERR,
+            )
         # The report's own Message-ID names it; one without gets a digest of its bytes.
         key = report.report_id or f"sha256:{hashlib.sha256(raw).hexdigest()}"
         event = tracking_event_record(
