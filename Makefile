@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format migrate bench-email
+.PHONY: install run test lint format migrate bench bench-email bench-campaign
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
@@ -45,3 +45,12 @@ format: install
 # PostgreSQL and Redis on 127.0.0.1; BENCH_EMAILS, BENCH_DATABASE_URL, REDIS_URL override.
 bench-email: install
 	$(BIN)/python -m bench.email_outbox
+
+# Queueing a 10,000-recipient campaign next to a raw bulk INSERT of the same outbox rows
+# (bench/campaign_queue.py). Needs PostgreSQL on 127.0.0.1 (no broker); BENCH_RECIPIENTS,
+# BENCH_REPEAT, BENCH_PROFILE=1, BENCH_DATABASE_URL override.
+bench-campaign: install
+	$(BIN)/python -m bench.campaign_queue
+
+# Every benchmark, one after the other (figures in docs/operations.md).
+bench: bench-email bench-campaign

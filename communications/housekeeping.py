@@ -24,21 +24,26 @@ class SweepResult:
     requeued: list[int] = dataclasses.field(default_factory=list)
     untried: list[int] = dataclasses.field(default_factory=list)
     resent_legal: list[int] = dataclasses.field(default_factory=list)
+    # Non-legal rows sent again because the provider drops a repeat of their key.
+    resent_keyed: list[int] = dataclasses.field(default_factory=list)
     unknown: int = 0
     failed: int = 0
 
     @property
     def to_enqueue(self) -> list[int]:
-        return self.requeued + self.untried + self.resent_legal
+        return self.requeued + self.untried + self.resent_legal + self.resent_keyed
 
     def summary(self) -> dict:
-        return {
+        summary = {
             "requeued": len(self.requeued),
             "untried": len(self.untried),
             "resent_legal": len(self.resent_legal),
             "unknown": self.unknown,
             "failed": self.failed,
         }
+        if settings.OUTBOX_IDEMPOTENCY_HEADER:  # the only mode where the count can be non-zero
+            summary["resent_keyed"] = len(self.resent_keyed)
+        return summary
 
 
 def outbox_sweep(*, now: dt.datetime | None = None) -> SweepResult:
@@ -53,7 +58,13 @@ def outbox_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     - ``sending`` rows past their lease whose attempt started: the worker died while the
       message was on the wire, before or after the server took it (at most one per dead
       worker). Legal kinds go back to the queue with the same Message-ID and an audit entry (a
-      rare duplicate beats an unserved notice); other kinds become ``unknown``.
+      rare duplicate beats an unserved notice). Other kinds depend on the provider: with
+      OUTBOX_IDEMPOTENCY_HEADER set, every message carries its dedup key in that header and
+      the provider drops a repeat of a key it accepted, so a second send cannot reach the
+      recipient twice: they go back to the queue too, with the same Message-ID and key and an
+      ``outbox.resent_with_idempotency_key`` audit entry. Without the header they become
+      ``unknown``: a newsletter possibly lost beats one possibly received twice. A row that
+      has used OUTBOX_MAX_ATTEMPTS this way (it keeps killing its worker) becomes ``failed``.
     """
     now = now or timezone.now()
     result = SweepResult()
@@ -96,7 +107,8 @@ def outbox_sweep(*, now: dt.datetime | None = None) -> SweepResult:
 def _reconcile(row: OutboundEmail, now: dt.datetime, result: SweepResult) -> None:
     """A row its worker was sending when it died: it may or may not have gone out."""
     mine = OutboundEmail.objects.filter(pk=row.pk)
-    if row.kind not in LEGAL_KINDS:
+    legal = row.kind in LEGAL_KINDS
+    if not legal and not settings.OUTBOX_IDEMPOTENCY_HEADER:
         mine.update(
             status=Status.UNKNOWN,
             lease_until=None,
@@ -117,22 +129,27 @@ def _reconcile(row: OutboundEmail, now: dt.datetime, result: SweepResult) -> Non
         )
         result.failed += 1
         return
+    changes = {"attempts": row.attempts, "message_id": row.message_id}
+    if legal:
+        error = "The worker stopped while sending; sent again with the same Message-ID."
+        action, resent = "outbox.resent_after_lost_worker", result.resent_legal
+    else:
+        error = (
+            "The worker stopped while sending; sent again with the same Message-ID and "
+            "idempotency key, so the provider drops it if it had the first."
+        )
+        action, resent = "outbox.resent_with_idempotency_key", result.resent_keyed
+        changes["idempotency_key"] = row.dedup_key
     mine.update(
         status=Status.QUEUED,
         lease_until=None,
         attempt_started_at=None,
         next_attempt_at=now,
-        last_error="The worker stopped while sending; sent again with the same Message-ID.",
+        last_error=error,
         updated_at=now,
     )
-    audit_log_record(
-        actor=None,
-        action="outbox.resent_after_lost_worker",
-        strata=row.strata,
-        target=row,
-        changes={"attempts": row.attempts, "message_id": row.message_id},
-    )
-    result.resent_legal.append(row.pk)
+    audit_log_record(actor=None, action=action, strata=row.strata, target=row, changes=changes)
+    resent.append(row.pk)
 
 
 def outbox_purge_bodies(*, now: dt.datetime | None = None) -> int:

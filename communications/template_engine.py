@@ -7,6 +7,8 @@ the only context. Defaults shipped as files render through the same engine, so a
 into an override behaves exactly the same.
 """
 
+import functools
+
 from django.template import (
     Context,
     Engine,
@@ -126,6 +128,7 @@ def render(source: str, context: dict[str, str], *, html: bool) -> str:
     return _compile(source, html=html).render(Context(context, autoescape=html))
 
 
+@functools.lru_cache(maxsize=256)  # a campaign renders the same sources for every recipient
 def _compile(source: str, *, html: bool):
     try:
         return (_html_engine if html else _text_engine).from_string(source)

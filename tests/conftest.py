@@ -20,8 +20,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import uuid
 from email import message_from_bytes
+from email.parser import BytesHeaderParser
 from pathlib import Path
 
 import pytest
@@ -123,6 +125,13 @@ class SinkHandler:
     order (``{"a@x.test": ["451 4.3.0 Try later", "451 4.3.0 Try later"]}``); once a script
     runs out the sink accepts. Every DATA is also counted per recipient in ``data_attempts``.
     ``delay`` (seconds) slows every answer, like a distant server.
+
+    ``idempotency_header`` makes the sink honour that header like a provider: a message whose
+    key it already accepted is acknowledged and dropped (not added to ``messages``).
+    ``received`` counts every message acknowledged, dropped repeats included.
+    ``hold_after = n``: the n-th message is stored but its acknowledgement held (``holding``)
+    until ``release()``, so a test can kill the sender after the server took a message and
+    before the sender learns it.
     """
 
     def __init__(self):
@@ -130,6 +139,12 @@ class SinkHandler:
         self.script: dict[str, list[str]] = {}
         self.data_attempts: dict[str, int] = {}
         self.delay = 0.0
+        self.idempotency_header = ""
+        self.received = 0
+        self.accepted_keys: set[str] = set()
+        self.hold_after: int | None = None
+        self.holding = False
+        self._released = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
@@ -139,8 +154,24 @@ class SinkHandler:
         for address in envelope.rcpt_tos:
             if self.script.get(address):
                 return self.script[address].pop(0)
+        self.received += 1
+        if self.idempotency_header:
+            key = BytesHeaderParser().parsebytes(envelope.content)[self.idempotency_header]
+            if key in self.accepted_keys:
+                return "250 2.0.0 Ok: a repeat of an accepted key, dropped"
+            if key:
+                self.accepted_keys.add(key)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        if len(self.messages) == self.hold_after:
+            self.holding = True
+            while not self._released.is_set():
+                await asyncio.sleep(0.01)
+            self.holding = False
         return f"250 2.0.0 Ok: queued as sink-{len(self.messages)}"
+
+    def release(self) -> None:
+        """Let a held acknowledgement go (to a sender that may be gone by now)."""
+        self._released.set()
 
     def message_ids(self) -> list[str]:
         return [message_from_bytes(raw)["Message-ID"] for _f, _t, raw in self.messages]
@@ -164,6 +195,7 @@ def smtp_sink(settings):
     try:
         yield handler
     finally:
+        handler.release()
         controller.stop()
 
 
