@@ -122,7 +122,8 @@ def announcement_send_as_campaign(
     already made (unless it was cancelled) and makes no other."""
     with transaction.atomic():
         announcement = (
-            Announcement.objects.select_for_update()
+            # Only the announcement's row is locked: PostgreSQL locks no nullable joined row.
+            Announcement.objects.select_for_update(of=("self",))
             .select_related("strata", "campaign")
             .get(pk=announcement.pk)
         )
