@@ -12,9 +12,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+
+from stratatracker.beat_schedule import beat_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -351,47 +352,7 @@ if _files_broker:
         control_folder=str(_broker_dir / "control"),
     )
 CELERY_BROKER_TRANSPORT_OPTIONS = _celery_transport
-# One beat per deployment (bin/beat). Cron equivalents: docs/operations.md.
-CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {
-        "task": "communications.tasks.sweep_outbox_task",
-        "schedule": OUTBOX_SWEEP_SECONDS,
-    },
-    # Starts scheduled campaigns, resumes one whose queueing died, finishes sent ones.
-    "campaign-tick": {
-        "task": "campaigns.tasks.campaign_tick_task",
-        "schedule": 60,
-    },
-    "outbox-purge-bodies": {
-        "task": "communications.tasks.purge_outbox_bodies_task",
-        "schedule": crontab(hour=3, minute=17),
-    },
-    "notice-services-check": {
-        "task": "violations.tasks.check_notice_services_task",
-        "schedule": 300,
-    },
-    # Hourly: each staff member's digest goes out on the first run after DIGEST_LOCAL_HOUR in
-    # their own time; the dedup key (user, local date) makes the other runs send nothing.
-    "send-digests": {
-        "task": "violations.tasks.send_digests_task",
-        "schedule": crontab(minute=5),
-    },
-    # Hourly too: a reminder is due on a strata's date, whichever zone it keeps.
-    "send-deadline-reminders": {
-        "task": "violations.tasks.send_deadline_reminders_task",
-        "schedule": crontab(minute=35),
-    },
-    # 13:07 UTC is early morning in BC (05:07 PST, 06:07 PDT): the day's proposals are ready
-    # when staff start.
-    "propose-continuing-fines": {
-        "task": "violations.tasks.propose_continuing_fines_task",
-        "schedule": crontab(hour=13, minute=7),
-    },
-    "purge-orphan-files": {
-        "task": "violations.tasks.purge_orphan_files_task",
-        "schedule": crontab(hour=3, minute=41),
-    },
-}
+CELERY_BEAT_SCHEDULE = beat_schedule(sweep_seconds=OUTBOX_SWEEP_SECONDS)
 if OUTBOX_BACKOFF_CAP_SECONDS >= CELERY_VISIBILITY_TIMEOUT:
     raise ImproperlyConfigured(
         "OUTBOX_BACKOFF_CAP_SECONDS must be below CELERY_VISIBILITY_TIMEOUT, or Redis hands a "
