@@ -34,6 +34,10 @@ class CampaignStatus(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
+# A campaign can be changed, sent or scheduled only before it starts sending.
+EDITABLE_STATUSES = frozenset({CampaignStatus.DRAFT, CampaignStatus.SCHEDULED})
+
+
 class CampaignTemplate(TimeStamped):
     """Reusable wording a manager starts a campaign from (a monthly newsletter's frame)."""
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Strata
 from accounts.permissions import Right, strata_ids_with
+from accounts.selectors import stratas_visible_to
 from campaigns.audience import Audience, parse_audience
 from campaigns.models import Announcement, Campaign, CampaignRecipient
 from communications.models import OutboundEmail, Suppression, TrackingEvent
@@ -60,6 +61,15 @@ def _priority_order() -> Case:
         default=Value(2),
         output_field=IntegerField(),
     )
+
+
+def announcements_shown_to(user, *, as_staff: bool) -> QuerySet[Announcement]:
+    """The current announcements of the stratas where ``user`` is on the register, and, when
+    they act as staff (not a link's resident-only session), of the stratas they work in."""
+    stratas = Q(pk__in=resident_strata_ids(user))
+    if as_staff:
+        stratas |= Q(pk__in=stratas_visible_to(user).values("pk"))
+    return current_announcements(Strata.objects.filter(stratas).values("pk"))
 
 
 def resident_strata_ids(user) -> set[int]:

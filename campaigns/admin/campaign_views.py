@@ -37,7 +37,7 @@ from campaigns.admin.campaign_forms import (
     attach_errors,
     initial_from,
 )
-from campaigns.models import Campaign
+from campaigns.models import EDITABLE_STATUSES, Campaign
 from campaigns.queueing import frozen_recipient, recipient_message
 from campaigns.rendering import BodyError, compile_body
 from campaigns.selectors import (
@@ -61,7 +61,6 @@ from communications.models import EmailKind, OutboundEmail
 TEMPLATES = "admin/campaigns/campaign"
 PREVIEW_ROWS = 20
 REPORT_ROWS = 100
-EDITABLE = (Campaign.Status.DRAFT, Campaign.Status.SCHEDULED)
 # The compose form's first fieldset; the rest is the audience.
 MESSAGE_FIELDS = ("stratas", "title", "kind", "template", "subject", "body_markdown")
 # The campaign's pages, and its buttons (POST only), by URL name.
@@ -194,7 +193,7 @@ class CampaignPagesMixin:
             raise PermissionDenied
         if campaign is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if campaign.status in EDITABLE:
+        if campaign.status in EDITABLE_STATUSES:
             return self._compose(request, campaign, initial=initial_from(campaign))
         if request.method == "POST":
             raise PermissionDenied
@@ -225,7 +224,7 @@ class CampaignPagesMixin:
 
     def _page(self, request, campaign, *, form):
         adding = campaign.pk is None
-        started = campaign.status not in EDITABLE
+        started = campaign.status not in EDITABLE_STATUSES
         templates = None
         if form is not None:
             templates = {

@@ -21,8 +21,8 @@ from accounts.models import Strata
 from accounts.permissions import Right, can, scope_to_stratas
 from accounts.request_meta import AuditContext
 from accounts.strata_time import strata_localtime
-from campaigns.admin.campaign_views import EDITABLE, CampaignPagesMixin
-from campaigns.models import Campaign, CampaignRecipient, CampaignTemplate
+from campaigns.admin.campaign_views import CampaignPagesMixin
+from campaigns.models import EDITABLE_STATUSES, Campaign, CampaignRecipient, CampaignTemplate
 from campaigns.rendering import BodyError, compile_body
 from campaigns.selectors import campaigns_visible_to
 from campaigns.services import campaign_template_save
@@ -85,7 +85,9 @@ class CampaignAdmin(CampaignPagesMixin, StrataScopedAdmin):
         return can(request.user, Right.SEND_CAMPAIGNS)
 
     def has_change_permission(self, request, obj=None):
-        return can(request.user, Right.SEND_CAMPAIGNS) and (obj is None or obj.status in EDITABLE)
+        return can(request.user, Right.SEND_CAMPAIGNS) and (
+            obj is None or obj.status in EDITABLE_STATUSES
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -97,7 +99,7 @@ class CampaignAdmin(CampaignPagesMixin, StrataScopedAdmin):
 
     @admin.display(description=gettext_lazy("recipients"), ordering="recipients_total")
     def recipient_count(self, campaign):
-        return campaign.recipients_total if campaign.status not in EDITABLE else "—"
+        return campaign.recipients_total if campaign.status not in EDITABLE_STATUSES else "—"
 
     @admin.display(description=gettext_lazy("sent or due"), ordering="started_at")
     def when(self, campaign):

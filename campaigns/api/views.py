@@ -1,7 +1,7 @@
 """The announcement and campaign endpoints (docs/api.md): the announcements shown now to a
 resident or a staff member, and a manager's campaigns with their progress."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics
@@ -12,15 +12,13 @@ from accounts.api.permissions import IsStaffMember, resident_only
 from accounts.api.views import error_responses
 from accounts.models import Strata
 from accounts.permissions import is_staff_member
-from accounts.selectors import stratas_visible_to
 from campaigns.api.serializers import AnnouncementSerializer, StaffCampaignSerializer
 from campaigns.models import Announcement, Campaign
 from campaigns.selectors import (
+    announcements_shown_to,
     campaign_progress,
     campaigns_progress,
     campaigns_visible_to,
-    current_announcements,
-    resident_strata_ids,
 )
 from communications.models import OutboundEmail
 
@@ -72,10 +70,8 @@ class AnnouncementListApi(generics.ListAPIView):
 
     def get_queryset(self):
         user = self.request.user
-        stratas = Q(pk__in=resident_strata_ids(user))
-        if is_staff_member(user) and not resident_only(self.request):
-            stratas |= Q(pk__in=stratas_visible_to(user).values("pk"))
-        announcements = current_announcements(Strata.objects.filter(stratas).values("pk"))
+        as_staff = is_staff_member(user) and not resident_only(self.request)
+        announcements = announcements_shown_to(user, as_staff=as_staff)
         return announcements.order_by(*announcements.query.order_by, "-pk")
 
     @extend_schema(

@@ -21,7 +21,7 @@ from accounts.models import Strata, User
 from accounts.permissions import Right, can
 from accounts.request_meta import AuditContext
 from campaigns.audience import parse_audience
-from campaigns.models import Campaign, CampaignTemplate
+from campaigns.models import EDITABLE_STATUSES, Campaign, CampaignTemplate
 from campaigns.queueing import (
     audit_all,
     frozen_recipient,
@@ -36,7 +36,6 @@ from communications.models import EmailKind, OutboundEmail
 from communications.services import queue_email
 
 Status = Campaign.Status
-_EDITABLE = (Status.DRAFT, Status.SCHEDULED)
 
 
 def _check_right(actor: User, stratas) -> None:
@@ -81,7 +80,7 @@ def campaign_save(
             # The row as it is now: a stale copy of a draft must not save "draft" back over
             # a campaign that started sending since it was read.
             campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-            if campaign.status not in _EDITABLE:
+            if campaign.status not in EDITABLE_STATUSES:
                 raise ValidationError(_("A campaign that has started sending cannot be changed."))
         campaign.title, campaign.kind, campaign.subject = title, kind, subject
         campaign.body_markdown, campaign.audience = body_markdown, rule.as_json()
@@ -114,7 +113,7 @@ def campaign_send(
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         stratas = list(campaign.stratas.all())
         _check_right(actor, stratas)
-        if campaign.status not in _EDITABLE:
+        if campaign.status not in EDITABLE_STATUSES:
             return False
         _check_sender_identity(stratas)
         if at is not None and at > now:
